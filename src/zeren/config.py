@@ -1,0 +1,52 @@
+"""Settings for Zeren, read from the environment (prefix ``ZEREN_``) and an optional ``.env``.
+
+SQLite under ``./var/`` is the embedded default; PostgreSQL is the scale path
+(``ZEREN_DATABASE_URL=postgresql+psycopg://…``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting Zeren reads. Each one is documented in docs/settings.md (a test checks)."""
+
+    model_config = SettingsConfigDict(env_prefix="ZEREN_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/zeren.db",
+        description="SQLAlchemy URL of the database; SQLite file by default, "
+        "postgresql+psycopg://… for PostgreSQL.",
+    )
+    data_dir: Path = Field(
+        default=Path("var"),
+        description="Folder for files Zeren keeps: evidence files, ledger keys, exports.",
+    )
+    secret_key: str = Field(
+        default="change-me-in-production-zeren",
+        description="Key that signs console session cookies. Set a long random value in production.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `zeren serve` listens on.")
+    port: int = Field(default=8000, description="Port `zeren serve` listens on.")
+    default_locale: str = Field(default="zh-CN", description="Console language: zh-CN or en.")
+    page_size_max: int = Field(default=500, description="Largest page a list endpoint returns.")
+    screen_max_bytes: int = Field(
+        default=1_000_000, description="Largest document the screening API and CLI accept, in bytes."
+    )
+    ledger_batch_size: int = Field(
+        default=256, description="Ledger integrator flushes a batch at this many entries."
+    )
+    ledger_batch_ms: int = Field(
+        default=250, description="Ledger integrator flushes a batch after this many milliseconds."
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cleared in tests with ``get_settings.cache_clear()``)."""
+    return Settings()

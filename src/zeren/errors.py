@@ -1,0 +1,83 @@
+"""One error family for Zeren. Every API error is rendered as
+``{"error": {"code", "message", "details"}}`` by a single handler in ``zeren.app``; the CLI prints
+the same message and exits non-zero."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    """A failure a caller can act on. ``status`` is the HTTP status it maps to."""
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: dict[str, Any] | list[Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.details: dict[str, Any] | list[Any] = details if details is not None else {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class InvalidInput(AppError):
+    """Bad input: names the field and the reason in ``details``."""
+
+    status = 422
+    code = "invalid_input"
+
+    def __init__(self, message: str, *, field: str | None = None, **kw: Any) -> None:
+        details = kw.pop("details", None)
+        if details is None:
+            details = {"field": field} if field else {}
+        super().__init__(message, details=details, **kw)
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
+class Immutable(AppError):
+    """A record the law requires to keep was asked to change or go away."""
+
+    status = 409
+    code = "immutable_record"
+
+
+class RateLimited(AppError):
+    status = 429
+    code = "rate_limited"
+
+
+class TooLarge(AppError):
+    status = 413
+    code = "too_large"
