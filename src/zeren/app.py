@@ -1,0 +1,124 @@
+"""``create_app()``: the HTTP API under /api/v1, the one error handler, and the console."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from zeren import __version__
+from zeren.config import Settings, get_settings
+from zeren.db.session import make_engine, session_factory
+from zeren.errors import AppError
+from zeren.request_context import set_request_id
+
+log = logging.getLogger("zeren")
+
+# Routers of the foundation, then of domain modules (mounted when the module is installed).
+ROUTERS: tuple[str, ...] = (
+    "zeren.guideline.api",
+    "zeren.platforms.api",
+    "zeren.exemptions.api",
+    "zeren.org.api",
+    "zeren.posture.api",
+    "zeren.audit.api",
+    "zeren.auth.api",
+    "zeren.ledger.api",
+    "zeren.lexicon.api",
+)
+
+
+def _routers() -> list[APIRouter]:
+    out: list[APIRouter] = []
+    for name in ROUTERS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        out.append(module.router)
+    return out
+
+
+def _error(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={
+        "error": {"code": code, "message": message, "details": details or {}}})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as ``{"error": {"code", "message", "details"}}``."""
+
+    @app.exception_handler(AppError)
+    async def app_error(req: Request, exc: AppError) -> Response:
+        html = getattr(req.app.state, "html_error", None)
+        if html is not None and not req.url.path.startswith("/api/"):
+            # Console pages show the same error as a page rather than JSON.
+            resp: Response = html(req, exc)
+            return resp
+        return JSONResponse(status_code=exc.status, content=exc.to_dict())
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"),
+                   "reason": e["msg"]} for e in exc.errors()]
+        first = fields[0] if fields else {"field": "", "reason": "invalid"}
+        return _error(422, "invalid_input", f"{first['field']}: {first['reason']}",
+                      {"field": first["field"], "errors": fields})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_req: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _error(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="Zeren 责任", version=__version__, openapi_url="/api/v1/openapi.json",
+                  docs_url="/api/v1/docs", redoc_url=None)
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+
+    @app.middleware("http")
+    async def request_id(request: Request,
+                         call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
+        rid = rid[:64]
+        set_request_id(rid)
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        return response
+
+    install_error_handlers(app)
+    api = APIRouter(prefix="/api/v1")
+
+    @api.get("/health", tags=["meta"])
+    def health() -> dict[str, Any]:
+        """Liveness and database reachability; needs no login."""
+        with engine.connect() as c:
+            c.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__, "database": engine.dialect.name}
+
+    for r in _routers():
+        api.include_router(r)
+    app.include_router(api)
+
+    from zeren.console.views import install_console
+
+    install_console(app)
+    return app

@@ -1,0 +1,406 @@
+"""The ``zeren`` command: a thin layer over the same services as the API. Each domain adds
+its own command group here."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.table import Table
+
+from zeren.cli_support import cli_actor, console, db, fail, handles_errors
+from zeren.config import get_settings
+from zeren.db.migrate import upgrade
+
+app = typer.Typer(help="Zeren 责任: carry and prove a platform's duties under the guideline.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+platform_app = typer.Typer(help="Platforms of the group, their figures and tier.",
+                           no_args_is_help=True)
+guideline_app = typer.Typer(help="Read the guideline as data.", no_args_is_help=True)
+posture_app = typer.Typer(help="The compliance posture of a platform.", no_args_is_help=True)
+user_app = typer.Typer(help="People who use Zeren.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+exemption_app = typer.Typer(help="Exemptions (变通) under Art 35.", no_args_is_help=True)
+org_app = typer.Typer(help="The organisation registry (Art 4, Art 5).", no_args_is_help=True)
+app.add_typer(platform_app, name="platform")
+app.add_typer(guideline_app, name="guideline")
+app.add_typer(posture_app, name="posture")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(exemption_app, name="exemption")
+app.add_typer(org_app, name="org")
+
+# Command groups and commands that domain modules contribute: (module, attribute, name).
+DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("zeren.ledger.cli", "app", "ledger"),
+    ("zeren.lexicon.cli", "app", "lexicon"),
+)
+DOMAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("zeren.lexicon.cli", "screen_command", "screen"),
+)
+
+
+def _mount_domains() -> None:
+    for module_name, attr, name in DOMAIN_GROUPS + DOMAIN_COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        obj = getattr(module, attr, None)
+        if obj is None:
+            continue
+        if isinstance(obj, typer.Typer):
+            app.add_typer(obj, name=name)
+        else:
+            app.command(name)(obj)
+
+
+@app.command()
+@handles_errors
+def init() -> None:
+    """Create or upgrade the database named by ZEREN_DATABASE_URL."""
+    url = get_settings().database_url
+    upgrade(url)
+    console.print(f"[green]database ready[/] {url}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the API and the console."""
+    s = get_settings()
+    h, p = host or s.host, port or s.port
+    console.print(f"Zeren console: [bold]http://{h}:{p}/[/]   API: http://{h}:{p}/api/v1/docs")
+    uvicorn.run("zeren.app:create_app", factory=True, host=h, port=p, log_level="info")
+
+
+@app.command()
+@handles_errors
+def demo(reset: Annotated[bool, typer.Option(help="Start from an empty database.")] = False
+         ) -> None:
+    """Load the demo group (one super-large and one ordinary platform) and print the logins."""
+    from zeren.demo import DEMO_USERS, load_demo
+
+    s = get_settings()
+    url = s.database_url
+    if reset and url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    upgrade(url)
+    with db() as session:
+        created = load_demo(session=session, data_dir=s.data_dir)
+    console.print("[green]demo group loaded[/]" if created else "demo group already present")
+    t = Table(title="Demo logins (console)")
+    for col in ("username", "password", "role"):
+        t.add_column(col)
+    for u in DEMO_USERS:
+        t.add_row(u["username"], u["password"], u["role_label"])
+    console.print(t)
+
+
+# --- guideline ---------------------------------------------------------------------------
+@guideline_app.command("show")
+@handles_errors
+def guideline_show(number: int, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one article: text, items, scope and capabilities."""
+    from zeren.guideline.domain import load_guideline
+
+    art = load_guideline().article(number)
+    if art is None:
+        fail(f"no article {number}; the guideline has articles 1 to 35", {"field": "number"})
+        return
+    if as_json:
+        console.print_json(art.model_dump_json())
+        return
+    console.print(f"[bold]第{art.number}条【{art.title_zh}】[/] {art.title_en}  "
+                  f"[dim]scope: {art.scope}[/]")
+    console.print(art.text_zh)
+    console.print(f"\n[italic]{art.summary_en}[/]")
+    if art.items:
+        t = Table("item", "text", "summary")
+        for i in art.items:
+            t.add_row(i.label, i.text_zh, i.summary_en)
+        console.print(t)
+    if art.capabilities:
+        console.print("capabilities: " + ", ".join(art.capabilities))
+
+
+@guideline_app.command("list")
+def guideline_list() -> None:
+    """List the 35 articles with their scope."""
+    from zeren.guideline.domain import load_guideline
+
+    t = Table("art", "title", "title (en)", "scope", "items")
+    for a in load_guideline().articles:
+        t.add_row(str(a.number), a.title_zh, a.title_en, a.scope, str(len(a.items)))
+    console.print(t)
+
+
+# --- platforms ---------------------------------------------------------------------------
+@platform_app.command("add")
+@handles_errors
+def platform_add(
+    code: str, name: Annotated[str, typer.Option()], legal_entity: Annotated[str, typer.Option()],
+    uscc: Annotated[str, typer.Option()], platform_type: Annotated[str, typer.Option()],
+    address: str = "", contact_name: str = "", contact_phone: str = "", contact_email: str = "",
+    main_business: str = "",
+) -> None:
+    """Register a platform of the group."""
+    from zeren.platforms.service import create_platform
+
+    with db() as s:
+        p = create_platform(session=s, actor=cli_actor(), data=dict(
+            code=code, name=name, legal_entity=legal_entity, uscc=uscc,
+            platform_type=platform_type, address=address, contact_name=contact_name,
+            contact_phone=contact_phone, contact_email=contact_email,
+            main_business=main_business))
+        console.print(f"[green]platform added[/] {p.code} {p.id}")
+
+
+@platform_app.command("list")
+def platform_list() -> None:
+    """List the group's platforms with their tier."""
+    from zeren.platforms import service
+
+    with db() as s:
+        t = Table("code", "name", "tier", "year", "articles", "id")
+        for p in service.list_platforms(session=s, actor=cli_actor()):
+            ta = service.current_tier(session=s, platform_id=p.id)
+            arts = service.applicable(session=s, platform_id=p.id)
+            t.add_row(p.code, p.name, ta.tier if ta else "ordinary (not assessed)",
+                      str(ta.year) if ta else "—", f"{arts[0]}–{arts[-1]}", p.id)
+        console.print(t)
+
+
+def _print_tier(ta: object) -> None:
+    from zeren.platforms.models import TierAssessment
+
+    assert isinstance(ta, TierAssessment)
+    t = Table(title=f"附则(4) tier test, {ta.year}: {ta.tier}")
+    for col in ("criterion", "figure", "threshold", "result", "rationale"):
+        t.add_column(col)
+    for c in ta.criteria:
+        fig = c["figure"]
+        t.add_row(c["zh"], f"{fig:,}" if isinstance(fig, int) and not isinstance(fig, bool)
+                  else str(fig), f"≥ {c['threshold']:,}" if c["threshold"] else "—",
+                  "[green]met[/]" if c["met"] else "[red]not met[/]", c.get("rationale") or "")
+    console.print(t)
+
+
+@platform_app.command("figures")
+@handles_errors
+def platform_figures(
+    platform: str, year: Annotated[int, typer.Option()],
+    users: Annotated[int, typer.Option(help="Annual active users in China.")],
+    market_value: Annotated[int, typer.Option(help="Market value or valuation, RMB.")],
+    prominent: Annotated[bool, typer.Option("--prominent/--not-prominent")],
+    prominent_rationale: Annotated[str, typer.Option()],
+    reach: Annotated[bool, typer.Option("--reach/--no-reach",
+                                        help="Strong ability to restrict merchants' reach.")],
+    reach_rationale: Annotated[str, typer.Option()],
+) -> None:
+    """Record a year's figures and run the tier test."""
+    from zeren.platforms.service import get_platform, record_figures
+
+    with db() as s:
+        p = get_platform(session=s, platform_ref=platform)
+        _fig, ta = record_figures(session=s, actor=cli_actor(), platform=p, data=dict(
+            year=year, annual_active_users=users, market_value_rmb=market_value,
+            prominent_main_business=prominent, prominent_main_business_rationale=prominent_rationale,
+            strong_reach_restriction=reach, strong_reach_restriction_rationale=reach_rationale))
+        _print_tier(ta)
+
+
+@platform_app.command("classify")
+@handles_errors
+def platform_classify(platform: str, year: Annotated[int | None, typer.Option()] = None) -> None:
+    """Re-run the tier test on the newest figures and show it criterion by criterion."""
+    from zeren.platforms.service import classify_platform, get_platform
+
+    with db() as s:
+        p = get_platform(session=s, platform_ref=platform)
+        _print_tier(classify_platform(session=s, actor=cli_actor(), platform=p, year=year))
+
+
+# --- posture -----------------------------------------------------------------------------
+@posture_app.command("show")
+@handles_errors
+def posture_show(platform: str, as_json: Annotated[bool, typer.Option("--json")] = False,
+                 keep: Annotated[bool, typer.Option(help="Store the evaluation as evidence.")]
+                 = False) -> None:
+    """Evaluate and show the posture, one row per article."""
+    from zeren.platforms.service import get_platform
+    from zeren.posture import service
+
+    with db() as s:
+        p = get_platform(session=s, platform_ref=platform)
+        ev = service.evaluate(session=s, actor=cli_actor(), platform=p, store=keep)
+        if as_json:
+            console.print_json(json.dumps({"platform": p.code, "tier": ev.tier,
+                                           "counts": ev.counts(),
+                                           "articles": [service.tile_dict(t) for t in ev.tiles]},
+                                          ensure_ascii=False, default=str))
+            return
+        colour = {"met": "green", "at_risk": "yellow", "unmet": "red", "exempted": "magenta",
+                  "not_assessed": "cyan", "not_applicable": "dim"}
+        t = Table(title=f"{p.name} · {ev.tier} · {ev.evaluated_at:%Y-%m-%d %H:%M} UTC")
+        for col in ("art", "title", "status", "reason"):
+            t.add_column(col)
+        for tile in ev.tiles:
+            st = tile.status.value
+            reason = "; ".join(o.result.reason for o in tile.outcomes)
+            t.add_row(str(tile.article), tile.title_zh, f"[{colour[st]}]{st}[/]", reason)
+        console.print(t)
+        console.print(ev.counts())
+
+
+@posture_app.command("evaluate")
+@handles_errors
+def posture_evaluate(platform: str) -> None:
+    """Evaluate and keep every result as an evidence snapshot (for a daily schedule)."""
+    from zeren.platforms.service import get_platform
+    from zeren.posture import service
+
+    with db() as s:
+        p = get_platform(session=s, platform_ref=platform)
+        ev = service.evaluate(session=s, actor=cli_actor(), platform=p)
+        console.print(f"evaluation {ev.id}: {ev.counts()}")
+
+
+@app.command()
+@handles_errors
+def attest(
+    platform: str, check: Annotated[str, typer.Option(help="Check key, e.g. art14.attestation")],
+    statement: Annotated[str, typer.Option()],
+    valid_until: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    evidence: Annotated[list[Path] | None, typer.Option(help="Evidence file (repeatable).")] = None,
+) -> None:
+    """Record a dated attestation with evidence files (each kept with its SHA-256)."""
+    from zeren.platforms.service import get_platform
+    from zeren.posture import service
+    from zeren.posture.api import parse_when
+
+    files = []
+    for f in evidence or []:
+        if not f.is_file():
+            fail(f"evidence file {f} does not exist", {"field": "evidence"})
+        files.append((f.name, f.read_bytes(), "application/octet-stream"))
+    with db() as s:
+        p = get_platform(session=s, platform_ref=platform)
+        att = service.attest(session=s, actor=cli_actor(), platform=p, check_key=check,
+                             statement=statement, valid_from=None,
+                             valid_until=parse_when(valid_until, "valid_until"), files=files,
+                             data_dir=get_settings().data_dir)
+        console.print(f"[green]attestation recorded[/] {att.id} until {att.valid_until:%Y-%m-%d}")
+
+
+# --- users and tokens --------------------------------------------------------------------
+@user_app.command("add")
+@handles_errors
+def user_add(
+    username: str,
+    role: Annotated[list[str], typer.Option(help="ROLE or ROLE@PLATFORM (repeatable).")],
+    display_name: str = "",
+    password: Annotated[str | None, typer.Option(help="Console password (omit for API-only).")]
+    = None,
+) -> None:
+    """Add a user with roles, group-wide or scoped to platforms."""
+    from zeren.auth.service import create_user
+    from zeren.platforms.service import get_platform
+
+    with db() as s:
+        roles: list[tuple[str, str | None]] = []
+        for r in role:
+            name, _, plat = r.partition("@")
+            roles.append((name, get_platform(session=s, platform_ref=plat).id if plat else None))
+        u = create_user(session=s, actor=cli_actor(), username=username,
+                        display_name=display_name, password=password, roles=roles)
+        console.print(f"[green]user added[/] {u.username} {u.id}")
+
+
+@token_app.command("create")
+@handles_errors
+def token_create(username: str, name: Annotated[str, typer.Option()] = "cli",
+                 expires: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None) -> None:
+    """Issue an API token; it is printed once and only its hash is kept."""
+    from zeren.auth.service import create_token
+
+    exp = datetime.fromisoformat(expires).replace(tzinfo=UTC) if expires else None
+    with db() as s:
+        _tok, secret = create_token(session=s, actor=cli_actor(), username=username, name=name,
+                                    expires_at=exp)
+        console.print(secret)
+
+
+# --- exemptions --------------------------------------------------------------------------
+@exemption_app.command("request")
+@handles_errors
+def exemption_request(platform: str, article: Annotated[int, typer.Option()],
+                      ground: Annotated[str, typer.Option()],
+                      justification: Annotated[str, typer.Option()],
+                      ends_on: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+                      item: Annotated[int | None, typer.Option()] = None) -> None:
+    """Request an exemption on one of Art 35's grounds."""
+    from zeren.exemptions.service import request_exemption
+    from zeren.platforms.service import get_platform
+
+    with db() as s:
+        p = get_platform(session=s, platform_ref=platform)
+        ex = request_exemption(session=s, actor=cli_actor(), platform=p, data=dict(
+            article=article, item=item, ground=ground, justification=justification,
+            ends_on=ends_on))
+        console.print(f"[green]exemption requested[/] {ex.id}")
+
+
+@exemption_app.command("decide")
+@handles_errors
+def exemption_decide(exemption_id: str, action: Annotated[str, typer.Option(
+        help="approve | reject | withdraw")], note: str = "") -> None:
+    """Approve, reject or withdraw an exemption."""
+    from zeren.exemptions.service import decide_exemption
+
+    with db() as s:
+        ex = decide_exemption(session=s, actor=cli_actor(), exemption_id=exemption_id,
+                              action=action, note=note)
+        console.print(f"exemption {ex.id}: {ex.status}")
+
+
+# --- org ---------------------------------------------------------------------------------
+@org_app.command("show")
+@handles_errors
+def org_show(platform: str) -> None:
+    """Departments, people and duties of a platform."""
+    from zeren.org import service
+    from zeren.platforms.service import get_platform
+
+    with db() as s:
+        p = get_platform(session=s, platform_ref=platform)
+        t = Table("department", "kind", "mandate")
+        for d in service.departments(session=s, platform_id=p.id):
+            t.add_row(d.name, d.kind, d.mandate)
+        console.print(t)
+        t2 = Table("person", "title", "email", "phone", "id")
+        for x in service.people(session=s, platform_id=p.id):
+            t2.add_row(x.name, x.title, x.email, x.phone, x.id)
+        console.print(t2)
+
+
+_mount_domains()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

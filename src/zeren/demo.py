@@ -1,0 +1,140 @@
+"""The demo group: 鲸选集团 with one super-large platform (鲸选商城, Art 1–35) and one ordinary
+platform (邻里到家, Art 10–34), people, roles, the org registry, attestations, an exemption and
+a first evaluation, so that every console page has something real to show."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zeren.auth.policy import SYSTEM
+from zeren.auth.service import create_user
+from zeren.db.base import utcnow
+from zeren.exemptions.service import decide_exemption, request_exemption
+from zeren.org import service as org
+from zeren.platforms.models import Platform
+from zeren.platforms.service import create_platform, record_figures
+from zeren.posture import service as posture
+
+DEMO_PASSWORD = "zeren-demo-2026"
+
+DEMO_USERS: list[dict[str, Any]] = [
+    {"username": "admin", "role": "admin", "platform": None, "role_label": "admin (系统管理员)"},
+    {"username": "compliance", "role": "compliance_officer", "platform": None,
+     "role_label": "compliance_officer (合规专员)"},
+    {"username": "moderator", "role": "moderator", "platform": "jingxuan-mall",
+     "role_label": "moderator @ jingxuan-mall (审核员)"},
+    {"username": "auditor", "role": "auditor", "platform": None,
+     "role_label": "auditor (第三方审计, read-only)"},
+    {"username": "regulator", "role": "regulator", "platform": None,
+     "role_label": "regulator (监管部门, reports)"},
+]
+for _u in DEMO_USERS:
+    _u["password"] = DEMO_PASSWORD
+
+PLATFORMS: list[dict[str, Any]] = [
+    {
+        "code": "jingxuan-mall", "name": "鲸选商城", "legal_entity": "杭州鲸选网络科技有限公司",
+        "uscc": "91330100MA2H000A12", "address": "浙江省杭州市余杭区文一西路 969 号",
+        "contact_name": "周敏", "contact_phone": "0571-8888 6000",
+        "contact_email": "compliance@jingxuan.example", "platform_type": "online_sales",
+        "main_business": "综合网络零售平台（第三方商家与自营）",
+        "figures": {"annual_active_users": 412_000_000, "market_value_rmb": 860_000_000_000,
+                    "prominent_main_business": True,
+                    "prominent_main_business_rationale":
+                        "网络零售 GMV 居国内前三，主营业务收入占集团 78%",
+                    "strong_reach_restriction": True,
+                    "strong_reach_restriction_rationale":
+                        "平台搜索与推荐决定约 85% 商家流量，商家难以绕开平台触达消费者"},
+    },
+    {
+        "code": "linli-home", "name": "邻里到家", "legal_entity": "深圳邻里到家信息服务有限公司",
+        "uscc": "91440300MA5F000B2Q", "address": "广东省深圳市南山区科技园南区 8 栋",
+        "contact_name": "林晓", "contact_phone": "0755-2666 1200",
+        "contact_email": "legal@linli.example", "platform_type": "lifestyle_services",
+        "main_business": "同城家政与维修服务撮合",
+        "figures": {"annual_active_users": 18_600_000, "market_value_rmb": 12_500_000_000,
+                    "prominent_main_business": False,
+                    "prominent_main_business_rationale": "区域性服务撮合，市场份额低于 5%",
+                    "strong_reach_restriction": False,
+                    "strong_reach_restriction_rationale":
+                        "服务者可通过电话、其他平台直接接单"},
+    },
+]
+
+
+def load_demo(*, session: Session, data_dir: Path) -> bool:
+    """Load the demo group once; returns False when it is already there."""
+    if session.scalar(select(Platform).where(Platform.code == "jingxuan-mall")) is not None:
+        return False
+    actor = SYSTEM
+    last_year = utcnow().year - 1
+    made: dict[str, Platform] = {}
+    for spec in PLATFORMS:
+        data = {k: v for k, v in spec.items() if k != "figures"}
+        p = create_platform(session=session, actor=actor, data=data)
+        record_figures(session=session, actor=actor, platform=p,
+                       data={"year": last_year, **spec["figures"]})
+        made[p.code] = p
+    for u in DEMO_USERS:
+        pid = made[u["platform"]].id if u["platform"] else None
+        create_user(session=session, actor=actor, username=u["username"],
+                    display_name=u["role_label"], password=u["password"],
+                    roles=[(u["role"], pid)])
+    create_user(session=session, actor=actor, username="mall-api", display_name="商城接口",
+                password=None, roles=[("api_client", made["jingxuan-mall"].id)])
+
+    mall = made["jingxuan-mall"]
+    comp = org.add_department(session=session, actor=actor, platform=mall, name="平台合规部",
+                              kind="compliance", mandate="合规制度、监管对接、培训与反腐败",
+                              established_on=date(2021, 11, 1))
+    sec = org.add_department(session=session, actor=actor, platform=mall, name="数据安全中心",
+                             kind="data_security", mandate="数据安全审查与内控")
+    head = org.add_person(session=session, actor=actor, platform=mall, data={
+        "name": "周敏", "title": "首席合规官", "department_id": comp.id,
+        "email": "zhou.min@jingxuan.example", "phone": "0571-8888 6001"})
+    dso = org.add_person(session=session, actor=actor, platform=mall, data={
+        "name": "陈立", "title": "数据安全负责人", "department_id": sec.id,
+        "email": "chen.li@jingxuan.example", "phone": "0571-8888 6020"})
+    dso2 = org.add_person(session=session, actor=actor, platform=mall, data={
+        "name": "吴桐", "title": "数据安全副负责人", "department_id": sec.id,
+        "email": "wu.tong@jingxuan.example", "phone": ""})
+    org.assign_duty(session=session, actor=actor, platform=mall, person_id=head.id,
+                    duty="compliance_head", since=date(2022, 1, 1))
+    for person in (dso, dso2):
+        org.assign_duty(session=session, actor=actor, platform=mall, person_id=person.id,
+                        duty="data_security_officer", since=date(2023, 3, 1))
+
+    now = datetime.now(UTC)
+    attestations = [
+        (mall, "art9.attestation", "2025 年研发投入 41.2 亿元，中小科技企业扶持计划覆盖 1,260 家。",
+         ("rd-2025.txt", "研发投入明细（演示）\n".encode())),
+        (mall, "art14.attestation", "服务协议与交易规则修改均经 7 日以上公示并征求意见（见公示记录）。",
+         ("rules-consultation-2026.txt", "公示记录（演示）\n".encode())),
+        (made["linli-home"], "art30.attestation",
+         "服务者意外伤害保险覆盖率 100%，无限制多平台接单条款。",
+         ("insurance-2026.txt", "保险清单（演示）\n".encode())),
+    ]
+    for platform, key, statement, evidence in attestations:
+        posture.attest(session=session, actor=actor, platform=platform, check_key=key,
+                       statement=statement, valid_from=None,
+                       valid_until=now + timedelta(days=365),
+                       files=[(evidence[0], evidence[1], "text/plain")], data_dir=data_dir)
+    # One expired attestation: shows how a lapsed statement turns back to not_assessed.
+    posture.attest(session=session, actor=actor, platform=mall, check_key="art32.attestation",
+                   statement="2025 年包装减量报告已发布（已过期的演示声明）。",
+                   valid_from=now - timedelta(days=400), valid_until=now - timedelta(days=35),
+                   files=[], data_dir=data_dir)
+    ex = request_exemption(session=session, actor=actor, platform=made["linli-home"], data={
+        "article": 31, "ground": "beyond_control_or_capability",
+        "justification": "适老化语音下单改造需供应商交付，上线前以人工电话下单替代。",
+        "ends_on": (now + timedelta(days=180)).date().isoformat()})
+    decide_exemption(session=session, actor=actor, exemption_id=ex.id, action="approve",
+                     note="同意，到期前复核改造进度。")
+    for p in made.values():
+        posture.evaluate(session=session, actor=actor, platform=p)
+    return True

@@ -1,0 +1,73 @@
+"""FastAPI dependencies shared by every router: the request's unit of work, who is acting,
+and ``require(permission)``, the single gate through which every route is authorised."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zeren.auth.policy import Actor
+from zeren.auth.service import authenticate_token
+from zeren.errors import Unauthorized
+from zeren.platforms.models import Platform
+from zeren.settings_dep import settings_of
+
+__all__ = ["ActorDep", "SessionDep", "require", "settings_of"]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; committed when the route returns, rolled back on error."""
+    session: Session = request.app.state.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def current_actor(request: Request, session: SessionDep) -> Actor:
+    """The actor behind a Bearer token or a console session; 401 when there is neither."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return authenticate_token(session=session, token=auth[7:].strip())
+    console_actor = getattr(request.state, "console_actor", None)
+    if isinstance(console_actor, Actor):
+        return console_actor
+    raise Unauthorized("sign in or send 'Authorization: Bearer <token>'")
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+class Requirement:
+    """A dependency that lets the request through only if the actor holds ``permission``
+    (for the platform named in the path, when there is one). The role × route test reads
+    ``permission`` off each route."""
+
+    def __init__(self, permission: str) -> None:
+        self.permission = permission
+
+    def __call__(self, request: Request, actor: ActorDep, session: SessionDep) -> Actor:
+        ref: Any = request.path_params.get("platform_id")
+        platform_id: str | None = None
+        if isinstance(ref, str):
+            # Paths accept a platform's id or its code; grants are kept by id.
+            found = session.get(Platform, ref) or session.scalar(
+                select(Platform).where(Platform.code == ref))
+            platform_id = found.id if found is not None else ref
+        actor.require(self.permission, platform_id)
+        return actor
+
+
+def require(permission: str) -> Callable[..., Actor]:
+    return Requirement(permission)

@@ -1,0 +1,174 @@
+"""HTTP routes for the compliance posture, attestations and evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict
+
+from zeren.auth.policy import Actor
+from zeren.config import Settings
+from zeren.deps import SessionDep, require, settings_of
+from zeren.errors import InvalidInput, NotFound
+from zeren.pagination import Page, PageDep, paginate
+from zeren.platforms.service import get_platform
+from zeren.posture import service
+from zeren.posture.models import Attestation, EvidenceFile
+
+router = APIRouter(prefix="/platforms/{platform_id}", tags=["posture"])
+Reader = Annotated[Actor, Depends(require("posture.read"))]
+
+
+class PostureRead(BaseModel):
+    platform_id: str
+    tier: str
+    evaluation_id: str
+    evaluated_at: datetime
+    counts: dict[str, int]
+    articles: list[dict[str, Any]]
+
+
+class SnapshotRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    check_key: str
+    article: int
+    status: str
+    reason: str
+    figures: dict[str, Any]
+    inputs: dict[str, Any]
+    evaluation_id: str
+    evaluated_at: datetime
+    evaluated_by: str
+
+
+class EvidenceFileRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    filename: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+class AttestationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    platform_id: str
+    check_key: str
+    article: int
+    statement: str
+    attested_by: str
+    valid_from: datetime
+    valid_until: datetime
+    created_at: datetime
+    files: list[EvidenceFileRead] = []
+
+
+def _posture(ev: service.Evaluation) -> PostureRead:
+    return PostureRead(platform_id=ev.platform_id, tier=ev.tier, evaluation_id=ev.id,
+                       evaluated_at=ev.evaluated_at, counts=ev.counts(),
+                       articles=[service.tile_dict(t) for t in ev.tiles])
+
+
+@router.get("/posture", response_model=PostureRead)
+def posture(platform_id: str, session: SessionDep, actor: Reader) -> PostureRead:
+    """The posture now, computed live (nothing stored; POST …/posture/evaluate to keep it)."""
+    p = get_platform(session=session, platform_ref=platform_id)
+    return _posture(service.evaluate(session=session, actor=actor, platform=p, store=False))
+
+
+@router.post("/posture/evaluate", response_model=PostureRead, status_code=201)
+def evaluate(platform_id: str, session: SessionDep,
+             actor: Annotated[Actor, Depends(require("posture.evaluate"))]) -> PostureRead:
+    """Evaluate every check now and keep each result as an evidence snapshot."""
+    p = get_platform(session=session, platform_ref=platform_id)
+    return _posture(service.evaluate(session=session, actor=actor, platform=p))
+
+
+@router.get("/posture/checks/{check_key}/history", response_model=Page[SnapshotRead])
+def check_history(platform_id: str, check_key: str, session: SessionDep, _a: Reader,
+                  page: PageDep) -> Page[SnapshotRead]:
+    p = get_platform(session=session, platform_ref=platform_id)
+    rows = service.history(session=session, platform_id=p.id, check_key=check_key, limit=1000)
+    return paginate([SnapshotRead.model_validate(s) for s in rows], page)
+
+
+@router.get("/evidence/{snapshot_id}", response_model=SnapshotRead)
+def get_snapshot(platform_id: str, snapshot_id: str, session: SessionDep, _a: Reader
+                 ) -> SnapshotRead:
+    p = get_platform(session=session, platform_ref=platform_id)
+    snap = service.snapshot(session=session, snapshot_id=snapshot_id)
+    if snap.platform_id != p.id:
+        raise NotFound(f"no evidence snapshot {snapshot_id} on this platform")
+    return SnapshotRead.model_validate(snap)
+
+
+def _attestation_read(session: Any, att: Attestation) -> AttestationRead:
+    out = AttestationRead.model_validate(att)
+    out.files = [EvidenceFileRead.model_validate(f)
+                 for f in service.files_of(session=session, attestation_id=att.id)]
+    return out
+
+
+@router.get("/attestations", response_model=Page[AttestationRead])
+def list_attestations(platform_id: str, session: SessionDep,
+                      _a: Annotated[Actor, Depends(require("attestation.read"))],
+                      page: PageDep) -> Page[AttestationRead]:
+    p = get_platform(session=session, platform_ref=platform_id)
+    rows = [_attestation_read(session, a)
+            for a in service.attestations(session=session, platform_id=p.id)]
+    return paginate(rows, page)
+
+
+@router.post("/attestations", response_model=AttestationRead, status_code=201)
+async def create_attestation(
+    platform_id: str, session: SessionDep,
+    actor: Annotated[Actor, Depends(require("attestation.write"))],
+    settings: Annotated[Settings, Depends(settings_of)],
+    check_key: Annotated[str, Form()],
+    statement: Annotated[str, Form()],
+    valid_until: Annotated[str, Form(description="ISO date or datetime (UTC).")],
+    valid_from: Annotated[str | None, Form()] = None,
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> AttestationRead:
+    """Record a dated attestation (multipart form, evidence files optional)."""
+    p = get_platform(session=session, platform_ref=platform_id)
+    payload = [(f.filename or "", await f.read(), f.content_type or "") for f in files or []]
+    att = service.attest(session=session, actor=actor, platform=p, check_key=check_key,
+                         statement=statement,
+                         valid_from=parse_when(valid_from, "valid_from") if valid_from else None,
+                         valid_until=parse_when(valid_until, "valid_until"), files=payload,
+                         data_dir=settings.data_dir)
+    return _attestation_read(session, att)
+
+
+@router.get("/evidence-files/{file_id}")
+def download_evidence(platform_id: str, file_id: str, session: SessionDep,
+                      settings: Annotated[Settings, Depends(settings_of)],
+                      _a: Annotated[Actor, Depends(require("attestation.read"))]) -> FileResponse:
+    p = get_platform(session=session, platform_ref=platform_id)
+    f = session.get(EvidenceFile, file_id)
+    att = session.get(Attestation, f.attestation_id) if f else None
+    if f is None or att is None or att.platform_id != p.id:
+        raise NotFound(f"no evidence file {file_id} on this platform")
+    return FileResponse(service.evidence_path(settings.data_dir, f.sha256),
+                        media_type=f.content_type, filename=f.filename,
+                        headers={"X-Content-SHA256": f.sha256})
+
+
+def parse_when(value: str, field: str) -> datetime:
+    """An ISO date (taken as the end of that day, UTC) or an aware ISO datetime."""
+    from datetime import UTC, time
+    from datetime import date as _date
+    try:
+        if len(value) == 10:
+            d = _date.fromisoformat(value)
+            return datetime.combine(d, time(23, 59, 59), tzinfo=UTC)
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field} must be an ISO date or datetime", field=field) from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)

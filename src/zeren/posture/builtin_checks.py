@@ -1,0 +1,79 @@
+"""The foundation's own posture checks: Art 35 (tier assessed for last year), Art 4 (named
+data-security officers with contacts) and Art 5 (a registered compliance department)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from zeren.org import service as org
+from zeren.org.models import Department
+from zeren.platforms.models import TierAssessment
+from zeren.posture.domain import Check, CheckContext, CheckResult, Status
+from zeren.posture.hookspecs import hookimpl
+
+
+def tier_assessed(ctx: CheckContext) -> CheckResult:
+    last_year = ctx.now.year - 1
+    ta = ctx.session.scalar(
+        select(TierAssessment)
+        .where(TierAssessment.platform_id == ctx.platform_id, TierAssessment.year == last_year)
+        .order_by(TierAssessment.assessed_at.desc()).limit(1)
+    )
+    if ta is None:
+        return CheckResult(Status.UNMET, f"no tier test run on {last_year} figures",
+                           {"year": last_year}, {})
+    met = sum(1 for c in ta.criteria if c["met"])
+    return CheckResult(
+        Status.MET,
+        f"tier test on {last_year} figures: {ta.tier} ({met}/{len(ta.criteria)} criteria met)",
+        {"year": last_year, "tier": ta.tier, "criteria_met": met,
+         "criteria": len(ta.criteria)},
+        {"tier_assessment_id": ta.id, "assessed_at": ta.assessed_at.isoformat()},
+    )
+
+
+def data_security_officers(ctx: CheckContext) -> CheckResult:
+    people = org.holders(session=ctx.session, platform_id=ctx.platform_id,
+                         duty="data_security_officer", on=ctx.now.date())
+    with_contact = [p for p in people if p.email and p.phone]
+    figures = {"officers": len(people), "with_full_contact": len(with_contact)}
+    inputs = {"person_ids": [p.id for p in people]}
+    if not people:
+        return CheckResult(Status.UNMET, "no data-security officer (数据安全责任人) named",
+                           figures, inputs)
+    if len(with_contact) < len(people):
+        return CheckResult(Status.AT_RISK,
+                           f"{len(people) - len(with_contact)} officer(s) lack an email or phone",
+                           figures, inputs)
+    return CheckResult(Status.MET, f"{len(people)} data-security officer(s) named with contacts",
+                       figures, inputs)
+
+
+def compliance_department(ctx: CheckContext) -> CheckResult:
+    depts = list(ctx.session.scalars(select(Department).where(
+        Department.platform_id == ctx.platform_id, Department.kind == "compliance")))
+    heads = org.holders(session=ctx.session, platform_id=ctx.platform_id, duty="compliance_head",
+                        on=ctx.now.date())
+    figures = {"compliance_departments": len(depts), "compliance_heads": len(heads)}
+    inputs = {"department_ids": [d.id for d in depts]}
+    if not depts:
+        return CheckResult(Status.UNMET, "no compliance department (合规部门) registered",
+                           figures, inputs)
+    if not heads:
+        return CheckResult(Status.AT_RISK, "compliance department has no named head",
+                           figures, inputs)
+    return CheckResult(Status.MET, f"compliance department '{depts[0].name}' with a named head",
+                       figures, inputs)
+
+
+@hookimpl
+def zeren_posture_checks() -> list[Check]:
+    return [
+        Check(key="art35.tier_assessed", article=35, title_zh="上年度平台分级已评估",
+              title_en="Tier test run on last year's figures", evaluate=tier_assessed),
+        Check(key="art4.data_security_officers", article=4, title_zh="已确定数据安全责任人及联系方式",
+              title_en="Data-security officers named with contacts",
+              evaluate=data_security_officers),
+        Check(key="art5.compliance_department", article=5, title_zh="已设置平台合规部门",
+              title_en="Compliance department registered", evaluate=compliance_department),
+    ]
