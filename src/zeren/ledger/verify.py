@@ -257,7 +257,7 @@ def make_verifier(name: str, public_key: bytes, sig_type: int = SIG_ED25519) -> 
 
 def parse_vkey(text: str) -> Verifier:
     """Parse a verifier key string; raises with the reason when it is not one."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # base64 may itself hold "+"
     if len(parts) != 3:
         raise VerificationError("verifier key: expected <name>+<hex key id>+<base64 key>")
     name, hex_id, blob = parts
@@ -565,11 +565,9 @@ def rehash_export(directory: str | os.PathLike[str], checkpoint: Checkpoint) -> 
             raise VerificationError(f"{tpath}: leaf hashes do not match entries in {where}")
         tiles += 1
         if width == TILE_WIDTH:
-            level = leaves
-            while len(level) > 1:
-                level = [sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, 256, 2)]
-            full_roots.append(level[0])
-            push(TILE_HEIGHT, level[0])
+            top = perfect_root(leaves)
+            full_roots.append(top)
+            push(TILE_HEIGHT, top)
         else:
             for h in leaves:
                 push(0, h)

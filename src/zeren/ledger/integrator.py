@@ -1,0 +1,383 @@
+"""The integrator: the one writer of a log. It takes entries in batches, gives them indexes,
+stores entries, the tiles that became full and a signed checkpoint, and commits all of that
+in ONE transaction before anyone is told their index.
+
+Unlike Zeren's services, the integrator commits, by design: a caller's index is a promise
+that the entry is durable and covered by a signed checkpoint, which is only true after the
+commit. It therefore works on its own connection, never on the caller's session; what a
+caller logs stays logged even if the caller's own unit of work later rolls back (the log
+records what was attempted, which is the honest reading).
+
+One integrator at a time per log, across processes: on PostgreSQL the transaction takes
+``pg_advisory_xact_lock(LOCK_NS, log_id)``; on SQLite it begins with ``BEGIN IMMEDIATE``,
+which takes the database's write lock up front. The in-memory right edge of each tree is
+checked against the newest checkpoint under that lock and reloaded if another process moved
+the log on.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from zeren.errors import Conflict, InvalidInput, NotFound
+from zeren.ledger import models as m
+from zeren.ledger.keys import LogKeys
+from zeren.ledger.personal import SealedPersonal, origin_prefix
+from zeren.ledger.tree import TreeState
+from zeren.ledger.verify import (
+    MAX_ENTRY_SIZE,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    Checkpoint,
+    Note,
+    leaf_hash,
+    raw_public_key,
+    sign_note_text,
+)
+
+LOCK_NS = 0x5A52  # "ZR": advisory-lock namespace of the ledger
+LOG_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}(/[A-Za-z0-9_.-]{1,20})?$")
+
+
+@dataclass(frozen=True)
+class LogInfo:
+    id: int
+    name: str
+    record_class: str
+    period: str
+    origin: str
+    public_key: bytes
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """Destroy the key of sealed personal data, in the same transaction as its tombstone."""
+
+    pd_id: str
+    by: str
+    legal_basis: str
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    data: bytes
+    subject: str | None = None
+    personal: SealedPersonal | None = None
+    erase: Erasure | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """An entry's place: committed, and covered by the checkpoint of ``checkpoint_size``."""
+
+    log: str
+    index: int
+    checkpoint_size: int
+
+
+def check_log_name(name: str) -> tuple[str, str]:
+    """Split ``<record class>[/<period>]``; raises InvalidInput on a bad name."""
+    if not LOG_NAME.match(name):
+        raise InvalidInput(
+            f"log name {name!r} must be <class>[/<period>] in lowercase letters, digits, _.-",
+            field="log",
+        )
+    cls, _, period = name.partition("/")
+    return cls, period
+
+
+def find_log(conn: Connection, name: str) -> LogInfo | None:
+    t = m.LOGS
+    row = conn.execute(select(t).where(t.c.name == name)).mappings().first()
+    if row is None:
+        return None
+    return LogInfo(
+        row["id"], row["name"], row["record_class"], row["period"], row["origin"],
+        bytes(row["public_key"]),
+    )
+
+
+def load_state(conn: Connection, log_id: int, size: int) -> TreeState:
+    """Rebuild a log's right edge from its stored partial tiles."""
+    e, t = m.ENTRIES, m.TILES
+    start = size - size % TILE_WIDTH
+    partials: list[list[bytes]] = [
+        [bytes(h) for (h,) in conn.execute(
+            select(e.c.leaf_hash)
+            .where(e.c.log_id == log_id, e.c.idx >= start, e.c.idx < size)
+            .order_by(e.c.idx)
+        )]
+    ]
+    level = 1
+    while size >> (TILE_HEIGHT * level):
+        n = size >> (TILE_HEIGHT * level)
+        w = n % TILE_WIDTH
+        partials.append([bytes(h) for (h,) in conn.execute(
+            select(t.c.root)
+            .where(t.c.log_id == log_id, t.c.level == level - 1, t.c.idx >= n - w, t.c.idx < n)
+            .order_by(t.c.idx)
+        )])
+        level += 1
+    return TreeState.from_partials(size, partials)
+
+
+def current_size(conn: Connection, log_id: int) -> int:
+    c = m.CHECKPOINTS
+    return int(conn.execute(select(c.c.size).where(c.c.log_id == log_id)
+                            .order_by(c.c.size.desc()).limit(1)).scalar_one())
+
+
+class Integrator:
+    """Appends to logs in batches; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        keys: LogKeys | None = None,
+        batch_size: int | None = None,
+        batch_ms: int | None = None,
+    ) -> None:
+        if batch_size is None or batch_ms is None:
+            from zeren.config import get_settings
+
+            s = get_settings()
+            batch_size = s.ledger_batch_size if batch_size is None else batch_size
+            batch_ms = s.ledger_batch_ms if batch_ms is None else batch_ms
+        self.engine = engine
+        self.keys = keys if keys is not None else LogKeys()
+        self.batch_size = max(1, batch_size)
+        self.batch_ms = max(0, batch_ms)
+        self._logs: dict[str, LogInfo] = {}
+        self._states: dict[int, TreeState] = {}
+        self._write = threading.Lock()
+        self._queue: queue.Queue[tuple[str, PendingEntry, Future[Receipt]] | None] = (
+            queue.Queue()
+        )
+        self._worker: threading.Thread | None = None
+        self._sql: dict[str, str] = {}
+
+    # ----------------------------------------------------------------- logs
+
+    def log(self, name: str, *, create: bool = True) -> LogInfo:
+        """The log called ``name``; created (with its key and empty checkpoint) on first use."""
+        if name in self._logs:
+            return self._logs[name]
+        cls, period = check_log_name(name)
+        with self.engine.connect() as conn:
+            info = find_log(conn, name)
+        if info is None:
+            if not create:
+                raise NotFound(f"unknown log {name}", details={"log": name})
+            info = self._create_log(name, cls, period)
+        key = self.keys.signing_key(name, create=False)
+        if raw_public_key(key.public_key()) != info.public_key:
+            raise Conflict(
+                f"the signing key file of log {name} is not the key the log was created with",
+                details={"log": name, "path": str(self.keys.path(name))},
+            )
+        self._logs[name] = info
+        return info
+
+    def _create_log(self, name: str, cls: str, period: str) -> LogInfo:
+        key = self.keys.signing_key(name, create=True)
+        origin = f"{origin_prefix()}/{name}"
+        now = datetime.now(UTC)
+        try:
+            with self.engine.begin() as conn:
+                res = conn.execute(insert(m.LOGS).values(
+                    name=name, record_class=cls, period=period, origin=origin,
+                    public_key=raw_public_key(key.public_key()), created_at=now,
+                ))
+                log_id = int(res.inserted_primary_key[0])  # type: ignore[index]
+                cp = Checkpoint(origin, 0, TreeState().root())
+                self._insert_checkpoint(conn, log_id, cp, name, origin, now)
+        except IntegrityError:
+            pass  # created meanwhile by another process
+        with self.engine.connect() as conn:
+            info = find_log(conn, name)
+        assert info is not None
+        return info
+
+    def _insert_checkpoint(
+        self, conn: Connection, log_id: int, cp: Checkpoint, name: str, origin: str,
+        now: datetime,
+    ) -> None:
+        text = cp.text()
+        sig = sign_note_text(text, name=origin, private_key=self.keys.signing_key(name))
+        conn.execute(insert(m.CHECKPOINTS).values(
+            log_id=log_id, size=cp.size, root_hash=cp.root_hash,
+            note=Note(text, [sig]).encode().decode(), created_at=now,
+        ))
+
+    # ----------------------------------------------------------------- writing
+
+    def _lock(self, conn: Connection, log_id: int) -> None:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_NS, log_id))
+        else:
+            # Take SQLite's write lock now, not at the first INSERT, so that reading the
+            # tree's size and writing the batch happen under one lock.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def _insert_sql(self, conn: Connection) -> str:
+        style = conn.dialect.paramstyle
+        if style not in self._sql:
+            ph = ", ".join(["?"] * 4 if style == "qmark" else ["%s"] * 4)
+            self._sql[style] = (
+                f"INSERT INTO ledger_entries (log_id, idx, leaf_hash, data) VALUES ({ph})"
+            )
+        return self._sql[style]
+
+    def append_batch(self, name: str, items: Sequence[PendingEntry]) -> list[Receipt]:
+        """Append ``items`` as one batch in one transaction; returns their receipts."""
+        if not items:
+            return []
+        for it in items:
+            if len(it.data) > MAX_ENTRY_SIZE:
+                raise InvalidInput("entry longer than 65535 bytes", field="data")
+        info = self.log(name)
+        with self._write:
+            try:
+                return self._append_locked(info, items)
+            except BaseException:
+                self._states.pop(info.id, None)  # the edge may be half-updated: reload
+                raise
+
+    def _append_locked(self, info: LogInfo, items: Sequence[PendingEntry]) -> list[Receipt]:
+        now = datetime.now(UTC)
+        with self.engine.connect() as conn:
+            self._lock(conn, info.id)
+            size = current_size(conn, info.id)
+            state = self._states.get(info.id)
+            if state is None or state.size != size:
+                state = load_state(conn, info.id, size)
+                self._states[info.id] = state
+            hashes = [leaf_hash(it.data) for it in items]
+            lid = info.id
+            conn.exec_driver_sql(
+                self._insert_sql(conn),
+                [(lid, size + i, h, items[i].data) for i, h in enumerate(hashes)],
+            )
+            tiles = state.extend(hashes)
+            if tiles:
+                conn.execute(insert(m.TILES), [
+                    {"log_id": lid, "level": t.level, "idx": t.index, "hashes": t.hashes,
+                     "root": t.root} for t in tiles
+                ])
+            self._side_rows(conn, lid, size, items, now)
+            cp = Checkpoint(info.origin, state.size, state.root())
+            self._insert_checkpoint(conn, lid, cp, info.name, info.origin, now)
+            conn.commit()
+        return [Receipt(info.name, size + i, state.size) for i in range(len(items))]
+
+    def _side_rows(
+        self, conn: Connection, lid: int, size: int, items: Sequence[PendingEntry],
+        now: datetime,
+    ) -> None:
+        subjects = [
+            {"log_id": lid, "idx": size + i, "subject": it.subject}
+            for i, it in enumerate(items) if it.subject
+        ]
+        if subjects:
+            conn.execute(insert(m.SUBJECTS), subjects)
+        sealed = [it.personal for it in items if it.personal is not None]
+        if sealed:
+            conn.execute(insert(m.PERSONAL), [
+                {"id": p.id, "record_class": p.record_class, "nonce": p.nonce,
+                 "ciphertext": p.ciphertext, "retain_until": p.retain_until,
+                 "retention_source": p.retention_source, "created_at": now} for p in sealed
+            ])
+            conn.execute(insert(m.PD_KEYS),
+                         [{"pd_id": p.id, "key": p.key} for p in sealed])
+        k = m.PD_KEYS
+        for it in items:
+            if it.erase is None:
+                continue
+            res = conn.execute(
+                update(k).where(k.c.pd_id == it.erase.pd_id, k.c.key.is_not(None))
+                .values(key=None, destroyed_at=now, destroyed_by=it.erase.by,
+                        legal_basis=it.erase.legal_basis)
+            )
+            if res.rowcount != 1:
+                raise Conflict("personal data already erased or unknown",
+                               details={"pd_id": it.erase.pd_id})
+
+    def append(self, name: str, items: Sequence[PendingEntry]) -> list[Receipt]:
+        """Append many entries, ``batch_size`` at a time (bulk loads)."""
+        out: list[Receipt] = []
+        for i in range(0, len(items), self.batch_size):
+            out += self.append_batch(name, items[i : i + self.batch_size])
+        return out
+
+    # ----------------------------------------------------------------- batching queue
+
+    def submit(self, name: str, item: PendingEntry) -> Future[Receipt]:
+        """Queue one entry; the future resolves once its batch has committed."""
+        check_log_name(name)
+        fut: Future[Receipt] = Future()
+        with self._write:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(
+                    target=self._run, name="zeren-ledger-integrator", daemon=True
+                )
+                self._worker.start()
+        self._queue.put((name, item, fut))
+        return fut
+
+    def _run(self) -> None:
+        q = self._queue
+        while True:
+            first = q.get()
+            if first is None:
+                return
+            batch = [first]
+            deadline = time.monotonic() + self.batch_ms / 1000
+            stop = False
+            while len(batch) < self.batch_size:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                try:
+                    nxt = q.get(timeout=left)
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._flush(batch)
+            if stop:
+                return
+
+    def _flush(self, batch: list[tuple[str, PendingEntry, Future[Receipt]]]) -> None:
+        by_log: dict[str, list[tuple[PendingEntry, Future[Receipt]]]] = {}
+        for name, item, fut in batch:
+            by_log.setdefault(name, []).append((item, fut))
+        for name, pairs in by_log.items():
+            try:
+                receipts = self.append_batch(name, [p for p, _ in pairs])
+            except BaseException as exc:
+                for _, fut in pairs:
+                    fut.set_exception(exc)
+            else:
+                for (_, fut), r in zip(pairs, receipts, strict=True):
+                    fut.set_result(r)
+
+    def close(self) -> None:
+        """Flush what is queued and stop the worker."""
+        w = self._worker
+        if w is not None and w.is_alive():
+            self._queue.put(None)
+            w.join()
+        self._worker = None

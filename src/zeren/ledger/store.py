@@ -1,0 +1,389 @@
+"""Reading the ledger: logs, checkpoints, entries, proofs served from stored tiles, exports in
+the C2SP tlog-tiles layout, and a full self-check of a stored log. Read-only; never commits.
+
+Proofs are read, not recomputed from entries: a node of height ``h`` lives in the tile at
+level ``h // 8``; full tiles come from ``ledger_tiles`` and only the right-edge partial tiles
+are assembled from entry leaf hashes (level 0) or the roots of full tiles below. Tiles are
+immutable once full (and a partial tile is fixed by its width), so expanded tiles are cached
+per process.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from zeren.errors import InvalidInput, NotFound
+from zeren.ledger import models as m
+from zeren.ledger.integrator import LogInfo, check_log_name
+from zeren.ledger.tree import TreeState, consistency_proof, expand_tile, inclusion_proof
+from zeren.ledger.verify import (
+    HASH_SIZE,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    VerificationError,
+    Verifier,
+    bundle_path,
+    encode_bundle,
+    leaf_hash,
+    make_verifier,
+    open_checkpoint,
+    tile_path,
+    tile_widths,
+)
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    root_hash: bytes
+    note: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    log: str
+    index: int
+    size: int
+    entry: bytes
+    proof: list[bytes]
+    checkpoint: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape ``zeren-verify inclusion`` reads."""
+        return {
+            "log": self.log,
+            "index": self.index,
+            "size": self.size,
+            "entry": base64.b64encode(self.entry).decode(),
+            "leaf_hash": base64.b64encode(leaf_hash(self.entry)).decode(),
+            "proof": [base64.b64encode(p).decode() for p in self.proof],
+            "checkpoint": self.checkpoint,
+        }
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    log: str
+    size1: int
+    size2: int
+    proof: list[bytes]
+    old_checkpoint: str
+    new_checkpoint: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape ``zeren-verify consistency`` reads."""
+        return {
+            "log": self.log,
+            "from": self.size1,
+            "to": self.size2,
+            "proof": [base64.b64encode(p).decode() for p in self.proof],
+            "old_checkpoint": self.old_checkpoint,
+            "new_checkpoint": self.new_checkpoint,
+        }
+
+
+# ----------------------------------------------------------------------- logs and checkpoints
+
+
+def _info(row: Any) -> LogInfo:
+    return LogInfo(
+        row.id, row.name, row.record_class, row.period, row.origin, bytes(row.public_key)
+    )
+
+
+def get_log(*, session: Session, name: str) -> LogInfo:
+    """The log called ``name``; NotFound when there is none."""
+    check_log_name(name)
+    row = session.execute(select(m.LOGS).where(m.LOGS.c.name == name)).first()
+    if row is None:
+        raise NotFound(f"unknown log {name}", details={"log": name})
+    return _info(row)
+
+
+def list_logs(*, session: Session) -> list[tuple[LogInfo, StoredCheckpoint]]:
+    """Every log with its newest checkpoint."""
+    rows = session.execute(select(m.LOGS).order_by(m.LOGS.c.name)).all()
+    return [(_info(r), latest_checkpoint(session=session, log=_info(r))) for r in rows]
+
+
+def verifier(log: LogInfo) -> Verifier:
+    """The log's verifier key (what ``zeren ledger key`` prints)."""
+    return make_verifier(log.origin, log.public_key)
+
+
+def _cp(row: Any) -> StoredCheckpoint:
+    return StoredCheckpoint(int(row.size), bytes(row.root_hash), row.note, row.created_at)
+
+
+def latest_checkpoint(*, session: Session, log: LogInfo) -> StoredCheckpoint:
+    c = m.CHECKPOINTS
+    row = session.execute(
+        select(c).where(c.c.log_id == log.id).order_by(c.c.size.desc()).limit(1)
+    ).first()
+    assert row is not None, "every log has its size-0 checkpoint"
+    return _cp(row)
+
+
+def checkpoint_at(*, session: Session, log: LogInfo, size: int) -> StoredCheckpoint:
+    c = m.CHECKPOINTS
+    row = session.execute(select(c).where(c.c.log_id == log.id, c.c.size == size)).first()
+    if row is None:
+        raise InvalidInput(f"log {log.name} has no checkpoint of size {size}", field="size")
+    return _cp(row)
+
+
+def checkpoint_covering(*, session: Session, log: LogInfo, index: int) -> StoredCheckpoint | None:
+    """The first checkpoint whose tree includes entry ``index``, if one exists yet."""
+    c = m.CHECKPOINTS
+    row = session.execute(
+        select(c).where(c.c.log_id == log.id, c.c.size > index).order_by(c.c.size).limit(1)
+    ).first()
+    return None if row is None else _cp(row)
+
+
+def wait_for_checkpoint(
+    *, engine: Engine, log_name: str, index: int, timeout_s: float = 5.0
+) -> StoredCheckpoint:
+    """Wait until a checkpoint covers entry ``index`` (for callers in other processes)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with Session(engine) as s:
+            cp = checkpoint_covering(session=s, log=get_log(session=s, name=log_name), index=index)
+        if cp is not None:
+            return cp
+        if time.monotonic() >= deadline:
+            raise NotFound(f"no checkpoint covers entry {index} of {log_name} yet",
+                           details={"log": log_name, "index": index})
+        time.sleep(0.02)
+
+
+def get_entry(*, session: Session, log: LogInfo, index: int) -> bytes:
+    size = latest_checkpoint(session=session, log=log).size
+    if not 0 <= index < size:
+        raise InvalidInput(
+            f"index {index} is out of range: log {log.name} has {size} entries", field="index"
+        )
+    e = m.ENTRIES
+    data = session.execute(
+        select(e.c.data).where(e.c.log_id == log.id, e.c.idx == index)
+    ).scalar_one()
+    return bytes(data)
+
+
+def find_subject(*, session: Session, subject: str) -> list[tuple[LogInfo, int]]:
+    """Every (log, index) whose entry is about ``subject``, in log then index order."""
+    s, lg = m.SUBJECTS, m.LOGS
+    rows = session.execute(
+        select(lg, s.c.idx).join(s, s.c.log_id == lg.c.id)
+        .where(s.c.subject == subject).order_by(lg.c.name, s.c.idx)
+    ).all()
+    return [(_info(r), int(r.idx)) for r in rows]
+
+
+# ----------------------------------------------------------------------- tiles and proofs
+
+
+class TileCache:
+    """A bounded LRU of expanded tiles (all node levels inside one tile)."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self.capacity = capacity
+        self._d: OrderedDict[tuple[int, int, int, int], list[list[bytes]]] = OrderedDict()
+
+    def get(self, key: tuple[int, int, int, int]) -> list[list[bytes]] | None:
+        v = self._d.get(key)
+        if v is not None:
+            self._d.move_to_end(key)
+        return v
+
+    def put(self, key: tuple[int, int, int, int], value: list[list[bytes]]) -> None:
+        self._d[key] = value
+        if len(self._d) > self.capacity:
+            self._d.popitem(last=False)
+
+
+TILE_CACHE = TileCache()
+
+
+def _split(blob: bytes) -> list[bytes]:
+    return [blob[i : i + HASH_SIZE] for i in range(0, len(blob), HASH_SIZE)]
+
+
+class StoredTree:
+    """A node source over the stored tiles of one log at one tree size."""
+
+    def __init__(self, session: Session, log_id: int, size: int, cache: TileCache = TILE_CACHE):
+        self.session = session
+        self.log_id = log_id
+        self.size = size
+        self.cache = cache
+
+    def tile_hashes(self, level: int, index: int) -> list[bytes]:
+        """The hashes of tile (level, index) as of this tree size (full or partial)."""
+        width = min(TILE_WIDTH, (self.size >> (TILE_HEIGHT * level)) - index * TILE_WIDTH)
+        if width <= 0:
+            raise VerificationError(f"tile {level}/{index} is beyond tree size {self.size}")
+        lid, s = self.log_id, self.session
+        if width == TILE_WIDTH:
+            t = m.TILES
+            blob = s.execute(select(t.c.hashes).where(
+                t.c.log_id == lid, t.c.level == level, t.c.idx == index)).scalar_one()
+            return _split(bytes(blob))
+        lo, hi = index * TILE_WIDTH, index * TILE_WIDTH + width
+        if level == 0:
+            e = m.ENTRIES
+            q = select(e.c.leaf_hash).where(e.c.log_id == lid, e.c.idx >= lo, e.c.idx < hi)
+            rows = s.execute(q.order_by(e.c.idx)).scalars().all()
+        else:
+            t = m.TILES
+            q = select(t.c.root).where(
+                t.c.log_id == lid, t.c.level == level - 1, t.c.idx >= lo, t.c.idx < hi)
+            rows = s.execute(q.order_by(t.c.idx)).scalars().all()
+        out = [bytes(r) for r in rows]
+        if len(out) != width:
+            raise VerificationError(f"tile {level}/{index}: found {len(out)} of {width} hashes")
+        return out
+
+    def _expanded(self, level: int, index: int) -> list[list[bytes]]:
+        width = min(TILE_WIDTH, (self.size >> (TILE_HEIGHT * level)) - index * TILE_WIDTH)
+        key = (self.log_id, level, index, width)
+        got = self.cache.get(key)
+        if got is None:
+            got = expand_tile(self.tile_hashes(level, index))
+            self.cache.put(key, got)
+        return got
+
+    def node(self, height: int, index: int) -> bytes:
+        level, r = divmod(height, TILE_HEIGHT)
+        first = index << r
+        tile = first >> TILE_HEIGHT
+        return self._expanded(level, tile)[r][(first & (TILE_WIDTH - 1)) >> r]
+
+
+def inclusion(
+    *, session: Session, log: LogInfo, index: int, size: int | None = None
+) -> InclusionProof:
+    """Entry ``index`` with its inclusion proof in the checkpoint of ``size`` (default: newest)."""
+    cp = (latest_checkpoint(session=session, log=log) if size is None
+          else checkpoint_at(session=session, log=log, size=size))
+    if not 0 <= index < cp.size:
+        raise InvalidInput(
+            f"index {index} is out of range: log {log.name} has {cp.size} entries at that "
+            "checkpoint", field="index",
+        )
+    entry = get_entry(session=session, log=log, index=index)
+    proof = inclusion_proof(StoredTree(session, log.id, cp.size), index=index, size=cp.size)
+    return InclusionProof(log.name, index, cp.size, entry, proof, cp.note)
+
+
+def consistency(*, session: Session, log: LogInfo, size1: int, size2: int) -> ConsistencyProof:
+    """A consistency proof between two of the log's checkpoints."""
+    if size1 > size2:
+        raise InvalidInput(f"--from {size1} is larger than --to {size2}", field="from")
+    old = checkpoint_at(session=session, log=log, size=size1)
+    new = checkpoint_at(session=session, log=log, size=size2)
+    proof = consistency_proof(StoredTree(session, log.id, size2), size1=size1, size2=size2)
+    return ConsistencyProof(log.name, size1, size2, proof, old.note, new.note)
+
+
+# ----------------------------------------------------------------------- export and self-check
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    log: str
+    size: int
+    tiles: int
+    bundles: int
+    directory: Path
+
+
+def _iter_entries(session: Session, log_id: int, size: int) -> Iterator[tuple[int, bytes, bytes]]:
+    e = m.ENTRIES
+    step = 8192
+    for lo in range(0, size, step):
+        q = (select(e.c.idx, e.c.leaf_hash, e.c.data)
+             .where(e.c.log_id == log_id, e.c.idx >= lo, e.c.idx < min(size, lo + step))
+             .order_by(e.c.idx))
+        for idx, h, data in session.execute(q):
+            yield int(idx), bytes(h), bytes(data)
+
+
+def export(
+    *, session: Session, log: LogInfo, out: Path, size: int | None = None
+) -> ExportReport:
+    """Write the log in the C2SP tlog-tiles layout under ``out`` (checkpoint, tiles, bundles)."""
+    cp = (latest_checkpoint(session=session, log=log) if size is None
+          else checkpoint_at(session=session, log=log, size=size))
+    out.mkdir(parents=True, exist_ok=True)
+    tree = StoredTree(session, log.id, cp.size, cache=TileCache(64))
+    tiles = 0
+    for level, idx, width in tile_widths(cp.size):
+        p = out / tile_path(level, idx, width)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"".join(tree.tile_hashes(level, idx)))
+        tiles += 1
+    bundles = 0
+    chunk: list[bytes] = []
+    expect = 0
+    for idx, _h, data in _iter_entries(session, log.id, cp.size):
+        if idx != expect:
+            raise VerificationError(f"entry {expect} is missing from log {log.name}")
+        expect += 1
+        chunk.append(data)
+        if len(chunk) == TILE_WIDTH or idx == cp.size - 1:
+            p = out / bundle_path(idx // TILE_WIDTH, len(chunk))
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(encode_bundle(chunk))
+            bundles += 1
+            chunk = []
+    if expect != cp.size:
+        raise VerificationError(f"log {log.name} holds {expect} entries, expected {cp.size}")
+    (out / "checkpoint").write_text(cp.note, encoding="utf-8")
+    return ExportReport(log.name, cp.size, tiles, bundles, out)
+
+
+def self_check(*, session: Session, log: LogInfo) -> int:
+    """Re-hash every stored entry of a log and check leaf hashes, full tiles and the newest
+    checkpoint (signature and root). Returns the size checked; raises VerificationError."""
+    cp = latest_checkpoint(session=session, log=log)
+    body = open_checkpoint(cp.note, [verifier(log)])
+    if body.size != cp.size or body.root_hash != cp.root_hash:
+        raise VerificationError(f"checkpoint row of size {cp.size} disagrees with its note")
+    state = TreeState()
+    t = m.TILES
+    stored = {
+        (int(r.level), int(r.idx)): (bytes(r.hashes), bytes(r.root))
+        for r in session.execute(select(t.c.level, t.c.idx, t.c.hashes, t.c.root)
+                                 .where(t.c.log_id == log.id))
+    }
+    seen = 0
+    for idx, h, data in _iter_entries(session, log.id, cp.size):
+        if idx != seen:
+            raise VerificationError(f"entry {seen} is missing")
+        if leaf_hash(data) != h:
+            raise VerificationError(f"entry {idx}: stored leaf hash does not match its data")
+        for ft in state.extend([h]):
+            if stored.get((ft.level, ft.index)) != (ft.hashes, ft.root):
+                raise VerificationError(f"tile {ft.level}/{ft.index} does not match the entries")
+        seen += 1
+    if seen != cp.size:
+        raise VerificationError(f"log holds {seen} entries, checkpoint says {cp.size}")
+    if state.root() != cp.root_hash:
+        raise VerificationError(f"entries do not hash to the root of checkpoint {cp.size}")
+    n_extra = session.execute(select(func.count()).select_from(m.ENTRIES).where(
+        m.ENTRIES.c.log_id == log.id, m.ENTRIES.c.idx >= cp.size)).scalar_one()
+    if n_extra:
+        raise VerificationError(f"{n_extra} entries lie beyond the newest checkpoint")
+    return cp.size
