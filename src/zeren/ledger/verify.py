@@ -519,6 +519,15 @@ def tile_widths(size: int) -> list[tuple[int, int, int]]:
     return out
 
 
+def _tile(root: Path, rel: str, width: int) -> bytes:
+    data = _read(root, rel)
+    if len(data) != width * HASH_SIZE:
+        raise VerificationError(
+            f"{rel}: truncated or padded tile ({len(data)} bytes, expected {width * HASH_SIZE})"
+        )
+    return data
+
+
 @dataclass(frozen=True)
 class RehashReport:
     size: int
@@ -561,7 +570,7 @@ def rehash_export(directory: str | os.PathLike[str], checkpoint: Checkpoint) -> 
         bundles += 1
         leaves = [sha(b"\x00" + e).digest() for e in entries]
         tpath = tile_path(0, n, width)
-        if _read(root, tpath) != b"".join(leaves):
+        if _tile(root, tpath, width) != b"".join(leaves):
             raise VerificationError(f"{tpath}: leaf hashes do not match entries in {where}")
         tiles += 1
         if width == TILE_WIDTH:
@@ -580,7 +589,7 @@ def rehash_export(directory: str | os.PathLike[str], checkpoint: Checkpoint) -> 
         for n in range(n_full + (1 if rest else 0)):
             chunk = hashes[n * TILE_WIDTH : (n + 1) * TILE_WIDTH]
             tpath = tile_path(lvl, n, len(chunk))
-            if _read(root, tpath) != b"".join(chunk):
+            if _tile(root, tpath, len(chunk)) != b"".join(chunk):
                 raise VerificationError(f"{tpath}: hashes do not match the tiles below")
             tiles += 1
             if len(chunk) == TILE_WIDTH:

@@ -1,0 +1,169 @@
+"""Ledger use cases: the process-wide integrator, reading personal data, erasure, and the
+orders (Art 10) records. Keyword-only; these never commit the caller's session — writes go
+through the integrator, which commits its own batches (see ``integrator.py``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from zeren.errors import Conflict, Immutable, InvalidInput, NotFound
+from zeren.ledger import models as m
+from zeren.ledger import store
+from zeren.ledger.integrator import Erasure, Integrator, PendingEntry, Receipt
+from zeren.ledger.interfaces import LedgerRecordLog, RecordLog, build_entry, log_name
+from zeren.ledger.keys import LogKeys
+from zeren.ledger.personal import add_years, retention_rules, unseal
+
+
+@lru_cache(maxsize=8)
+def integrator_for(engine: Engine) -> Integrator:
+    """The one integrator of this process for ``engine`` (keys under settings.data_dir)."""
+    return Integrator(engine, keys=LogKeys())
+
+
+def record_log_for(engine: Engine) -> RecordLog:
+    """What other modules call to log records."""
+    return LedgerRecordLog(integrator_for(engine))
+
+
+# ----------------------------------------------------------------------- personal data
+
+
+@dataclass(frozen=True)
+class PersonalView:
+    ref: str
+    erased: bool
+    data: Any
+    commitment_ok: bool | None
+
+
+def read_personal(*, session: Session, ref: str, commitment: str) -> PersonalView:
+    """Open sealed personal data and check it against the entry's commitment."""
+    k, p = m.PD_KEYS, m.PERSONAL
+    row = session.execute(
+        select(k.c.key, p.c.nonce, p.c.ciphertext).join(p, p.c.id == k.c.pd_id)
+        .where(k.c.pd_id == ref)
+    ).first()
+    if row is None:
+        raise NotFound("personal data not found", details={"ref": ref})
+    if row.key is None:
+        return PersonalView(ref, True, None, None)
+    data, got = unseal(pd_id=ref, key=bytes(row.key), nonce=bytes(row.nonce),
+                       ciphertext=bytes(row.ciphertext))
+    return PersonalView(ref, False, data, got == commitment)
+
+
+def entry_json(data: bytes) -> dict[str, Any]:
+    try:
+        out = json.loads(data)
+    except ValueError:
+        return {}
+    return out if isinstance(out, dict) else {}
+
+
+def erase_personal(
+    *,
+    session: Session,
+    integrator: Integrator,
+    log: str,
+    index: int,
+    legal_basis: str,
+    approver: str,
+    now: datetime | None = None,
+) -> Receipt:
+    """Destroy the key of the personal data of entry ``index`` of ``log`` and log a
+    tombstone (target, legal basis, approver) in the same transaction. Refused while the
+    record's retention period runs."""
+    if not legal_basis.strip():
+        raise InvalidInput("a legal basis is required", field="legal_basis")
+    if not approver.strip():
+        raise InvalidInput("an approver is required", field="approver")
+    now = now or datetime.now(UTC)
+    info = store.get_log(session=session, name=log)
+    body = entry_json(store.get_entry(session=session, log=info, index=index))
+    ref = (body.get("personal") or {}).get("ref")
+    if not ref:
+        raise Conflict("this entry holds no personal data", details={"log": log, "index": index})
+    p, k = m.PERSONAL, m.PD_KEYS
+    row = session.execute(
+        select(p.c.retain_until, p.c.retention_source, k.c.key)
+        .join(k, k.c.pd_id == p.c.id).where(p.c.id == ref)
+    ).first()
+    if row is None:
+        raise NotFound("personal data not found", details={"ref": ref})
+    if row.key is None:
+        raise Conflict("personal data already erased", details={"ref": ref})
+    if row.retain_until is None or now < row.retain_until:
+        until = row.retain_until.isoformat() if row.retain_until else "not started"
+        raise Immutable(
+            f"retention period runs until {until} ({row.retention_source}); erasure refused",
+            details={"ref": ref, "retain_until": until, "source": row.retention_source},
+        )
+    tomb = build_entry(record_class="erasure", record={
+        "target": {"log": log, "index": index, "ref": ref},
+        "legal_basis": legal_basis, "approver": approver, "at": now.isoformat(),
+    }, sealed=None)
+    name = log_name("erasure", now)
+    return integrator.append_batch(
+        name, [PendingEntry(tomb, subject=f"erasure:{ref}",
+                            erase=Erasure(ref, approver, legal_basis))]
+    )[0]
+
+
+# ----------------------------------------------------------------------- orders (Art 10)
+
+
+def order_subject(platform_id: str, order_id: str) -> str:
+    return f"order:{platform_id}:{order_id}"
+
+
+def ingest_order(
+    *, record_log: RecordLog, record: dict[str, Any], buyer: dict[str, Any],
+    completed_at: datetime | None,
+) -> Receipt:
+    """Log one order record; the buyer's data is sealed apart and kept for the retention
+    period of 电子商务法 第三十一条 from completion."""
+    rule = retention_rules()["orders"]
+    until = add_years(completed_at, rule.years) if completed_at else None
+    return record_log.append(
+        record_class="orders", record=record,
+        subject=order_subject(str(record["platform_id"]), str(record["order_id"])),
+        personal=buyer, retain_until=until, retention_source=rule.source,
+    )
+
+
+@dataclass(frozen=True)
+class OrderRecordView:
+    log: str
+    index: int
+    record: dict[str, Any]
+    proof: store.InclusionProof
+    personal: PersonalView | None
+
+
+def order_records(
+    *, session: Session, platform_id: str, order_id: str, with_personal: bool
+) -> list[OrderRecordView]:
+    """Every logged record of an order, each with its inclusion proof and checkpoint."""
+    found = store.find_subject(session=session, subject=order_subject(platform_id, order_id))
+    if not found:
+        raise NotFound(f"no records of order {order_id}",
+                       details={"platform_id": platform_id, "order_id": order_id})
+    out: list[OrderRecordView] = []
+    for info, idx in found:
+        proof = store.inclusion(session=session, log=info, index=idx)
+        body = entry_json(proof.entry)
+        pd = body.get("personal")
+        view = None
+        if with_personal and isinstance(pd, dict):
+            view = read_personal(session=session, ref=str(pd["ref"]),
+                                 commitment=str(pd["commitment"]))
+        out.append(OrderRecordView(info.name, idx, body, proof, view))
+    return out
