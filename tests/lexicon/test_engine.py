@@ -1,0 +1,201 @@
+"""The screening engine against written cases: every evasion kind, strict rules, whitelists,
+decisions, and ordinary text that must pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from zeren.lexicon.domain import (
+    Action,
+    Decision,
+    Severity,
+    Term,
+    VariantKind,
+    categories,
+    decide,
+    default_terms,
+    parse_variants,
+)
+from zeren.lexicon.engine import InvalidTerm, Matcher, build
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="module")
+def default() -> Matcher:
+    return build(default_terms())
+
+
+def _t(term: str, *, action: Action = Action.BLOCK, whitelist: bool = False, **kw: object) -> Term:
+    return Term(term, "custom", Severity.HIGH, action, whitelist=whitelist, **kw)  # type: ignore[arg-type]
+
+
+def _cases() -> list[tuple[str, str, str]]:
+    out = []
+    for line in (HERE / "evasion_cases.tsv").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        kind, text, term = line.split("\t")
+        out.append((kind, text, term))
+    return out
+
+
+CASES = _cases()
+
+
+def test_evasion_set_is_large_and_covers_every_kind() -> None:
+    assert len(CASES) >= 300
+    assert {k for k, _, _ in CASES} == {
+        "noise", "traditional", "pinyin", "homophone", "split", "width", "repeat"
+    }
+
+
+@pytest.mark.parametrize(("kind", "text", "term"), CASES)
+def test_evasion_case(default: Matcher, kind: str, text: str, term: str) -> None:
+    result = default.screen(text)
+    hits = [h for h in result.hits if h.term == term]
+    assert hits, f"{text!r} should hit {term!r}; got {result.hits}"
+    assert any(kind in h.evasion for h in hits), [h.evasion for h in hits]
+    for h in hits:
+        assert text[h.start : h.end] == h.matched
+    assert result.decision != Decision.PASS
+
+
+def _fp_lines() -> list[str]:
+    raw = (HERE / "false_positive_cases.txt").read_text(encoding="utf-8").splitlines()
+    return [x for x in raw if x.strip() and not x.startswith("#")]
+
+
+@pytest.mark.parametrize("text", _fp_lines())
+def test_ordinary_text_passes(default: Matcher, text: str) -> None:
+    result = default.screen(text)
+    assert result.decision == Decision.PASS, result.hits
+    assert result.hits == ()
+
+
+def test_hit_fields() -> None:
+    m = build([_t("枪支")])
+    (h,) = m.screen("出售 槍 * 枪支 哦").hits
+    assert (h.start, h.end, h.matched) == (3, 9, "槍 * 枪支")
+    assert h.term == "枪支" and h.category == "custom"
+    assert h.severity == "high" and h.action == "block"
+    assert set(h.evasion) == {"noise", "traditional", "repeat"}
+    assert h.to_dict()["evasion"] == list(h.evasion)
+
+
+def test_single_character_is_strict() -> None:
+    m = build([_t("日", action=Action.REVIEW)])
+    assert m.screen("生日快乐").hits == ()
+    assert m.screen("今天 日 了").hits == ()  # the matcher would join 天日了 across spaces
+    assert m.screen("日").decision == Decision.REVIEW
+    assert m.screen("你好。日！").decision == Decision.REVIEW
+
+
+def test_short_latin_is_strict() -> None:
+    m = build([_t("qz")])
+    assert m.screen("qz出售").hits
+    assert m.screen("卖 qz 了").hits
+    assert m.screen("quiz qzx").hits == ()
+    assert m.screen("q z").hits == ()  # no noise inside a short Latin term
+
+
+def test_latin_edges_need_a_word_boundary() -> None:
+    m = build([_t("枪支")])
+    assert m.screen("buy qiangzhi now").hits
+    assert m.screen("xqiangzhi").hits == ()
+    assert m.screen("qiangzhix").hits == ()
+
+
+def test_hard_boundary_and_long_gap_separate() -> None:
+    m = build([_t("枪支")])
+    assert m.screen("枪\n支").hits == ()
+    assert m.screen("枪。支").hits == ()
+    assert m.screen("枪!支").hits == ()
+    assert m.screen("枪    支").hits == ()  # four noise characters
+    assert m.screen("枪   支").hits  # three
+    assert m.screen("枪\u200b\u200b\u200b\u200b\u200b支").hits  # zero-width is free
+
+
+def test_whitelist_suppresses_contained_hits() -> None:
+    m = build([_t("黄片"), _t("三黄片", whitelist=True), _t("枪"), _t("水枪", whitelist=True)])
+    assert m.screen("三黄片").hits == ()
+    assert m.screen("看黄片").decision == Decision.BLOCK
+    assert m.screen("买三黄片和看黄片").hits[0].start == 6
+
+
+def test_variant_opt_out() -> None:
+    on = build([_t("赌博")])
+    off = build([_t("赌博", variants=frozenset())])
+    pinyin_only = build([_t("赌博", variants=frozenset({VariantKind.PINYIN}))])
+    for text in ("dubo", "赌搏", "贝者博"):
+        assert on.screen(text).hits
+        assert off.screen(text).hits == ()
+    assert pinyin_only.screen("dubo").hits and not pinyin_only.screen("贝者博").hits
+    assert off.screen("賭博").hits  # normalisation is not a variant: always on
+
+
+def test_initials_and_mixes() -> None:
+    m = build([_t("枪支")])
+    for text in ("qiangzhi", "qz", "枪zhi", "qiang支", "QiangZhi", "ｑｚ"):
+        assert m.screen(text).hits, text
+
+
+def test_term_with_double_character_needs_both() -> None:
+    m = build([_t("嘿嘿嘿")])
+    assert m.screen("嘿嘿").hits == ()
+    assert m.screen("嘿嘿嘿嘿").hits
+
+
+def test_decision_from_actions() -> None:
+    assert decide([]) == Decision.PASS
+    assert decide([Action.FLAG]) == Decision.PASS
+    assert decide([Action.FLAG, Action.REVIEW]) == Decision.REVIEW
+    assert decide([Action.REVIEW, Action.BLOCK]) == Decision.BLOCK
+    m = build([_t("甲乙", action=Action.FLAG)])
+    r = m.screen("甲乙")
+    assert r.decision == Decision.PASS and r.hits
+
+
+def test_batch_equals_one_by_one(default: Matcher) -> None:
+    docs = [text for _, text, _ in CASES[:80]] + _fp_lines()[:20] + ["", "\n"]
+    assert default.screen_many(docs) == [default.screen(d) for d in docs]
+
+
+def test_bad_terms_name_the_term() -> None:
+    with pytest.raises(InvalidTerm, match="term 2"):
+        build([_t("好"), _t("。")])
+    with pytest.raises(InvalidTerm):
+        build([_t("枪\n支")])
+
+
+def test_empty_lexicon_and_text() -> None:
+    m = build([])
+    assert m.screen("任何文字").decision == Decision.PASS
+    assert build([_t("枪支")]).screen("").hits == ()
+
+
+def test_categories_cover_the_law() -> None:
+    cats = categories()
+    assert sum(1 for c in cats if c.startswith("illegal.")) == 11
+    assert sum(1 for c in cats if c.startswith("harmful.")) == 9
+    for code in ("prohibited_goods", "restricted_goods", "advertising_absolute",
+                 "pyramid_selling", "ip_infringement", "custom"):
+        assert code in cats
+    assert all(c.source for c in cats.values())
+
+
+def test_parse_variants() -> None:
+    assert parse_variants("") == frozenset(VariantKind)
+    assert parse_variants("", whitelist=True) == frozenset()
+    assert parse_variants("none") == frozenset()
+    assert parse_variants("pinyin, split") == {VariantKind.PINYIN, VariantKind.SPLIT}
+    with pytest.raises(ValueError):
+        parse_variants("klingon")
+
+
+def test_surrogates_and_odd_characters_do_not_crash() -> None:
+    m = build([_t("枪支")])
+    assert m.screen("\ud800枪支\udfff").hits
+    assert m.screen("\x00\x01\x02\n\r\t").hits == ()

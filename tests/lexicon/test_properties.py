@@ -1,0 +1,85 @@
+"""Properties of the engine (hypothesis): offsets select text whose normal form is the term's
+(or one of its spellings), a few noise characters per gap never hide a term, and a whitelist
+term suppresses the hits it contains."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from zeren.lexicon.domain import ALL_VARIANTS, Action, Severity, Term
+from zeren.lexicon.engine import build
+from zeren.lexicon.normalize import tables
+from zeren.lexicon.variants import expand
+
+# A small alphabet makes accidental and overlapping matches common, which is the point.
+HAN = "枪支赌博冰毒黄片水三国家级最佳木仓贝者槍賭國"
+NOISE = " *~-_/#、，·★😀\u200b\u3000（）"
+TEXT_CHARS = HAN + NOISE + "qzab。\n"
+
+term_st = st.text(alphabet=HAN, min_size=2, max_size=4)
+text_st = st.text(alphabet=TEXT_CHARS, max_size=60)
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _term(t: str, *, variants: frozenset = ALL_VARIANTS, wl: bool = False) -> Term:  # type: ignore[type-arg]
+    return Term(t, "custom", Severity.HIGH, Action.BLOCK, whitelist=wl, variants=variants)
+
+
+@FAST
+@given(terms=st.lists(term_st, min_size=1, max_size=6), text=text_st)
+def test_offsets_select_the_term(terms: list[str], text: str) -> None:
+    t = tables()
+    m = build([_term(x) for x in terms])
+    spellings: dict[str, set[str]] = {}
+    for x in terms:
+        key = t.normal_form(x)
+        forms = spellings.setdefault(x, set())
+        forms.add(key)
+        forms.update(t.normal_form(v) for v in expand(key, ALL_VARIANTS))
+    for h in m.screen(text).hits:
+        assert text[h.start : h.end] == h.matched
+        assert t.normal_form(h.matched) in spellings[h.term], (h, text)
+        if not ({"pinyin", "homophone", "split"} & set(h.evasion)):
+            assert t.normal_form(h.matched) == t.normal_form(h.term)
+
+
+@FAST
+@given(
+    term=term_st,
+    gaps=st.lists(st.text(alphabet=NOISE, max_size=3), min_size=3, max_size=3),
+    before=st.text(alphabet=HAN + NOISE, max_size=10),
+    after=st.text(alphabet=HAN + NOISE, max_size=10),
+)
+def test_noise_never_hides_a_term(term: str, gaps: list[str], before: str, after: str) -> None:
+    assume(len(tables().normal_form(term)) == len(term))  # no doubles inside the term itself
+    noisy = term[0] + "".join(g + c for g, c in zip(gaps, term[1:], strict=False))
+    text = before + noisy + after
+    m = build([_term(term, variants=frozenset())])
+    hits = m.screen(text).hits
+    lo, hi = len(before), len(before) + len(noisy)
+    assert any(h.term == term and h.start <= lo and hi <= h.end for h in hits), (text, hits)
+
+
+@FAST
+@given(
+    term=term_st,
+    left=st.text(alphabet=HAN, max_size=2),
+    right=st.text(alphabet=HAN, max_size=2),
+    ctx=st.text(alphabet=HAN + NOISE, max_size=8),
+)
+def test_whitelist_suppresses_contained_hits(term: str, left: str, right: str, ctx: str) -> None:
+    assume(left or right)
+    white = left + term + right
+    m = build([_term(term), _term(white, wl=True)])
+    text = ctx + "。" + white + "。" + ctx
+    lo, hi = len(ctx) + 1, len(ctx) + 1 + len(white)
+    for h in m.screen(text).hits:
+        assert not (lo <= h.start and h.end <= hi), (text, h)
+
+
+@FAST
+@given(texts=st.lists(text_st, max_size=8))
+def test_batches_equal_single_documents(texts: list[str]) -> None:
+    m = build([_term("枪支"), _term("赌博"), _term("国家级"), _term("水枪", wl=True)])
+    assert m.screen_many(texts) == [m.screen(x) for x in texts]
