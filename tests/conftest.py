@@ -110,3 +110,94 @@ def session(engine: Engine) -> Iterator[Session]:
     yield s
     s.rollback()
     s.close()
+
+
+# --- application fixtures ----------------------------------------------------------------
+from dataclasses import dataclass, field  # noqa: E402
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from zeren.auth.policy import ROLE_NAMES, SYSTEM  # noqa: E402
+from zeren.config import Settings  # noqa: E402
+from zeren.db.session import unit_of_work  # noqa: E402
+
+MALL_USCC = "91330100MA2H000A12"
+HOME_USCC = "91440300MA5F000B2Q"
+
+
+def mall_data(code: str = "mall", uscc: str = MALL_USCC) -> dict[str, object]:
+    return {"code": code, "name": "测试商城", "legal_entity": "测试网络科技有限公司",
+            "uscc": uscc, "platform_type": "online_sales", "contact_email": "c@example.com"}
+
+
+def big_figures(year: int) -> dict[str, object]:
+    return {"year": year, "annual_active_users": 60_000_000, "market_value_rmb": 200_000_000_000,
+            "prominent_main_business": True, "prominent_main_business_rationale": "零售第一",
+            "strong_reach_restriction": True, "strong_reach_restriction_rationale": "流量入口"}
+
+
+def small_figures(year: int) -> dict[str, object]:
+    return {**big_figures(year), "annual_active_users": 1_000_000}
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=db_url, data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine):  # type: ignore[no-untyped-def]
+    from zeren.app import create_app
+
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as c:
+        yield c
+
+
+@dataclass
+class World:
+    """Two platforms (one super-large, one ordinary) and, for each role, a group-wide token
+    and a token scoped to the ordinary platform."""
+
+    big_id: str
+    small_id: str
+    tokens: dict[str, str] = field(default_factory=dict)
+    scoped_tokens: dict[str, str] = field(default_factory=dict)
+
+    def auth(self, role: str, scoped: bool = False) -> dict[str, str]:
+        tok = (self.scoped_tokens if scoped else self.tokens)[role]
+        return {"Authorization": f"Bearer {tok}"}
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    from zeren.auth.service import create_token, create_user
+    from zeren.platforms.service import create_platform, record_figures
+    from zeren.db.base import utcnow
+
+    year = utcnow().year - 1
+    with unit_of_work(engine) as s:
+        big = create_platform(session=s, actor=SYSTEM, data=mall_data("big"))
+        small = create_platform(session=s, actor=SYSTEM,
+                                data={**mall_data("small", HOME_USCC), "name": "小平台"})
+        record_figures(session=s, actor=SYSTEM, platform=big, data=big_figures(year))
+        record_figures(session=s, actor=SYSTEM, platform=small, data=small_figures(year))
+        w = World(big_id=big.id, small_id=small.id)
+        for role in ROLE_NAMES:
+            create_user(session=s, actor=SYSTEM, username=f"u-{role.replace('_', '-')}",
+                        display_name=role, password=None, roles=[(role, None)])
+            w.tokens[role] = create_token(session=s, actor=SYSTEM,
+                                          username=f"u-{role.replace('_', '-')}", name="t",
+                                          expires_at=None)[1]
+            create_user(session=s, actor=SYSTEM, username=f"s-{role.replace('_', '-')}",
+                        display_name=role, password=None, roles=[(role, small.id)])
+            w.scoped_tokens[role] = create_token(session=s, actor=SYSTEM,
+                                                 username=f"s-{role.replace('_', '-')}",
+                                                 name="t", expires_at=None)[1]
+    return w

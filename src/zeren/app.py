@@ -68,7 +68,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_req: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"),
+        fields = [{"field": ".".join(str(p) for p in e["loc"][1:] if p != "body")
+                   if len(e["loc"]) > 1 else str(e["loc"][0]),
                    "reason": e["msg"]} for e in exc.errors()]
         first = fields[0] if fields else {"field": "", "reason": "invalid"}
         return _error(422, "invalid_input", f"{first['field']}: {first['reason']}",
