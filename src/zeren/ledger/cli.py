@@ -67,9 +67,8 @@ def append_cmd(
             if len(raw) > MAX_ENTRY_SIZE:
                 raise InvalidInput(f"line {n} is longer than 65535 bytes", field="input")
             items.append(PendingEntry(raw))
-    receipts = integrator_for(engine_for(get_settings().database_url)).append(log, items)
-    for r in receipts:
-        sys.stdout.write(f"{r.index}\n")
+    batches = integrator_for(engine_for(get_settings().database_url)).append(log, items)
+    sys.stdout.write("".join(f"{i}\n" for b in batches for i in b.indexes))
 
 
 @app.command("proof")

@@ -56,6 +56,7 @@ class Entry(Base):
     """One log entry; ``leaf_hash`` = SHA-256(0x00 || data)."""
 
     __tablename__ = "ledger_entries"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # one B-tree per row, not two
 
     log_id: Mapped[int] = mapped_column(ForeignKey("ledger_logs.id"), primary_key=True)
     idx: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
@@ -67,6 +68,7 @@ class Tile(Base):
     """A full C2SP tile: 256 hashes (8,192 bytes) at ``level``, and its own subtree root."""
 
     __tablename__ = "ledger_tiles"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # one B-tree per row, not two
 
     log_id: Mapped[int] = mapped_column(ForeignKey("ledger_logs.id"), primary_key=True)
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
@@ -79,6 +81,7 @@ class CheckpointRow(Base):
     """A signed checkpoint (C2SP signed note), one per committed batch."""
 
     __tablename__ = "ledger_checkpoints"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # one B-tree per row, not two
 
     log_id: Mapped[int] = mapped_column(ForeignKey("ledger_logs.id"), primary_key=True)
     size: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
@@ -91,6 +94,7 @@ class SubjectKey(Base):
     """Finds entries by what they are about (e.g. ``order:<platform>:<order id>``)."""
 
     __tablename__ = "ledger_subjects"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # one B-tree per row, not two
 
     log_id: Mapped[int] = mapped_column(ForeignKey("ledger_logs.id"), primary_key=True)
     idx: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)

@@ -114,7 +114,7 @@ def erase_personal(
     return integrator.append_batch(
         name, [PendingEntry(tomb, subject=f"erasure:{ref}",
                             erase=Erasure(ref, approver, legal_basis))]
-    )[0]
+    ).receipts()[0]
 
 
 # ----------------------------------------------------------------------- orders (Art 10)

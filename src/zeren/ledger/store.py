@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from zeren.errors import InvalidInput, NotFound
@@ -127,10 +127,7 @@ def _cp(row: Any) -> StoredCheckpoint:
 
 
 def latest_checkpoint(*, session: Session, log: LogInfo) -> StoredCheckpoint:
-    c = m.CHECKPOINTS
-    row = session.execute(
-        select(c).where(c.c.log_id == log.id).order_by(c.c.size.desc()).limit(1)
-    ).first()
+    row = session.execute(_LATEST_Q, {"lid": log.id}).first()
     assert row is not None, "every log has its size-0 checkpoint"
     return _cp(row)
 
@@ -236,9 +233,7 @@ class StoredTree:
             raise VerificationError(f"tile {level}/{index} is beyond tree size {self.size}")
         lid, s = self.log_id, self.session
         if width == TILE_WIDTH:
-            t = m.TILES
-            blob = s.execute(select(t.c.hashes).where(
-                t.c.log_id == lid, t.c.level == level, t.c.idx == index)).scalar_one()
+            blob = s.execute(_TILE_Q, {"lid": lid, "level": level, "idx": index}).scalar_one()
             return _split(bytes(blob))
         lo, hi = index * TILE_WIDTH, index * TILE_WIDTH + width
         if level == 0:
@@ -271,6 +266,15 @@ class StoredTree:
         return self._expanded(level, tile)[r][(first & (TILE_WIDTH - 1)) >> r]
 
 
+_ENTRY_Q = select(m.ENTRIES.c.data).where(
+    m.ENTRIES.c.log_id == bindparam("lid"), m.ENTRIES.c.idx == bindparam("idx"))
+_LATEST_Q = (select(m.CHECKPOINTS).where(m.CHECKPOINTS.c.log_id == bindparam("lid"))
+             .order_by(m.CHECKPOINTS.c.size.desc()).limit(1))
+_TILE_Q = select(m.TILES.c.hashes).where(
+    m.TILES.c.log_id == bindparam("lid"), m.TILES.c.level == bindparam("level"),
+    m.TILES.c.idx == bindparam("idx"))
+
+
 def inclusion(
     *, session: Session, log: LogInfo, index: int, size: int | None = None
 ) -> InclusionProof:
@@ -282,7 +286,7 @@ def inclusion(
             f"index {index} is out of range: log {log.name} has {cp.size} entries at that "
             "checkpoint", field="index",
         )
-    entry = get_entry(session=session, log=log, index=index)
+    entry = bytes(session.execute(_ENTRY_Q, {"lid": log.id, "idx": index}).scalar_one())
     proof = inclusion_proof(StoredTree(session, log.id, cp.size), index=index, size=cp.size)
     return InclusionProof(log.name, index, cp.size, entry, proof, cp.note)
 

@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("data", sa.LargeBinary(), nullable=False),
         _log_fk("ledger_entries"),
         sa.PrimaryKeyConstraint("log_id", "idx", name=op.f("pk_ledger_entries")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "ledger_tiles",
@@ -69,6 +70,7 @@ def upgrade() -> None:
         sa.Column("root", sa.LargeBinary(length=32), nullable=False),
         _log_fk("ledger_tiles"),
         sa.PrimaryKeyConstraint("log_id", "level", "idx", name=op.f("pk_ledger_tiles")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "ledger_checkpoints",
@@ -79,6 +81,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         _log_fk("ledger_checkpoints"),
         sa.PrimaryKeyConstraint("log_id", "size", name=op.f("pk_ledger_checkpoints")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "ledger_subjects",
@@ -87,6 +90,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(length=200), nullable=False),
         _log_fk("ledger_subjects"),
         sa.PrimaryKeyConstraint("log_id", "idx", name=op.f("pk_ledger_subjects")),
+        sqlite_with_rowid=False,
     )
     op.create_index(op.f("ix_ledger_subjects_subject"), "ledger_subjects", ["subject"])
     op.create_table(

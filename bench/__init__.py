@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench.<domain>`` prints a table with a same-run baseline."""
