@@ -24,7 +24,7 @@ $(VENV)/.synced: requirements.lock pyproject.toml | $(UV)
 venv: $(VENV)/.synced
 
 browser: venv
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . ; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 demo: venv
 	$(BIN)/zeren demo --reset

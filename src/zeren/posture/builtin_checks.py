@@ -21,7 +21,7 @@ def tier_assessed(ctx: CheckContext) -> CheckResult:
     )
     if ta is None:
         return CheckResult(Status.UNMET, f"no tier test run on {last_year} figures",
-                           {"year": last_year}, {})
+                           {"year": last_year}, {}, f"尚未依据{last_year}年度数据进行分级认定")
     met = sum(1 for c in ta.criteria if c["met"])
     return CheckResult(
         Status.MET,
@@ -29,6 +29,8 @@ def tier_assessed(ctx: CheckContext) -> CheckResult:
         {"year": last_year, "tier": ta.tier, "criteria_met": met,
          "criteria": len(ta.criteria)},
         {"tier_assessment_id": ta.id, "assessed_at": ta.assessed_at.isoformat()},
+        f"已依据{last_year}年度数据完成分级认定：{'超大型平台' if ta.tier == 'super_large' else '其他平台'}"
+        f"（满足 {met}/{len(ta.criteria)} 项标准）",
     )
 
 
@@ -40,13 +42,14 @@ def data_security_officers(ctx: CheckContext) -> CheckResult:
     inputs = {"person_ids": [p.id for p in people]}
     if not people:
         return CheckResult(Status.UNMET, "no data-security officer (数据安全责任人) named",
-                           figures, inputs)
+                           figures, inputs, "未确定数据安全责任人")
     if len(with_contact) < len(people):
         return CheckResult(Status.AT_RISK,
                            f"{len(people) - len(with_contact)} officer(s) lack an email or phone",
-                           figures, inputs)
+                           figures, inputs,
+                           f"{len(people) - len(with_contact)} 名责任人缺少邮箱或电话")
     return CheckResult(Status.MET, f"{len(people)} data-security officer(s) named with contacts",
-                       figures, inputs)
+                       figures, inputs, f"已确定 {len(people)} 名数据安全责任人及联系方式")
 
 
 def compliance_department(ctx: CheckContext) -> CheckResult:
@@ -58,12 +61,12 @@ def compliance_department(ctx: CheckContext) -> CheckResult:
     inputs = {"department_ids": [d.id for d in depts]}
     if not depts:
         return CheckResult(Status.UNMET, "no compliance department (合规部门) registered",
-                           figures, inputs)
+                           figures, inputs, "未登记平台合规部门")
     if not heads:
         return CheckResult(Status.AT_RISK, "compliance department has no named head",
-                           figures, inputs)
+                           figures, inputs, "合规部门未指定负责人")
     return CheckResult(Status.MET, f"compliance department '{depts[0].name}' with a named head",
-                       figures, inputs)
+                       figures, inputs, f"已设置合规部门「{depts[0].name}」并指定负责人")
 
 
 @hookimpl

@@ -46,10 +46,14 @@ def worst(statuses: Iterable[Status]) -> Status:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """What one evaluation found: ``reason`` is one English line; ``reason_zh`` the same in
+    Chinese for the console (optional: the console falls back to ``reason``)."""
+
     status: Status
     reason: str
     figures: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
+    reason_zh: str = ""
 
 
 @dataclass(frozen=True)

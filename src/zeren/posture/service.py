@@ -32,7 +32,8 @@ MAX_VALID_DAYS = 3 * 366
 def _attestation_only(article: int) -> Check:
     """Where no module can show an article from data, a dated attestation stands in."""
     def evaluate(_ctx: CheckContext) -> CheckResult:
-        return CheckResult(Status.NOT_ASSESSED, "no data check; needs a current attestation")
+        return CheckResult(Status.NOT_ASSESSED, "no data check; needs a current attestation",
+                           reason_zh="暂无数据检查，需要有效的合规声明")
 
     a = load_guideline().article(article)
     assert a is not None
@@ -105,25 +106,26 @@ def _run(check: Check, ctx: CheckContext, exempted: dict[tuple[int, int | None],
         exempted.get((check.article, check.item)) if check.item is not None else None)
     if ex is not None:
         return CheckResult(Status.EXEMPTED, "exempted under Art 35 (变通), not met",
-                           {}, {"exemption_id": ex})
+                           {}, {"exemption_id": ex}, "依第三十五条变通处理（不视为合规）")
     try:
         result = check.evaluate(ctx)
     except Exception as exc:  # a broken check must not hide the rest of the posture
-        result = CheckResult(Status.NOT_ASSESSED, f"check failed: {type(exc).__name__}: {exc}")
+        result = CheckResult(Status.NOT_ASSESSED, f"check failed: {type(exc).__name__}: {exc}",
+                             reason_zh="检查执行失败，已记录原因")
     if result.status == Status.NOT_ASSESSED and check.attestable:
         att = _valid_attestation(ctx.session, ctx.platform_id, check.key, ctx.now)
         if att is not None:
+            until = att.valid_until.date().isoformat()
             return CheckResult(
-                Status.MET, f"attested until {att.valid_until.date().isoformat()}: "
-                f"{att.statement[:120]}",
+                Status.MET, f"attested until {until}: {att.statement[:120]}",
                 {"attested_until": att.valid_until.isoformat()},
-                {"attestation_id": att.id})
+                {"attestation_id": att.id}, f"声明有效至 {until}：{att.statement[:120]}")
         expired = ctx.session.scalar(select(func.count()).select_from(Attestation).where(
             Attestation.platform_id == ctx.platform_id, Attestation.check_key == check.key,
             Attestation.valid_until < ctx.now))
         if expired:
             return CheckResult(Status.NOT_ASSESSED, "the last attestation has expired",
-                               {"expired_attestations": expired})
+                               {"expired_attestations": expired}, {}, "最近一次声明已过期")
     return result
 
 
@@ -262,7 +264,8 @@ def tile_dict(tile: ArticleTile) -> dict[str, Any]:
         "checks": [{"key": o.check.key, "title_zh": o.check.title_zh,
                     "title_en": o.check.title_en, "item": o.check.item,
                     "attestable": o.check.attestable, "status": o.result.status.value,
-                    "reason": o.result.reason, "figures": o.result.figures,
+                    "reason": o.result.reason, "reason_zh": o.result.reason_zh,
+                    "figures": o.result.figures,
                     "inputs": o.result.inputs, "snapshot_id": o.snapshot_id}
                    for o in tile.outcomes],
     }
