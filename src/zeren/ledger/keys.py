@@ -21,10 +21,14 @@ from zeren.ledger.verify import Verifier, make_verifier, raw_public_key
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def key_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "ledger" / "keys"
+
+
 def default_key_dir() -> Path:
     from zeren.config import get_settings
 
-    return Path(get_settings().data_dir) / "ledger" / "keys"
+    return key_dir(get_settings().data_dir)
 
 
 class LogKeys:

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -18,19 +19,20 @@ from zeren.ledger import models as m
 from zeren.ledger import store
 from zeren.ledger.integrator import Erasure, Integrator, PendingEntry, Receipt
 from zeren.ledger.interfaces import LedgerRecordLog, RecordLog, build_entry, log_name
-from zeren.ledger.keys import LogKeys
+from zeren.ledger.keys import LogKeys, key_dir
 from zeren.ledger.personal import add_years, retention_rules, unseal
 
 
 @lru_cache(maxsize=8)
-def integrator_for(engine: Engine) -> Integrator:
-    """The one integrator of this process for ``engine`` (keys under settings.data_dir)."""
-    return Integrator(engine, keys=LogKeys())
+def integrator_for(engine: Engine, data_dir: Path | None = None) -> Integrator:
+    """The one integrator of this process for ``engine``; keys under ``data_dir``/ledger/keys
+    (default: settings.data_dir)."""
+    return Integrator(engine, keys=LogKeys(key_dir(data_dir) if data_dir else None))
 
 
-def record_log_for(engine: Engine) -> RecordLog:
+def record_log_for(engine: Engine, data_dir: Path | None = None) -> RecordLog:
     """What other modules call to log records."""
-    return LedgerRecordLog(integrator_for(engine))
+    return LedgerRecordLog(integrator_for(engine, data_dir))
 
 
 # ----------------------------------------------------------------------- personal data

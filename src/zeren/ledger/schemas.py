@@ -1,0 +1,113 @@
+"""API shapes of the ledger: order records in (Art 10), proofs and checkpoints out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class OrderItem(BaseModel):
+    """One line of the goods snapshot at the time of the order (商品信息)."""
+
+    sku: str = Field(max_length=100)
+    title: str = Field(max_length=500)
+    unit_price: Decimal = Field(ge=0, decimal_places=2)
+    quantity: int = Field(ge=1)
+
+
+class BuyerData(BaseModel):
+    """The buyer: personal data, sealed apart from the log and erasable after retention."""
+
+    buyer_ref: str = Field(max_length=100, description="The platform's buyer id.")
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=50)
+    address: str | None = Field(default=None, max_length=500)
+
+
+class OrderRecordCreate(BaseModel):
+    """An order record (交易信息) to log under Art 10."""
+
+    platform_id: str = Field(max_length=36)
+    order_id: str = Field(min_length=1, max_length=100)
+    merchant_id: str = Field(max_length=100)
+    status: str = Field(default="completed", max_length=40)
+    items: list[OrderItem] = Field(min_length=1, max_length=200)
+    total_amount: Decimal = Field(ge=0, decimal_places=2)
+    paid_amount: Decimal = Field(ge=0, decimal_places=2)
+    currency: str = Field(default="CNY", min_length=3, max_length=3)
+    placed_at: datetime
+    paid_at: datetime | None = None
+    completed_at: datetime | None = None
+    buyer: BuyerData
+
+    def record(self) -> dict[str, Any]:
+        """The non-personal fields, as logged."""
+        def t(v: datetime | None) -> str | None:
+            return v.isoformat() if v else None
+
+        return {
+            "platform_id": self.platform_id, "order_id": self.order_id,
+            "merchant_id": self.merchant_id, "status": self.status,
+            "items": [{"sku": i.sku, "title": i.title, "unit_price": str(i.unit_price),
+                       "quantity": i.quantity} for i in self.items],
+            "amounts": {"total": str(self.total_amount), "paid": str(self.paid_amount),
+                        "currency": self.currency},
+            "times": {"placed_at": t(self.placed_at), "paid_at": t(self.paid_at),
+                      "completed_at": t(self.completed_at)},
+        }
+
+
+class Logged(BaseModel):
+    log: str
+    index: int
+    checkpoint_size: int
+
+
+class ProofRead(BaseModel):
+    """An entry with its inclusion proof and signed checkpoint (what ``zeren-verify`` reads)."""
+
+    log: str
+    index: int
+    size: int
+    entry: str = Field(description="base64 of the entry bytes")
+    leaf_hash: str
+    proof: list[str]
+    checkpoint: str
+
+
+class PersonalRead(BaseModel):
+    ref: str
+    erased: bool
+    commitment_ok: bool | None = None
+    data: Any = None
+
+
+class OrderRecordRead(BaseModel):
+    log: str
+    index: int
+    record: dict[str, Any]
+    proof: ProofRead
+    personal: PersonalRead | None = None
+
+
+class LogRead(BaseModel):
+    name: str
+    record_class: str
+    period: str
+    origin: str
+    vkey: str
+    size: int
+    root_hash: str
+    checkpoint_at: datetime
+
+
+class ConsistencyRead(BaseModel):
+    log: str
+    size1: int = Field(alias="from")
+    size2: int = Field(alias="to")
+    proof: list[str]
+    old_checkpoint: str
+    new_checkpoint: str
