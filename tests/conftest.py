@@ -178,8 +178,8 @@ class World:
 @pytest.fixture
 def world(engine: Engine) -> World:
     from zeren.auth.service import create_token, create_user
-    from zeren.platforms.service import create_platform, record_figures
     from zeren.db.base import utcnow
+    from zeren.platforms.service import create_platform, record_figures
 
     year = utcnow().year - 1
     with unit_of_work(engine) as s:

@@ -16,11 +16,11 @@ from tests.auth.test_role_routes import api_routes
 from tests.conftest import World, big_figures
 from zeren.audit.service import canonical_json, digest
 from zeren.auth.policy import SYSTEM
+from zeren.db.base import utcnow
 from zeren.db.session import unit_of_work
 from zeren.exemptions.service import decide_exemption, request_exemption
 from zeren.platforms.models import Platform
 from zeren.posture.service import attest, evaluate
-from zeren.db.base import utcnow
 
 
 def _events(client: TestClient, world: World, **params: str) -> list[dict[str, object]]:

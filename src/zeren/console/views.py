@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.middleware.sessions import SessionMiddleware
 
 from zeren.audit.service import list_events
@@ -242,9 +243,9 @@ def install_console(app: FastAPI) -> None:
         form = await request.form()
         _check_csrf(request, form.get("csrf"))
         actor = _need_actor(request)
-        files = []
+        files: list[tuple[str, bytes, str]] = []
         for f in form.getlist("files"):
-            if hasattr(f, "read") and getattr(f, "filename", ""):
+            if isinstance(f, StarletteUploadFile) and f.filename:
                 files.append((f.filename, await f.read(), f.content_type or ""))
         from zeren.posture.api import parse_when
 

@@ -43,9 +43,8 @@ def request_exemption(
             field="article",
         )
     item = data.get("item")
-    if item is not None:
-        if not isinstance(item, int) or article.item(item) is None:
-            raise InvalidInput(f"article {article_no} has no item {item!r}", field="item")
+    if item is not None and (not isinstance(item, int) or article.item(item) is None):
+        raise InvalidInput(f"article {article_no} has no item {item!r}", field="item")
     ground = str(data.get("ground", ""))
     if g.ground(ground) is None:
         codes = ", ".join(x.code for x in g.exemption_grounds)

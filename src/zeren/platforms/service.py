@@ -102,10 +102,10 @@ def _validated_figures(data: dict[str, Any], now_year: int) -> dict[str, Any]:
             raise InvalidInput(f"{f} of {v} is beyond the plausible maximum {hi}", field=f)
         out[f] = int(v)
     for f in ("prominent_main_business", "strong_reach_restriction"):
-        v = data.get(f)
-        if not isinstance(v, bool):
+        flag = data.get(f)
+        if not isinstance(flag, bool):
             raise InvalidInput(f"{f} must be true or false", field=f)
-        out[f] = v
+        out[f] = flag
         rationale = str(data.get(f"{f}_rationale") or "").strip()
         if not rationale:
             raise InvalidInput(f"{f}_rationale is required: say why", field=f"{f}_rationale")
