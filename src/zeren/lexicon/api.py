@@ -1,0 +1,134 @@
+"""Routes of the review lexicon: ``POST /screen`` and ``/lexicons…``. Thin: parse, authorise,
+call one service, shape the response."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from zeren.auth.policy import Actor
+from zeren.config import get_settings
+from zeren.deps import SessionDep, require
+from zeren.errors import InvalidInput
+from zeren.lexicon import service
+from zeren.lexicon.domain import categories, format_variants, parse_variants
+from zeren.lexicon.formats import Document, TermInput, check_document
+from zeren.lexicon.schemas import (
+    MAX_BATCH,
+    ChangeRequest,
+    DiffRead,
+    HitRead,
+    LexiconCreate,
+    LexiconRead,
+    ScreenBatch,
+    ScreenOne,
+    ScreenRequest,
+    ScreenResult,
+    TermRead,
+    VersionRead,
+)
+
+router = APIRouter(tags=["lexicon"])
+
+ScreenActor = Annotated[Actor, Depends(require("screen.run"))]
+ReadActor = Annotated[Actor, Depends(require("lexicon.read"))]
+WriteActor = Annotated[Actor, Depends(require("lexicon.write"))]
+
+
+@router.post("/screen", response_model=ScreenOne | ScreenBatch)
+def screen(body: ScreenRequest, session: SessionDep, actor: ScreenActor) -> ScreenOne | ScreenBatch:
+    """Screen one document (``text``) or a batch (``documents``, up to 1,000)."""
+    if (body.text is None) == (body.documents is None):
+        raise InvalidInput("send either text or documents", field="text")
+    if body.platform_id is not None:
+        actor.check_platform(body.platform_id)
+    limit = get_settings().screen_max_bytes
+    if body.text is not None:
+        check_document(body.text, max_bytes=limit, where="text")
+        docs = [Document(id=body.id or "", text=body.text)]
+    else:
+        assert body.documents is not None
+        if not body.documents or len(body.documents) > MAX_BATCH:
+            raise InvalidInput(f"documents: 1 to {MAX_BATCH} per request", field="documents")
+        docs = []
+        for i, d in enumerate(body.documents):
+            check_document(d.text, max_bytes=limit, where=f"documents[{i}].text")
+            docs.append(Document(id=d.id if d.id is not None else str(i), text=d.text))
+    m, results = service.screen_documents(session=session, name=body.lexicon, documents=docs,
+                                          platform_id=body.platform_id, wait=False)
+    shaped = [
+        ScreenResult(id=d.id or None, decision=r.decision.value,
+                     hits=[HitRead(**h.to_dict()) for h in r.hits])
+        for d, r in zip(docs, results, strict=True)
+    ]
+    if body.text is not None:
+        return ScreenOne(lexicon=body.lexicon, version=m.version, **shaped[0].model_dump())
+    return ScreenBatch(lexicon=body.lexicon, version=m.version, results=shaped)
+
+
+@router.get("/lexicons", response_model=list[LexiconRead])
+def list_lexicons(session: SessionDep, actor: ReadActor) -> list[LexiconRead]:
+    """Every stored lexicon."""
+    return [LexiconRead.model_validate(x) for x in service.list_lexicons(session=session)]
+
+
+@router.post("/lexicons", response_model=LexiconRead, status_code=201)
+def create_lexicon(body: LexiconCreate, session: SessionDep, actor: WriteActor) -> LexiconRead:
+    """Create an empty lexicon."""
+    lex = service.create_lexicon(session=session, actor=actor, name=body.name,
+                                 description=body.description)
+    return LexiconRead.model_validate(lex)
+
+
+@router.get("/lexicons/{name}/versions", response_model=list[VersionRead])
+def versions(name: str, session: SessionDep, actor: ReadActor) -> list[VersionRead]:
+    """A lexicon's versions: who changed it, when and why."""
+    return [VersionRead.model_validate(v)
+            for v in service.list_versions(session=session, name=name)]
+
+
+@router.get("/lexicons/{name}/terms", response_model=list[TermRead])
+def terms(name: str, session: SessionDep, actor: ReadActor,
+          version: Annotated[int | None, Query(ge=0)] = None) -> list[TermRead]:
+    """The terms of a lexicon version (default: current)."""
+    lex = service.get_lexicon(session=session, name=name)
+    return [TermRead.model_validate(t)
+            for t in service.terms_at(session=session, lexicon=lex, version=version)]
+
+
+@router.post("/lexicons/{name}/changes", response_model=VersionRead | None)
+def change(name: str, body: ChangeRequest, session: SessionDep,
+           actor: WriteActor) -> VersionRead | None:
+    """Add, change or end terms as one new version (null when nothing changes)."""
+    cats = categories()
+    ups: list[TermInput] = []
+    for i, t in enumerate(body.upsert):
+        cat = cats.get(t.category)
+        if cat is None:
+            raise InvalidInput(f"upsert[{i}].category: unknown category {t.category!r}",
+                               field=f"upsert[{i}].category")
+        try:
+            variants = format_variants(parse_variants(t.variants, whitelist=t.whitelist)) \
+                if t.variants else ""
+        except ValueError:
+            raise InvalidInput(f"upsert[{i}].variants: {t.variants!r} is not valid",
+                               field=f"upsert[{i}].variants") from None
+        if t.platform_id is not None:
+            actor.check_platform(t.platform_id)
+        ups.append(TermInput(t.term.strip(), cat.code, t.severity or cat.severity,
+                             t.action or cat.action, t.whitelist, variants, t.note, t.source,
+                             t.platform_id))
+    ver = service.apply_changes(session=session, actor=actor, name=name, upserts=ups,
+                                removals=[(r.term, r.platform_id) for r in body.remove],
+                                reason=body.reason, create=False)
+    return VersionRead.model_validate(ver) if ver is not None else None
+
+
+@router.get("/lexicons/{name}/diff", response_model=DiffRead)
+def diff(name: str, session: SessionDep, actor: ReadActor,
+         v1: Annotated[int, Query(ge=0)], v2: Annotated[int, Query(ge=0)]) -> DiffRead:
+    """Terms added, removed and changed between two versions."""
+    d = service.diff_versions(session=session, name=name, v1=v1, v2=v2)
+    return DiffRead(added=[a.term for a in d.added], removed=[r.term for r in d.removed],
+                    changed=[n.term for _, n in d.changed])

@@ -1,0 +1,224 @@
+"""``zeren lexicon …`` (import, export, versions, diff, seed-default, patrol) and
+``zeren screen``: thin commands over the lexicon services. Each command is one unit of work,
+except the patrol, which commits after every batch so that it can resume."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from zeren.cli_support import cli_actor, console, db, handles_errors, is_tty
+from zeren.config import get_settings
+from zeren.errors import InvalidInput, NotFound
+from zeren.lexicon import service
+from zeren.lexicon.formats import Document, parse_documents, parse_lexicon
+from zeren.lexicon.models import PatrolRun
+
+app = typer.Typer(help="The review lexicon (审核词库, Art 13) and its daily patrol.",
+                  no_args_is_help=True)
+
+LexOpt = Annotated[str, typer.Option("--lexicon", "-l", help="Lexicon name.")]
+
+
+@app.command("import")
+@handles_errors
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV (term,category,severity,action,whitelist) "
+                                              "or plain text, one term a line.")],
+    lexicon: LexOpt,
+    category: Annotated[str | None, typer.Option(help="Category of every term of a plain-text "
+                                                      "file.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or text (default: by the "
+                                                             "file's extension).")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded with the version).")] = None,
+    replace: Annotated[bool, typer.Option(help="End every term not in the file.")] = False,
+) -> None:
+    """Import terms into a lexicon as one new version, all or nothing."""
+    kind = fmt or ("csv" if file.suffix.lower() == ".csv" else "text")
+    try:
+        data = file.read_bytes()
+    except OSError as e:
+        raise InvalidInput(f"{file}: {e.strerror}", field="file") from None
+    rows = parse_lexicon(data, fmt=kind, category=category, what=str(file))
+    with db() as s:
+        ver = service.apply_changes(session=s, actor=cli_actor(), name=lexicon, upserts=rows,
+                                    reason=reason or f"import {file.name}", replace=replace)
+    if ver is None:
+        console.print(f"{lexicon}: no change ({len(rows)} terms already as given)")
+    else:
+        console.print(f"{lexicon}: version {ver.version}: +{ver.added} -{ver.removed}, "
+                      f"{ver.term_count} terms")
+
+
+@app.command("seed-default")
+@handles_errors
+def seed_default_cmd(
+    lexicon: Annotated[str, typer.Option("--lexicon", "-l")] = service.DEFAULT_LEXICON,
+) -> None:
+    """Store the package's default lexicon (advertising-law terms and team categories)."""
+    with db() as s:
+        ver = service.seed_default(session=s, actor=cli_actor(), name=lexicon)
+    console.print(f"{lexicon}: " + (f"version {ver.version}" if ver else "already up to date"))
+
+
+@app.command("export")
+@handles_errors
+def export_cmd(
+    lexicon: LexOpt,
+    version: Annotated[int | None, typer.Option(help="Version (default: current).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """Write a lexicon version as CSV (the import format plus variants, note, source)."""
+    with db() as s:
+        rows = service.export_rows(session=s, name=lexicon, version=version)
+    fields = ["term", "category", "severity", "action", "whitelist", "variants", "note",
+              "source", "platform_id"]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    if output:
+        output.write_text(buf.getvalue(), encoding="utf-8")
+    else:
+        sys.stdout.write(buf.getvalue())
+
+
+@app.command("versions")
+@handles_errors
+def versions_cmd(lexicon: LexOpt) -> None:
+    """List a lexicon's versions: who, when, why, what."""
+    with db() as s:
+        vs = service.list_versions(session=s, name=lexicon)
+    t = Table("version", "at (UTC)", "by", "added", "removed", "terms", "reason")
+    for v in vs:
+        t.add_row(str(v.version), f"{v.created_at:%Y-%m-%d %H:%M:%S}", v.actor_name,
+                  str(v.added), str(v.removed), str(v.term_count), v.reason)
+    console.print(t)
+
+
+@app.command("diff")
+@handles_errors
+def diff_cmd(
+    lexicon: LexOpt,
+    v1: Annotated[int, typer.Argument()],
+    v2: Annotated[int, typer.Argument()],
+) -> None:
+    """What changed between two versions (+ added, - removed, ~ changed)."""
+    with db() as s:
+        d = service.diff_versions(session=s, name=lexicon, v1=v1, v2=v2)
+    for a in d.added:
+        console.print(f"+ {a.term}\t{a.category}\t{a.severity}\t{a.action}", markup=False)
+    for r in d.removed:
+        console.print(f"- {r.term}\t{r.category}\t{r.severity}\t{r.action}", markup=False)
+    for old, new in d.changed:
+        what = [f"{f}: {getattr(old, f)} → {getattr(new, f)}"
+                for f in ("category", "severity", "action", "whitelist", "variants", "note",
+                          "source") if getattr(old, f) != getattr(new, f)]
+        console.print(f"~ {new.term}\t" + "; ".join(what), markup=False)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, disable=not is_tty(), transient=True)
+
+
+@handles_errors
+def screen_command(
+    inputs: Annotated[list[Path], typer.Argument(help="Text files (one document each) or JSON "
+                                                      "Lines ({\"id\", \"text\"} a line).")],
+    lexicon: Annotated[str, typer.Option("--lexicon", "-l")] = service.DEFAULT_LEXICON,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or table.")] = "jsonl",
+    platform: Annotated[str | None, typer.Option(help="Platform id: add its own terms.")] = None,
+    jsonl: Annotated[bool | None, typer.Option("--jsonl/--text", help="Read inputs as JSON "
+                                               "Lines or as text (default: by extension).")
+                     ] = None,
+) -> None:
+    """Screen documents with a lexicon; print one JSON line per document (or a table)."""
+    if fmt not in ("jsonl", "table"):
+        raise InvalidInput("--format is jsonl or table", field="format")
+    limit = get_settings().screen_max_bytes
+    docs: list[Document] = []
+    for p in inputs:
+        try:
+            data = p.read_bytes()
+        except OSError as e:
+            raise NotFound(f"{p}: {e.strerror}", details={"field": "input"}) from None
+        docs.extend(parse_documents(data, name=str(p), max_bytes=limit, jsonl=jsonl))
+    blocked = 0
+    table = Table("id", "decision", "hits") if fmt == "table" else None
+    with db() as s, _progress() as prog:
+        task = prog.add_task(f"screening with {lexicon}", total=len(docs))
+        step = 256
+        for i in range(0, len(docs), step):
+            chunk = docs[i : i + step]
+            _, results = service.screen_documents(session=s, name=lexicon, documents=chunk,
+                                                  platform_id=platform)
+            for d, r in zip(chunk, results, strict=True):
+                blocked += r.decision == "block"
+                if table is not None:
+                    table.add_row(d.id, str(r.decision), "; ".join(
+                        f"{h.matched}→{h.term} [{','.join(h.evasion)}]" for h in r.hits))
+                else:
+                    sys.stdout.write(json.dumps(service.result_dict(d.id, r),
+                                                ensure_ascii=False) + "\n")
+            prog.advance(task, len(chunk))
+    if table is not None:
+        console.print(table)
+
+
+# -- daily patrol -------------------------------------------------------------------------------
+
+
+@app.command("patrol-submit")
+@handles_errors
+def patrol_submit_cmd(
+    file: Annotated[Path, typer.Argument(help="JSON Lines of {\"id\", \"text\"}.")],
+    platform: Annotated[str, typer.Option(help="Platform id.")],
+) -> None:
+    """Store a platform's items for the daily patrol (the moderation module will feed this)."""
+    docs = parse_documents(file.read_bytes(), name=str(file),
+                           max_bytes=get_settings().screen_max_bytes, jsonl=True)
+    with db() as s:
+        n = service.submit_items(session=s, platform_id=platform, items=docs)
+    console.print(f"{n} item(s) added or changed")
+
+
+@app.command("patrol")
+@handles_errors
+def patrol_cmd(
+    platform: Annotated[str, typer.Option(help="Platform id.")],
+    lexicon: Annotated[str, typer.Option("--lexicon", "-l")] = service.DEFAULT_LEXICON,
+    batch_size: Annotated[int | None, typer.Option(help="Items per unit of work.")] = None,
+) -> None:
+    """Run (or resume) the platform's patrol against the current lexicon version."""
+    with db() as s:
+        run = service.start_patrol(session=s, actor=cli_actor(), platform_id=platform,
+                                   name=lexicon)
+        run_id, total, done = run.id, run.items_total, run.items_done
+    with _progress() as prog:
+        task = prog.add_task(f"patrol {platform}", total=total, completed=done)
+        finished = False
+        while not finished:
+            with db() as s:  # one unit of work per batch: a crash resumes at the cursor
+                r = s.get(PatrolRun, run_id)
+                assert r is not None
+                before = r.items_done
+                finished = service.patrol_step(session=s, run=r, batch_size=batch_size)
+                prog.advance(task, r.items_done - before)
+    with db() as s:
+        r = s.get(PatrolRun, run_id)
+        assert r is not None
+        new = service.new_findings(session=s, run=r)
+        console.print(f"patrol {r.id}: version {r.version}, {r.items_done} items, "
+                      f"{r.hits_total} hits, {r.new_hits} new")
+        for f in new[:50]:
+            console.print(f"  new: item {f.item_id} [{f.start_offset}:{f.end_offset}] "
+                          f"{f.matched} → {f.term} ({f.action})", markup=False)

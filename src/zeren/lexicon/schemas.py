@@ -1,0 +1,132 @@
+"""API shapes of the lexicon and screening endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from zeren.lexicon.domain import Action, Severity
+
+MAX_BATCH = 1000
+
+
+class ScreenDoc(BaseModel):
+    id: str | None = Field(default=None, max_length=200)
+    text: str
+
+
+class ScreenRequest(BaseModel):
+    """One document (``text``, optional ``id``) or a batch (``documents``, up to 1,000)."""
+
+    model_config = ConfigDict(extra="forbid")
+    lexicon: str = Field(default="default", max_length=100)
+    platform_id: str | None = None
+    id: str | None = Field(default=None, max_length=200)
+    text: str | None = None
+    documents: list[ScreenDoc] | None = Field(default=None, max_length=MAX_BATCH)
+
+
+class HitRead(BaseModel):
+    start: int
+    end: int
+    matched: str
+    term: str
+    category: str
+    severity: str
+    action: str
+    evasion: list[str]
+
+
+class ScreenResult(BaseModel):
+    id: str | None
+    decision: Literal["block", "review", "pass"]
+    hits: list[HitRead]
+
+
+class ScreenOne(ScreenResult):
+    lexicon: str
+    version: int | None
+
+
+class ScreenBatch(BaseModel):
+    lexicon: str
+    version: int | None
+    results: list[ScreenResult]
+
+
+class LexiconRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    description: str
+    current_version: int
+    created_at: datetime
+    created_by: str
+
+
+class LexiconCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    description: str = ""
+
+
+class VersionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    version: int
+    created_at: datetime
+    actor_name: str
+    reason: str
+    added: int
+    removed: int
+    term_count: int
+
+
+class TermWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    term: str = Field(min_length=1, max_length=200)
+    category: str
+    severity: Severity | None = None
+    action: Action | None = None
+    whitelist: bool = False
+    variants: str = ""
+    note: str = ""
+    source: str = ""
+    platform_id: str | None = None
+
+
+class TermRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    term: str
+    platform_id: str | None = None
+
+
+class ChangeRequest(BaseModel):
+    """One change, one new version: terms to add or change, terms to end, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000)
+    upsert: list[TermWrite] = Field(default_factory=list, max_length=100_000)
+    remove: list[TermRef] = Field(default_factory=list, max_length=100_000)
+
+
+class TermRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    term: str
+    category: str
+    severity: str
+    action: str
+    whitelist: bool
+    variants: str
+    note: str
+    source: str
+    platform_id: str | None
+    added_in: int
+
+
+class DiffRead(BaseModel):
+    added: list[str]
+    removed: list[str]
+    changed: list[str]

@@ -1,0 +1,475 @@
+"""Use cases of the review lexicon: versioned lexicons (every change records who, when and
+why and makes a new version), screening through a per-process cache of compiled matchers that
+follows new versions without a restart, and the daily patrol. Functions take keyword-only
+arguments and never commit: the request or the CLI command owns the unit of work."""
+
+from __future__ import annotations
+
+import threading
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from zeren.audit.service import record
+from zeren.auth.policy import Actor
+from zeren.db.base import utcnow
+from zeren.errors import Conflict, InvalidInput, NotFound
+from zeren.lexicon.domain import (
+    Action,
+    Severity,
+    data_text,
+    default_rows,
+    format_variants,
+    row_to_term,
+)
+from zeren.lexicon.engine import InvalidTerm, Matcher, Screening
+from zeren.lexicon.formats import Document, TermInput
+from zeren.lexicon.models import (
+    Lexicon,
+    LexiconTerm,
+    LexiconVersion,
+    PatrolFinding,
+    PatrolItem,
+    PatrolRun,
+)
+from zeren.platforms.models import Platform
+
+DEFAULT_LEXICON = "default"
+
+
+@lru_cache(maxsize=1)
+def patrol_settings() -> dict[str, Any]:
+    """Patrol schedule and Art 13 check thresholds from data/patrol.toml."""
+    return tomllib.loads(data_text("patrol.toml"))
+
+
+# -- lexicons and versions ---------------------------------------------------------------------
+
+
+def get_lexicon(*, session: Session, name: str) -> Lexicon:
+    """The lexicon called ``name``; NotFound otherwise."""
+    lex = session.scalar(select(Lexicon).where(Lexicon.name == name))
+    if lex is None:
+        raise NotFound(f"no lexicon named {name!r}", details={"field": "lexicon", "name": name})
+    return lex
+
+
+def list_lexicons(*, session: Session) -> list[Lexicon]:
+    """Every lexicon, by name."""
+    return list(session.scalars(select(Lexicon).order_by(Lexicon.name)))
+
+
+def create_lexicon(*, session: Session, actor: Actor, name: str, description: str = "") -> Lexicon:
+    """A new, empty lexicon (version 0)."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("a lexicon name is 1 to 100 characters", field="name")
+    if session.scalar(select(Lexicon.id).where(Lexicon.name == name)) is not None:
+        raise Conflict(f"a lexicon named {name!r} exists", details={"field": "name"})
+    lex = Lexicon(name=name, description=description, current_version=0,
+                  created_by=actor.username)
+    session.add(lex)
+    session.flush()
+    record(session=session, actor=actor, action="lexicon.create", target_type="lexicon",
+           target_id=lex.id, summary={"name": name})
+    return lex
+
+
+def _live(lexicon_id: str, version: int) -> Any:
+    return (
+        (LexiconTerm.lexicon_id == lexicon_id)
+        & (LexiconTerm.added_in <= version)
+        & or_(LexiconTerm.removed_in.is_(None), LexiconTerm.removed_in > version)
+    )
+
+
+def terms_at(
+    *, session: Session, lexicon: Lexicon, version: int | None = None
+) -> list[LexiconTerm]:
+    """The terms of ``lexicon`` as they stood at ``version`` (default: the current one)."""
+    v = lexicon.current_version if version is None else version
+    if v < 0 or v > lexicon.current_version:
+        raise NotFound(f"lexicon {lexicon.name!r} has no version {v}",
+                       details={"field": "version", "version": v})
+    return list(session.scalars(
+        select(LexiconTerm).where(_live(lexicon.id, v)).order_by(LexiconTerm.term)))
+
+
+def _as_input(t: LexiconTerm) -> TermInput:
+    return TermInput(t.term, t.category, Severity(t.severity), Action(t.action), t.whitelist,
+                     t.variants, t.note, t.source, t.platform_id)
+
+
+def apply_changes(
+    *,
+    session: Session,
+    actor: Actor,
+    name: str,
+    upserts: Sequence[TermInput],
+    removals: Iterable[tuple[str, str | None]] = (),
+    reason: str,
+    replace: bool = False,
+    create: bool = True,
+) -> LexiconVersion | None:
+    """Make one new version of lexicon ``name``: add or change ``upserts``, end ``removals``
+    (term, platform) and, with ``replace``, every term not in ``upserts``. Validates all of
+    it first (all or nothing). Returns None when nothing would change."""
+    if not reason.strip():
+        raise InvalidInput("say why the lexicon changes", field="reason")
+    try:
+        Matcher([u.to_term() for u in upserts])
+    except InvalidTerm as e:
+        raise InvalidInput(f"entry {e.index + 1}, field term: {e.reason}",
+                           details={"line": e.index + 1, "field": "term"}) from None
+    _check_platforms(session=session, ids={u.platform_id for u in upserts} - {None})
+    lex = session.scalar(select(Lexicon).where(Lexicon.name == name))
+    if lex is None:
+        if not create:
+            raise NotFound(f"no lexicon named {name!r}", details={"field": "lexicon"})
+        lex = create_lexicon(session=session, actor=actor, name=name)
+    current = {(t.term, t.platform_id): t for t in terms_at(session=session, lexicon=lex)}
+    new_v = lex.current_version + 1
+    wanted = {u.key: u for u in upserts}
+    gone: set[tuple[str, str | None]] = set(removals)
+    if replace:
+        gone |= set(current) - set(wanted)
+    missing = [k for k in gone if k not in current]
+    if missing:
+        raise InvalidInput(f"cannot remove {missing[0][0]!r}: not in lexicon {name!r}",
+                           details={"field": "removals", "term": missing[0][0]})
+    added = removed = 0
+    for key in gone:
+        current[key].removed_in = new_v
+        removed += 1
+    for key, u in wanted.items():
+        old = current.get(key)
+        if old is not None and key not in gone:
+            if _as_input(old) == u:
+                continue
+            old.removed_in = new_v
+            removed += 1
+        session.add(LexiconTerm(
+            lexicon_id=lex.id, term=u.term, category=u.category, severity=str(u.severity),
+            action=str(u.action), whitelist=u.whitelist, variants=u.variants,
+            platform_id=u.platform_id, note=u.note, source=u.source, added_in=new_v))
+        added += 1
+    if not added and not removed:
+        return None
+    lex.current_version = new_v
+    count = len(current) - removed + added
+    ver = LexiconVersion(lexicon_id=lex.id, version=new_v, actor_id=actor.user_id,
+                         actor_name=actor.username, reason=reason.strip(), added=added,
+                         removed=removed, term_count=count)
+    session.add(ver)
+    session.flush()
+    record(session=session, actor=actor, action="lexicon.change", target_type="lexicon",
+           target_id=lex.id, summary={"name": name, "version": new_v, "added": added,
+                                      "removed": removed, "reason": reason.strip()})
+    return ver
+
+
+def _check_platforms(*, session: Session, ids: set[str | None]) -> None:
+    for pid in ids:
+        if pid is not None and session.get(Platform, pid) is None:
+            raise InvalidInput(f"no platform with id {pid!r}", field="platform_id")
+
+
+def seed_default(*, session: Session, actor: Actor, name: str = DEFAULT_LEXICON
+                 ) -> LexiconVersion | None:
+    """Store the package's default lexicon as ``name`` (or bring it up to date)."""
+    ups = []
+    for row in default_rows():
+        t = row_to_term(row)
+        ups.append(TermInput(t.term, t.category, t.severity, t.action, t.whitelist,
+                             format_variants(t.variants) if row.get("variants") else "",
+                             row.get("note", ""), row.get("source", "")))
+    return apply_changes(session=session, actor=actor, name=name, upserts=ups,
+                         reason="default lexicon shipped with Zeren")
+
+
+def list_versions(*, session: Session, name: str) -> list[LexiconVersion]:
+    """Every version of lexicon ``name``, oldest first."""
+    lex = get_lexicon(session=session, name=name)
+    return list(session.scalars(select(LexiconVersion).where(
+        LexiconVersion.lexicon_id == lex.id).order_by(LexiconVersion.version)))
+
+
+@dataclass(frozen=True)
+class Diff:
+    added: list[TermInput]
+    removed: list[TermInput]
+    changed: list[tuple[TermInput, TermInput]]
+
+
+def diff_versions(*, session: Session, name: str, v1: int, v2: int) -> Diff:
+    """What changed between two versions of lexicon ``name``."""
+    lex = get_lexicon(session=session, name=name)
+    a = {t.key: t for t in map(_as_input, terms_at(session=session, lexicon=lex, version=v1))}
+    b = {t.key: t for t in map(_as_input, terms_at(session=session, lexicon=lex, version=v2))}
+    return Diff(
+        added=[b[k] for k in sorted(b.keys() - a.keys(), key=str)],
+        removed=[a[k] for k in sorted(a.keys() - b.keys(), key=str)],
+        changed=[(a[k], b[k]) for k in sorted(a.keys() & b.keys(), key=str) if a[k] != b[k]],
+    )
+
+
+def export_rows(*, session: Session, name: str, version: int | None = None) -> list[dict[str, str]]:
+    """Rows for a CSV export (the import header plus variants, note, source, platform_id)."""
+    lex = get_lexicon(session=session, name=name)
+    return [
+        {"term": t.term, "category": t.category, "severity": t.severity, "action": t.action,
+         "whitelist": "true" if t.whitelist else "false", "variants": t.variants,
+         "note": t.note, "source": t.source, "platform_id": t.platform_id or ""}
+        for t in terms_at(session=session, lexicon=lex, version=version)
+    ]
+
+
+# -- compiled matchers, following new versions ---------------------------------------------
+
+
+class MatcherCache:
+    """Compiled matchers of this process, one per (lexicon, platform scope), newest version.
+
+    Each screening asks the database for the lexicon's current version (one indexed read by
+    name). A new version is compiled on a background thread while the previous matcher keeps
+    serving, and swapped in when ready; work already running keeps the matcher object it
+    started with, so it finishes on its version."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ready: dict[tuple[str, str | None], Matcher] = {}
+        self._building: set[tuple[str, str | None, int]] = set()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._ready.clear()
+
+    def get(self, *, session: Session, lexicon: Lexicon, platform_id: str | None,
+            version: int | None = None, wait: bool = True) -> Matcher:
+        v = lexicon.current_version if version is None else version
+        key = (lexicon.id, platform_id)
+        with self._lock:
+            have = self._ready.get(key)
+        if have is not None and have.version == v:
+            return have
+        terms = _engine_terms(session=session, lexicon=lexicon, version=v,
+                              platform_id=platform_id)
+        if version is not None and version != lexicon.current_version:
+            return Matcher(terms, version=v)  # an old version (a patrol run): not cached
+        if have is not None and not wait and (have.version or 0) < v:
+            self._build_later(key, terms, v)
+            return have
+        m = Matcher(terms, version=v)
+        self._store(key, m)
+        return m
+
+    def _store(self, key: tuple[str, str | None], m: Matcher) -> None:
+        with self._lock:
+            old = self._ready.get(key)
+            if old is None or (old.version or 0) <= (m.version or 0):
+                self._ready[key] = m
+
+    def _build_later(self, key: tuple[str, str | None], terms: list[Any], v: int) -> None:
+        tag = (key[0], key[1], v)
+        with self._lock:
+            if tag in self._building:
+                return
+            self._building.add(tag)
+
+        def work() -> None:
+            try:
+                self._store(key, Matcher(terms, version=v))
+            finally:
+                with self._lock:
+                    self._building.discard(tag)
+
+        threading.Thread(target=work, name=f"lexicon-build-{v}", daemon=True).start()
+
+
+CACHE = MatcherCache()
+_DEFAULT_MATCHER: list[Matcher] = []
+
+
+def _engine_terms(*, session: Session, lexicon: Lexicon, version: int,
+                  platform_id: str | None) -> list[Any]:
+    rows = session.scalars(select(LexiconTerm).where(
+        _live(lexicon.id, version),
+        or_(LexiconTerm.platform_id.is_(None), LexiconTerm.platform_id == platform_id)
+        if platform_id else LexiconTerm.platform_id.is_(None),
+    ))
+    return [_as_input(r).to_term(ref=r.id) for r in rows]
+
+
+def matcher_for(*, session: Session, name: str, platform_id: str | None = None,
+                wait: bool = True) -> Matcher:
+    """The compiled matcher of lexicon ``name`` (group-wide terms, plus the platform's own
+    when ``platform_id`` is given). ``default`` falls back to the package's default lexicon
+    while no stored lexicon has that name."""
+    lex = session.scalar(select(Lexicon).where(Lexicon.name == name))
+    if lex is None:
+        if name == DEFAULT_LEXICON:
+            if not _DEFAULT_MATCHER:
+                _DEFAULT_MATCHER.append(
+                    Matcher([row_to_term(r) for r in default_rows()], version=0))
+            return _DEFAULT_MATCHER[0]
+        raise NotFound(f"no lexicon named {name!r}", details={"field": "lexicon", "name": name})
+    return CACHE.get(session=session, lexicon=lex, platform_id=platform_id, wait=wait)
+
+
+def screen_documents(*, session: Session, name: str, documents: Sequence[Document],
+                     platform_id: str | None = None, wait: bool = True
+                     ) -> tuple[Matcher, list[Screening]]:
+    """Screen ``documents`` with lexicon ``name``; the matcher used tells the version."""
+    if platform_id is not None:
+        _check_platforms(session=session, ids={platform_id})
+    m = matcher_for(session=session, name=name, platform_id=platform_id, wait=wait)
+    return m, m.screen_many([d.text for d in documents])
+
+
+def result_dict(doc_id: str, s: Screening) -> dict[str, Any]:
+    """The JSON shape of one screened document, shared by the CLI and the API."""
+    return {"id": doc_id, "decision": str(s.decision), "hits": [h.to_dict() for h in s.hits]}
+
+
+# -- daily patrol (日常巡查) ----------------------------------------------------------------------
+
+
+def submit_items(*, session: Session, platform_id: str, items: Sequence[Document]) -> int:
+    """Add or refresh stored items of a platform for the patrol; returns how many changed."""
+    _check_platforms(session=session, ids={platform_id})
+    changed = 0
+    for d in items:
+        old = session.scalar(select(PatrolItem).where(
+            PatrolItem.platform_id == platform_id, PatrolItem.item_ref == d.id))
+        if old is None:
+            session.add(PatrolItem(platform_id=platform_id, item_ref=d.id, text=d.text))
+            changed += 1
+        elif old.text != d.text:
+            old.text = d.text
+            old.submitted_at = utcnow()
+            changed += 1
+    session.flush()
+    return changed
+
+
+def start_patrol(*, session: Session, actor: Actor, platform_id: str, name: str) -> PatrolRun:
+    """The platform's unfinished patrol run (to resume), or a new one on the current version."""
+    _check_platforms(session=session, ids={platform_id})
+    lex = get_lexicon(session=session, name=name)
+    run = session.scalar(select(PatrolRun).where(
+        PatrolRun.platform_id == platform_id, PatrolRun.lexicon_id == lex.id,
+        PatrolRun.status == "running").order_by(PatrolRun.started_at.desc()).limit(1))
+    if run is not None:
+        return run
+    total = session.scalar(select(func.count()).select_from(PatrolItem).where(
+        PatrolItem.platform_id == platform_id)) or 0
+    run = PatrolRun(platform_id=platform_id, lexicon_id=lex.id, version=lex.current_version,
+                    status="running", started_by=actor.username, items_total=total,
+                    items_done=0, hits_total=0, new_hits=0)
+    session.add(run)
+    session.flush()
+    record(session=session, actor=actor, action="lexicon.patrol.start", target_type="patrol_run",
+           target_id=run.id, platform_id=platform_id,
+           summary={"lexicon": name, "version": lex.current_version, "items": total})
+    return run
+
+
+def patrol_step(*, session: Session, run: PatrolRun, batch_size: int | None = None) -> bool:
+    """Screen the next batch of the run's items; True once the run has finished. The caller
+    commits after each step, so an interrupted run resumes at its cursor."""
+    if run.status != "running":
+        return True
+    size = batch_size or int(patrol_settings()["batch_size"])
+    q = select(PatrolItem).where(PatrolItem.platform_id == run.platform_id)
+    if run.cursor is not None:
+        q = q.where(PatrolItem.id > run.cursor)
+    items = list(session.scalars(q.order_by(PatrolItem.id).limit(size)))
+    if not items:
+        run.status = "finished"
+        run.finished_at = utcnow()
+        session.flush()
+        return True
+    lex = session.get(Lexicon, run.lexicon_id)
+    assert lex is not None
+    m = CACHE.get(session=session, lexicon=lex, platform_id=run.platform_id, version=run.version)
+    results = m.screen_many([i.text for i in items])
+    ids = [i.id for i in items]
+    existing = {
+        (f.item_id, f.term, f.start_offset, f.end_offset): f
+        for f in session.scalars(select(PatrolFinding).where(PatrolFinding.item_id.in_(ids)))
+    }
+    for item, res in zip(items, results, strict=True):
+        for h in res.hits:
+            k = (item.id, h.term, h.start, h.end)
+            run.hits_total += 1
+            f = existing.get(k)
+            if f is None:
+                f = PatrolFinding(platform_id=run.platform_id, item_id=item.id, term=h.term,
+                                  category=h.category, action=h.action, start_offset=h.start,
+                                  end_offset=h.end, matched=h.matched, first_run_id=run.id,
+                                  last_run_id=run.id, handling="")
+                session.add(f)
+                existing[k] = f
+                run.new_hits += 1
+            else:
+                f.last_run_id = run.id
+    run.cursor = items[-1].id
+    run.items_done += len(items)
+    session.flush()
+    return False
+
+
+def latest_run(*, session: Session, platform_id: str, finished: bool = True) -> PatrolRun | None:
+    """The platform's most recent (finished) patrol run."""
+    q = select(PatrolRun).where(PatrolRun.platform_id == platform_id)
+    if finished:
+        q = q.where(PatrolRun.status == "finished")
+    return session.scalar(q.order_by(PatrolRun.started_at.desc()).limit(1))
+
+
+def new_findings(*, session: Session, run: PatrolRun) -> list[PatrolFinding]:
+    """Hits first seen by ``run`` (new since the previous patrol)."""
+    return list(session.scalars(select(PatrolFinding).where(
+        PatrolFinding.first_run_id == run.id).order_by(PatrolFinding.found_at)))
+
+
+def open_findings(*, session: Session, platform_id: str) -> list[PatrolFinding]:
+    """Findings that ask for action (block or review) and nobody has handled yet."""
+    return list(session.scalars(select(PatrolFinding).where(
+        PatrolFinding.platform_id == platform_id, PatrolFinding.handled_at.is_(None),
+        PatrolFinding.action.in_([str(Action.BLOCK), str(Action.REVIEW)]),
+    ).order_by(PatrolFinding.found_at)))
+
+
+def handle_finding(
+    *, session: Session, actor: Actor, finding_id: str, handling: str
+) -> PatrolFinding:
+    """Record that a finding was dealt with (removed, kept after review, …) and by whom."""
+    f = session.get(PatrolFinding, finding_id)
+    if f is None:
+        raise NotFound(f"no patrol finding {finding_id!r}", details={"field": "finding_id"})
+    if f.handled_at is not None:
+        raise Conflict("finding already handled", details={"handled_by": f.handled_by})
+    if not handling.strip():
+        raise InvalidInput("say how the finding was handled", field="handling")
+    f.handled_at = utcnow()
+    f.handled_by = actor.username
+    f.handling = handling.strip()
+    record(session=session, actor=actor, action="lexicon.finding.handle",
+           target_type="patrol_finding", target_id=f.id, platform_id=f.platform_id,
+           summary={"handling": f.handling, "term": f.term})
+    return f
+
+
+def patrol_due(*, session: Session, platform_id: str, now: datetime) -> bool:
+    """Whether the platform's daily patrol is due (none finished in the configured window)."""
+    hours = int(patrol_settings()["check"]["patrol_within_hours"])
+    run = latest_run(session=session, platform_id=platform_id)
+    return run is None or run.finished_at is None or now - run.finished_at >= timedelta(
+        hours=hours)

@@ -1,0 +1,93 @@
+"""``zeren lexicon …`` and ``zeren screen`` end to end on a real database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import World
+from zeren.cli import app
+from zeren.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("ZEREN_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _run(*args: str) -> tuple[int, str]:
+    r = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    return r.exit_code, r.output if "--format" not in args else " ".join(r.output.split())
+
+
+def test_import_versions_diff_export(env: None, tmp_path: Path) -> None:
+    f = tmp_path / "lex.csv"
+    f.write_text("term,category,severity,action,whitelist\n枪支,prohibited_goods,,,false\n"
+                 "水枪,custom,,,true\n", encoding="utf-8")
+    code, out = _run("lexicon", "import", str(f), "--lexicon", "shop")
+    assert code == 0 and "version 1" in out, out
+    t = tmp_path / "more.txt"
+    t.write_text("冰毒\n# note\n大麻\n", encoding="utf-8")
+    code, out = _run("lexicon", "import", str(t), "--lexicon", "shop",
+                     "--category", "prohibited_goods", "--reason", "drugs")
+    assert code == 0 and "version 2" in out, out
+    code, out = _run("lexicon", "versions", "--lexicon", "shop")
+    assert code == 0 and "drugs" in out
+    code, out = _run("lexicon", "diff", "--lexicon", "shop", "1", "2")
+    assert code == 0 and "+ 冰毒" in out and "+ 大麻" in out
+    code, out = _run("lexicon", "export", "--lexicon", "shop")
+    assert code == 0 and out.splitlines()[0].startswith("term,category,severity,action,whitelist")
+    assert len(out.splitlines()) == 5
+
+
+def test_import_is_all_or_nothing(env: None, tmp_path: Path) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text("term,category,severity,action,whitelist\n枪支,prohibited_goods,,,false\n"
+                 "冰毒,prohibited_goods,extreme,,false\n", encoding="utf-8")
+    code, out = _run("lexicon", "import", str(f), "--lexicon", "shop")
+    assert code != 0 and "line 3, field severity" in out, out
+    code, out = _run("lexicon", "versions", "--lexicon", "shop")
+    assert code != 0 and "no lexicon named" in out
+
+
+def test_screen_jsonl_and_table(env: None, tmp_path: Path, world: World) -> None:
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "a", "text": "出售木仓支"}\n{"id": "b", "text": "生日快乐"}\n',
+                   encoding="utf-8")
+    code, out = _run("screen", str(inp))
+    assert code == 0, out
+    lines = [json.loads(x) for x in out.splitlines()]
+    assert [(x["id"], x["decision"]) for x in lines] == [("a", "block"), ("b", "pass")]
+    assert lines[0]["hits"][0]["evasion"] == ["split"]
+    txt = tmp_path / "doc.txt"
+    txt.write_text("国家级好货", encoding="utf-8")
+    code, out = _run("screen", "--format", "table", str(txt))
+    assert code == 0 and "review" in out
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "a"}\n{"text": \n', encoding="utf-8")
+    code, out = _run("screen", str(bad))
+    assert code != 0 and "line 2: malformed JSON" in out
+    enc = tmp_path / "enc.txt"
+    enc.write_bytes(b"\xff\xfe\x00")
+    code, out = _run("screen", str(enc))
+    assert code != 0 and "not valid UTF-8" in out
+
+
+def test_patrol_command(env: None, tmp_path: Path, world: World) -> None:
+    assert _run("lexicon", "seed-default")[0] == 0
+    items = tmp_path / "items.jsonl"
+    items.write_text('{"id": "1", "text": "出售冰毒"}\n{"id": "2", "text": "好货"}\n',
+                     encoding="utf-8")
+    code, out = _run("lexicon", "patrol-submit", str(items), "--platform", world.small_id)
+    assert code == 0 and "2 item" in out, out
+    code, out = _run("lexicon", "patrol", "--platform", world.small_id, "--batch-size", "1")
+    assert code == 0 and "2 items, 1 hits, 1 new" in out, out

@@ -1,0 +1,139 @@
+"""Versioned lexicons, the matcher cache following new versions, and the daily patrol."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from tests.conftest import World
+from zeren.auth.policy import SYSTEM
+from zeren.db.base import utcnow
+from zeren.db.session import unit_of_work
+from zeren.errors import InvalidInput, NotFound
+from zeren.lexicon import checks, service
+from zeren.lexicon.domain import Action, Severity
+from zeren.lexicon.formats import Document, TermInput
+from zeren.posture.domain import CheckContext, Status
+
+
+def _ti(term: str, action: Action = Action.BLOCK, platform_id: str | None = None) -> TermInput:
+    return TermInput(term, "custom", Severity.HIGH, action, platform_id=platform_id)
+
+
+def test_every_change_is_a_version(session: Session) -> None:
+    v1 = service.apply_changes(session=session, actor=SYSTEM, name="shop",
+                               upserts=[_ti("枪支"), _ti("冰毒")], reason="first")
+    assert v1 is not None and (v1.version, v1.added, v1.term_count) == (1, 2, 2)
+    assert service.apply_changes(session=session, actor=SYSTEM, name="shop",
+                                 upserts=[_ti("枪支")], reason="same") is None
+    v2 = service.apply_changes(session=session, actor=SYSTEM, name="shop",
+                               upserts=[_ti("枪支", Action.REVIEW)], removals=[("冰毒", None)],
+                               reason="soften")
+    assert v2 is not None and (v2.version, v2.added, v2.removed, v2.term_count) == (2, 1, 2, 1)
+    vs = service.list_versions(session=session, name="shop")
+    assert [(v.version, v.reason, v.actor_name) for v in vs] == [
+        (1, "first", SYSTEM.username), (2, "soften", SYSTEM.username)]
+    d = service.diff_versions(session=session, name="shop", v1=1, v2=2)
+    assert [r.term for r in d.removed] == ["冰毒"] and [n.term for _, n in d.changed] == ["枪支"]
+    lex = service.get_lexicon(session=session, name="shop")
+    assert [t.term for t in service.terms_at(session=session, lexicon=lex, version=1)] == [
+        "冰毒", "枪支"]
+    assert service.export_rows(session=session, name="shop")[0]["action"] == "review"
+
+
+def test_changes_are_all_or_nothing(session: Session) -> None:
+    with pytest.raises(InvalidInput, match="entry 2"):
+        service.apply_changes(session=session, actor=SYSTEM, name="x",
+                              upserts=[_ti("好词"), _ti("！！")], reason="r")
+    with pytest.raises(InvalidInput, match="say why"):
+        service.apply_changes(session=session, actor=SYSTEM, name="x", upserts=[_ti("a")],
+                              reason=" ")
+    with pytest.raises(NotFound):
+        service.get_lexicon(session=session, name="x")
+
+
+def test_scope_platform_terms(session: Session, world: World) -> None:
+    service.apply_changes(session=session, actor=SYSTEM, name="s", reason="r",
+                          upserts=[_ti("枪支"), _ti("特供酒", platform_id=world.small_id)])
+    docs = [Document("1", "特供酒")]
+    _, group = service.screen_documents(session=session, name="s", documents=docs)
+    _, small = service.screen_documents(session=session, name="s", documents=docs,
+                                        platform_id=world.small_id)
+    assert group[0].hits == () and small[0].hits[0].term == "特供酒"
+
+
+def test_new_version_is_picked_up_without_restart(engine: Engine) -> None:
+    service.CACHE.clear()
+    with unit_of_work(engine) as s:
+        service.apply_changes(session=s, actor=SYSTEM, name="live", upserts=[_ti("枪支")],
+                              reason="r")
+    with unit_of_work(engine) as s:
+        old = service.matcher_for(session=s, name="live", wait=False)
+    assert old.version == 1
+    with unit_of_work(engine) as s:
+        service.apply_changes(session=s, actor=SYSTEM, name="live", upserts=[_ti("冰毒")],
+                              reason="r")
+    # The first call after the change keeps serving v1 while v2 compiles in the background.
+    deadline = time.monotonic() + 10
+    got = old
+    while got.version != 2 and time.monotonic() < deadline:
+        with unit_of_work(engine) as s:
+            got = service.matcher_for(session=s, name="live", wait=False)
+        time.sleep(0.01)
+    assert got.version == 2 and got.screen("冰毒").hits
+    assert old.screen("冰毒").hits == ()  # work holding v1 finishes on v1
+
+
+def test_default_lexicon_without_storage(session: Session) -> None:
+    m = service.matcher_for(session=session, name="default")
+    assert m.screen("国家级产品").decision == "review"
+    v = service.seed_default(session=session, actor=SYSTEM)
+    assert v is not None and v.term_count > 50
+    assert service.seed_default(session=session, actor=SYSTEM) is None
+
+
+def test_patrol_resumes_reports_new_hits_and_feeds_posture(engine: Engine, world: World) -> None:
+    pid = world.small_id
+    with unit_of_work(engine) as s:
+        service.apply_changes(session=s, actor=SYSTEM, name="p", upserts=[_ti("枪支")],
+                              reason="r")
+        service.submit_items(session=s, platform_id=pid, items=[
+            Document(f"i{n}", "出售枪支" if n % 3 == 0 else "普通商品") for n in range(10)])
+    with unit_of_work(engine) as s:
+        run = service.start_patrol(session=s, actor=SYSTEM, platform_id=pid, name="p")
+        assert not service.patrol_step(session=s, run=run, batch_size=4)
+        run_id = run.id
+    with unit_of_work(engine) as s:  # "crash" here: a fresh start resumes the same run
+        run = service.start_patrol(session=s, actor=SYSTEM, platform_id=pid, name="p")
+        assert run.id == run_id and run.items_done == 4
+        while not service.patrol_step(session=s, run=run, batch_size=4):
+            pass
+        assert (run.items_done, run.hits_total, run.new_hits) == (10, 4, 4)
+    with unit_of_work(engine) as s:
+        service.submit_items(session=s, platform_id=pid, items=[Document("new", "卖枪支")])
+        run2 = service.start_patrol(session=s, actor=SYSTEM, platform_id=pid, name="p")
+        while not service.patrol_step(session=s, run=run2):
+            pass
+        assert run2.new_hits == 1 and run2.hits_total == 5
+        assert [f.matched for f in service.new_findings(session=s, run=run2)] == ["枪支"]
+    now = utcnow()
+    with unit_of_work(engine) as s:
+        ctx = CheckContext(session=s, platform_id=pid, now=now)
+        assert checks.lexicon_maintained(ctx).status == Status.MET
+        assert checks.patrol_ran(ctx).status == Status.MET
+        assert checks.hits_handled(ctx).status == Status.MET
+        late = CheckContext(session=s, platform_id=pid, now=now + timedelta(days=2))
+        assert checks.patrol_ran(late).status == Status.UNMET
+        assert checks.hits_handled(late).status == Status.AT_RISK
+        assert service.patrol_due(session=s, platform_id=pid, now=now + timedelta(days=2))
+        for f in service.open_findings(session=s, platform_id=pid):
+            service.handle_finding(session=s, actor=SYSTEM, finding_id=f.id, handling="下架")
+        assert checks.hits_handled(late).status == Status.MET
+        other = CheckContext(session=s, platform_id=world.big_id, now=now)
+        assert checks.patrol_ran(other).status == Status.UNMET
+    assert {c.key for c in checks.zeren_posture_checks()} == {
+        "lexicon.art13.maintained", "lexicon.art13.patrol", "lexicon.art13.hits_handled"}
