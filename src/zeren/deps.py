@@ -71,3 +71,19 @@ class Requirement:
 
 def require(permission: str) -> Callable[..., Actor]:
     return Requirement(permission)
+
+
+PUBLIC = "public"
+
+
+class PublicAccess:
+    """Marks a route anyone may use without signing in (the public report form, the merchant
+    sanctions board). The role × route test reads ``permission`` off it like a Requirement."""
+
+    permission = PUBLIC
+
+    def __call__(self) -> None:
+        return None
+
+
+public = PublicAccess()

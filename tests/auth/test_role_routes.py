@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import World
 from zeren.auth.policy import ROLE_NAMES, role_allows
-from zeren.deps import Requirement
+from zeren.deps import PUBLIC as PUBLIC_PERMISSION
+from zeren.deps import PublicAccess, Requirement
 
 # Routes that need no permission: health is public; /me only needs a valid identity.
 PUBLIC = {("GET", "/api/v1/health")}
@@ -23,7 +24,7 @@ def _requirement(route: APIRoute) -> str | None:
     stack = list(route.dependant.dependencies)
     while stack:
         dep = stack.pop()
-        if isinstance(dep.call, Requirement):
+        if isinstance(dep.call, Requirement | PublicAccess):
             return dep.call.permission
         stack.extend(dep.dependencies)
     return None
@@ -69,6 +70,11 @@ def test_role_by_route(client: TestClient, app: FastAPI, world: World) -> None:
         if (method, path) in PUBLIC:
             assert _call(client, method, _url(path, world.big_id), {}).status_code == 200
             continue
+        if perm == PUBLIC_PERMISSION:  # declared public: no login needed, nobody refused
+            for headers in [{}, *(world.auth(r) for r in ROLE_NAMES)]:
+                resp = _call(client, method, _url(path, world.big_id), headers)
+                assert resp.status_code not in (401, 403), f"public {method} {path}"
+            continue
         url = _url(path, world.big_id)
         anon = _call(client, method, url, {})
         assert anon.status_code == 401, f"{method} {path} without a token: {anon.status_code}"
@@ -92,7 +98,8 @@ def test_scoped_token_cannot_reach_another_platform(
     client: TestClient, app: FastAPI, world: World, role: str
 ) -> None:
     for method, path, perm in api_routes(app):
-        if "{platform_id}" not in path or perm is None or not role_allows(role, perm):
+        if ("{platform_id}" not in path or perm in (None, PUBLIC_PERMISSION)
+                or not role_allows(role, perm)):
             continue
         other = _call(client, method, _url(path, world.big_id), world.auth(role, scoped=True))
         assert other.status_code == 403, f"{role}@small reached {method} {path} on big"
