@@ -33,6 +33,7 @@ ROUTERS: tuple[str, ...] = (
     "zeren.auth.api",
     "zeren.ledger.api",
     "zeren.lexicon.api",
+    "zeren.moderation.api",
 )
 
 

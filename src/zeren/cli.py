@@ -39,6 +39,7 @@ app.add_typer(org_app, name="org")
 DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("zeren.ledger.cli", "app", "ledger"),
     ("zeren.lexicon.cli", "app", "lexicon"),
+    ("zeren.moderation.cli", "app", "moderation"),
 )
 DOMAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("zeren.lexicon.cli", "screen_command", "screen"),

@@ -3,6 +3,7 @@ from a signed session cookie, and every form carries a CSRF token."""
 
 from __future__ import annotations
 
+import importlib
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,11 @@ from zeren.posture import service as posture
 
 HERE = Path(__file__).resolve().parent
 LOCALES = ("zh-CN", "en")
+
+# Console pages that domain modules add: (module, installer function).
+CONSOLE_EXTENSIONS: tuple[tuple[str, str], ...] = (
+    ("zeren.moderation.console", "install_moderation_console"),
+)
 
 
 @lru_cache(maxsize=1)
@@ -274,6 +280,15 @@ def install_console(app: FastAPI) -> None:
             return render(request, "error.html", status_code=404,
                           error=AppError(f"no article {number}", status=404))
         return render(request, "guideline.html", g=g, article=art)
+
+    for module_name, installer in CONSOLE_EXTENSIONS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        getattr(module, installer)(app)
 
     @app.get("/audit", response_class=HTMLResponse, include_in_schema=False)
     def audit_page(request: Request, s: SessionDep) -> Response:

@@ -16,6 +16,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.posture.builtin_checks",
     "zeren.ledger.checks",
     "zeren.lexicon.checks",
+    "zeren.moderation.checks",
 )
 
 
