@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -18,6 +17,7 @@ from zeren import __version__
 from zeren.config import Settings, get_settings
 from zeren.db.session import make_engine, session_factory
 from zeren.errors import AppError
+from zeren.optional import optional_import
 from zeren.request_context import set_request_id
 
 log = logging.getLogger("zeren")
@@ -40,13 +40,9 @@ ROUTERS: tuple[str, ...] = (
 def _routers() -> list[APIRouter]:
     out: list[APIRouter] = []
     for name in ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        out.append(module.router)
+        module = optional_import(name)
+        if module is not None:
+            out.append(module.router)
     return out
 
 

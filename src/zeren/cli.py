@@ -3,7 +3,6 @@ its own command group here."""
 
 from __future__ import annotations
 
-import importlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from rich.table import Table
 from zeren.cli_support import cli_actor, console, db, fail, handles_errors
 from zeren.config import get_settings
 from zeren.db.migrate import upgrade
+from zeren.optional import optional_import
 
 app = typer.Typer(help="Zeren 责任: carry and prove a platform's duties under the guideline.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -48,13 +48,8 @@ DOMAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
 
 def _mount_domains() -> None:
     for module_name, attr, name in DOMAIN_GROUPS + DOMAIN_COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        obj = getattr(module, attr, None)
+        module = optional_import(module_name)
+        obj = getattr(module, attr, None) if module is not None else None
         if obj is None:
             continue
         if isinstance(obj, typer.Typer):

@@ -3,7 +3,6 @@ from a signed session cookie, and every form carries a CSRF token."""
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from zeren.deps import SessionDep
 from zeren.errors import AppError, Forbidden, InvalidInput, Unauthorized
 from zeren.exemptions.service import list_exemptions
 from zeren.guideline.domain import load_guideline
+from zeren.optional import optional_import
 from zeren.platforms import service as platforms
 from zeren.platforms.models import Platform
 from zeren.posture import service as posture
@@ -282,13 +282,9 @@ def install_console(app: FastAPI) -> None:
         return render(request, "guideline.html", g=g, article=art)
 
     for module_name, installer in CONSOLE_EXTENSIONS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        getattr(module, installer)(app)
+        module = optional_import(module_name)
+        if module is not None:
+            getattr(module, installer)(app)
 
     @app.get("/audit", response_class=HTMLResponse, include_in_schema=False)
     def audit_page(request: Request, s: SessionDep) -> Response:

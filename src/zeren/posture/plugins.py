@@ -3,11 +3,11 @@ here as the first plugins; outside packages join through the ``zeren`` entry-poi
 
 from __future__ import annotations
 
-import importlib
 from functools import lru_cache
 
 import pluggy
 
+from zeren.optional import optional_import
 from zeren.posture import hookspecs
 from zeren.posture.domain import Check
 
@@ -25,13 +25,9 @@ def plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("zeren")
     pm.add_hookspecs(hookspecs)
     for name in BUILTIN_PLUGINS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real import error inside the plugin: surface it
-                raise
-            continue
-        pm.register(module, name=name)
+        module = optional_import(name)
+        if module is not None:
+            pm.register(module, name=name)
     pm.load_setuptools_entrypoints("zeren")
     return pm
 
