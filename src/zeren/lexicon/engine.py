@@ -13,7 +13,6 @@ and short Latin terms, note the evasions seen, apply whitelists.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -148,6 +147,16 @@ class Matcher:
             daachorse.CharwiseDoubleArrayAhoCorasick(self._keys) if self._keys else None
         )
         self.stats = MatcherStats(terms=len(self.terms), patterns=len(self._keys))
+        # The fewest characters (repeats included) a match of each pattern must span: lets a
+        # collapsed key such as 常 (from the term 常常) be dropped with one array comparison.
+        self._min_span = np.array(
+            [min((sum(e[2]) if e[2] is not None else 0) for e in es) for es in self._entries],
+            dtype=np.intp,
+        )
+        self._meta = [
+            (t.term, t.category, str(t.severity), str(t.action), t.ref, t.whitelist)
+            for t in self.terms
+        ]
 
     # -- screening -------------------------------------------------------------------------
 
@@ -159,42 +168,85 @@ class Matcher:
         """Screen a batch in one pass (documents are joined with a hard boundary)."""
         if not texts:
             return []
-        starts: list[int] = []
-        pos = 0
-        for tx in texts:
-            starts.append(pos)
-            pos += len(tx) + 1
         big = "\n".join(texts)
-        per_doc: list[list[Hit]] = [[] for _ in texts]
-        wl: list[list[tuple[int, int]]] = [[] for _ in texts]
-        for o_start, o_end, entry, ev in self._scan(big):
-            d = bisect_right(starts, o_start) - 1
-            off = starts[d]
-            term = self.terms[entry[0]]
-            if term.whitelist:
-                wl[d].append((o_start - off, o_end - off))
-                continue
-            per_doc[d].append(
-                Hit(
-                    start=o_start - off,
-                    end=o_end - off,
-                    matched=big[o_start:o_end],
-                    term=term.term,
-                    category=term.category,
-                    severity=str(term.severity),
-                    action=str(term.action),
-                    evasion=ev,
-                    ref=term.ref,
-                )
-            )
-        return [_finish(h, w) for h, w in zip(per_doc, wl, strict=True)]
+        if self._ac is None or not big:
+            return [_PASS] * len(texts)
+        scan, rs, idx, n_kept, base, raw = self._prepare(big)
+        found = self._ac.find_overlapping(scan)
+        if not found:
+            return [_PASS] * len(texts)
+        # Map every match back to the original at once (array operations), then visit the
+        # matches in Python only for what cannot be vectorised: strict rules and the hit.
+        arr = np.array(found, dtype=np.intp).reshape(-1, 3)
+        a_, b_, pid = arr[:, 0], arr[:, 1], arr[:, 2]
+        if rs is not None:
+            rs_ext = np.append(rs, n_kept)
+            s0, s1 = rs_ext[a_], rs_ext[b_]
+        else:
+            s0, s1 = a_, b_
+        if idx is not None:
+            d0, d1 = idx[s0], idx[s1 - 1] + 1
+        else:
+            d0, d1 = s0, s1
+        if base is not None:
+            o0, o1 = base[d0], base[d1 - 1] + 1
+        else:
+            o0, o1 = d0, d1
+        keep = (s1 - s0) >= self._min_span[pid]
+        if not keep.all():
+            a_, b_, pid, s0, s1, o0, o1 = (x[keep] for x in (a_, b_, pid, s0, s1, o0, o1))
+        noisy = (o1 - o0) > (s1 - s0)
+        repeated = (s1 - s0) > (b_ - a_)
+        changed = tables().changed[raw] != 0
+        if changed.any():
+            cs = np.zeros(len(changed) + 1, dtype=np.intp)
+            np.cumsum(changed, out=cs[1:])
+            glyph = (cs[o1] - cs[o0]) > 0
+        else:
+            glyph = np.zeros(len(o0), dtype=bool)
+        lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.intp, count=len(texts))
+        starts = np.zeros(len(texts), dtype=np.intp)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        doc = np.searchsorted(starts, o0, side="right") - 1
+        starts_l = starts.tolist()
+        per_doc: dict[int, list[Hit]] = {}
+        wl: dict[int, list[tuple[int, int]]] = {}
+        entries = self._entries
+        meta = self._meta
+        kinds = tables().kinds
+        for a1, b1, p, x0, x1, d, nz, rp, gl in zip(
+            a_.tolist(), b_.tolist(), pid.tolist(), o0.tolist(), o1.tolist(), doc.tolist(),
+            noisy.tolist(), repeated.tolist(), glyph.tolist(), strict=True
+        ):
+            off = starts_l[d]
+            for ti, kind, need, flags in entries[p]:
+                if flags and not _strict_ok(big, scan, a1, b1, x0, x1, flags):
+                    continue
+                if need is not None and not _runs_ok(rs, a1, need, n_kept):
+                    continue
+                term, category, severity, action, ref, white = meta[ti]
+                if white:
+                    wl.setdefault(d, []).append((x0 - off, x1 - off))
+                    continue
+                if kind is None and not nz and not gl and not (rp and need is None):
+                    ev: tuple[str, ...] = ()
+                else:
+                    ev = _evasions(kind, nz, rp and need is None,
+                                   [kinds[c] for c in big[x0:x1] if c in kinds] if gl else [])
+                per_doc.setdefault(d, []).append(Hit(
+                    x0 - off, x1 - off, big[x0:x1], term, category, severity, action, ev, ref))
+        return [
+            _finish(per_doc[i], wl.get(i, [])) if i in per_doc else _PASS
+            for i in range(len(texts))
+        ]
 
     def _prepare(
         self, big: str
     ) -> tuple[str, npt.NDArray[np.intp] | None, npt.NDArray[np.intp] | None, int,
-               npt.NDArray[np.intp] | None]:
+               npt.NDArray[np.intp] | None, npt.NDArray[np.uint32]]:
         """Normalised, noise-free, run-collapsed text and the index maps back:
-        ``rs`` collapsed → kept, ``idx`` kept → undeleted, ``base`` undeleted → original."""
+        ``rs`` collapsed → kept, ``idx`` kept → undeleted, ``base`` undeleted → original;
+        and the original code points."""
         table = tables().table
         a = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         m = table[a]
@@ -229,49 +281,22 @@ class Matcher:
                 rs = np.flatnonzero(new_run)
                 s = s[rs]
         scan = s.tobytes().decode("utf-32-le", "surrogatepass")
-        return scan, rs, idx, n, base
+        return scan, rs, idx, n, base, a
 
-    def _scan(self, big: str) -> Iterable[tuple[int, int, _Entry, tuple[str, ...]]]:
-        if self._ac is None or not big:
-            return
-        scan, rs, idx, n_kept, base = self._prepare(big)
-        found = self._ac.find_overlapping(scan)
-        if not found:
-            return
-        kinds = tables().kinds
-        for a_, b_, pid in found:
-            if rs is not None:
-                s0 = int(rs[a_])
-                s1 = int(rs[b_]) if b_ < len(rs) else n_kept
-            else:
-                s0, s1 = a_, b_
-            if idx is not None:
-                d0, d1 = int(idx[s0]), int(idx[s1 - 1]) + 1
-            else:
-                d0, d1 = s0, s1
-            if base is not None:
-                o0, o1 = int(base[d0]), int(base[d1 - 1]) + 1
-            else:
-                o0, o1 = d0, d1
-            for entry in self._entries[pid]:
-                _, kind, need, flags = entry
-                if flags and not _strict_ok(big, scan, a_, b_, o0, o1, flags):
-                    continue
-                if need is not None and not _runs_ok(rs, a_, need, n_kept):
-                    continue
-                ev: set[Evasion] = set()
-                if kind is not None:
-                    ev.add(kind)
-                if o1 - o0 > s1 - s0:
-                    ev.add(Evasion.NOISE)
-                if s1 - s0 > b_ - a_ and need is None:
-                    ev.add(Evasion.REPEAT)
-                for ch in big[o0:o1]:
-                    k = kinds.get(ch)
-                    if k is not None:
-                        ev.add(k)
-                ordered = sorted(ev, key=_EVASION_ORDER.__getitem__)
-                yield o0, o1, entry, tuple(str(e) for e in ordered)
+
+_PASS = Screening(decision=Decision.PASS, hits=())
+
+
+def _evasions(kind: Evasion | None, noisy: bool, repeated: bool,
+              glyphs: list[Evasion]) -> tuple[str, ...]:
+    ev: set[Evasion] = set(glyphs)
+    if kind is not None:
+        ev.add(kind)
+    if noisy:
+        ev.add(Evasion.NOISE)
+    if repeated:
+        ev.add(Evasion.REPEAT)
+    return tuple(str(e) for e in sorted(ev, key=_EVASION_ORDER.__getitem__))
 
 
 def _strict_ok(big: str, scan: str, a_: int, b_: int, o0: int, o1: int, flags: int) -> bool:

@@ -128,12 +128,18 @@ class Tables:
         # Surrogates (only as lone code units from surrogatepass) are noise.
         table[0xD800:0xE000] = NOISE
         self.table: npt.NDArray[np.uint32] = table
+        # Non-zero where a character is a glyph evasion (traditional, full-width, circled):
+        # lets the engine skip the per-character look at hits that have none.
+        changed = np.zeros(0x110000, dtype=np.uint8)
+        for ch in kinds:
+            changed[ord(ch)] = 1
+        self.changed: npt.NDArray[np.uint8] = changed
         self.kinds = kinds
         self.max_gap: int = int(cfg["max_noise_per_gap"])
         self.short_latin_max: int = int(cfg["short_latin_max"])
 
-        changed = np.flatnonzero(table != np.arange(0x110000, dtype=np.uint32))
-        self.translation: dict[int, int] = {int(cp): int(table[cp]) for cp in changed}
+        moved = np.flatnonzero(table != np.arange(0x110000, dtype=np.uint32))
+        self.translation: dict[int, int] = {int(cp): int(table[cp]) for cp in moved}
 
     def char(self, ch: str) -> int:
         """The normalised code point (or marker) of one character."""

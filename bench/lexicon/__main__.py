@@ -1,0 +1,255 @@
+"""``python -m bench.lexicon``: the screening benchmark. Prints tables; asserts nothing.
+
+Every figure comes from this one run, on one CPU core, side by side: each library and the
+engine are measured in a fresh child process (so build time and peak memory are their own)
+over the same corpus, and the pyahocorasick raw scan of the same run is the baseline.
+
+Options: ``--quick`` (a 2 MB slice, for a smoke run), ``--no-api`` (skip the HTTP latency
+measurement), ``--reps N`` (repetitions per figure; the median is shown)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench.lexicon.corpus import build, pin_one_core
+
+LIBS = ("pyahocorasick", "daachorse", "ahocorasick_rs", "hyperscan")
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(fn: Any, reps: int) -> tuple[float, Any]:
+    times = []
+    out = None
+    for _ in range(reps):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def _terms(words: list[str], lex: str) -> list[Any]:
+    """Lexicon A: every variant kind on. Lexicon B: 200,000 terms as given (variants off),
+    so that it holds 200,000 patterns after expansion."""
+    from zeren.lexicon.domain import ALL_VARIANTS, Action, Severity, Term
+
+    v = ALL_VARIANTS if lex == "a" else frozenset()
+    return [Term(w, "prohibited_goods", Severity.HIGH, Action.BLOCK, variants=v) for w in words]
+
+
+def child(kind: str, lex: str, quick: bool, reps: int) -> dict[str, Any]:
+    cpu = pin_one_core()
+    inp = build()
+    docs = inp.docs[: len(inp.docs) // 10] if quick else inp.docs
+    words = inp.lex_a if lex == "a" else inp.lex_b
+    text = "\n".join(docs)
+    mb = len(text.encode("utf-8")) / 1e6
+    from zeren.lexicon.engine import Matcher
+    from zeren.lexicon.normalize import tables
+
+    tables()
+    base_rss = _rss_mb()
+    res: dict[str, Any] = {"kind": kind, "lex": lex, "cpu": cpu, "mb": round(mb, 2)}
+    if kind == "engine":
+        t = time.perf_counter()
+        m = Matcher(_terms(words, lex))
+        res["build_s"] = time.perf_counter() - t
+        res["patterns"] = m.stats.patterns
+        res["rss_mb"] = _rss_mb() - base_rss
+        batch = 256
+
+        def e2e() -> int:
+            n = 0
+            for i in range(0, len(docs), batch):
+                n += sum(len(r.hits) for r in m.screen_many(docs[i : i + batch]))
+            return n
+
+        dt, res["hits"] = _timed(e2e, reps)
+        res["mbps"] = mb / dt
+        one = docs[:1500]
+        one_mb = len("\n".join(one).encode("utf-8")) / 1e6
+        dt1, _ = _timed(lambda: [m.screen(d) for d in one], reps)
+        res["mbps_single"] = one_mb / dt1
+        if lex == "a":
+            found = 0
+            plants = [p for p in inp.plants if p[0] < len(docs)]
+            results = m.screen_many([docs[p[0]] for p in plants])
+            missed: dict[str, int] = {}
+            for p, r in zip(plants, results, strict=True):
+                if any(h.term == p[3] and h.start <= p[1] and p[2] <= h.end for h in r.hits):
+                    found += 1
+                else:
+                    missed[p[4]] = missed.get(p[4], 0) + 1
+            res["planted"] = len(plants)
+            res["found"] = found
+            res["missed_by_kind"] = missed
+        return res
+    # Raw scans: the same expanded patterns the engine compiles, over the raw text.
+    keys = Matcher(_terms(words, lex))._keys
+    base_rss = _rss_mb()
+    t = time.perf_counter()
+    if kind == "pyahocorasick":
+        import ahocorasick
+
+        a = ahocorasick.Automaton()
+        for i, k in enumerate(keys):
+            a.add_word(k, i)
+        a.make_automaton()
+
+        def scan() -> int:
+            return sum(1 for _ in a.iter(text))
+    elif kind == "daachorse":
+        import daachorse
+
+        d = daachorse.CharwiseDoubleArrayAhoCorasick(keys)
+
+        def scan() -> int:
+            return len(d.find_overlapping(text))
+    elif kind == "ahocorasick_rs":
+        import ahocorasick_rs
+
+        r = ahocorasick_rs.AhoCorasick(keys)
+
+        def scan() -> int:
+            return len(r.find_matches_as_indexes(text, overlapping=True))
+    elif kind == "hyperscan":
+        import hyperscan
+
+        db = hyperscan.Database()
+        db.compile(expressions=[k.encode("utf-8") for k in keys], ids=list(range(len(keys))),
+                   elements=len(keys), flags=0, literal=True)
+        data = text.encode("utf-8")
+        count = [0]
+
+        def on_match(*_: Any) -> None:
+            count[0] += 1
+
+        def scan() -> int:
+            count[0] = 0
+            db.scan(data, match_event_handler=on_match)
+            return count[0]
+    else:
+        raise SystemExit(f"unknown kind {kind}")
+    res["build_s"] = time.perf_counter() - t
+    res["rss_mb"] = _rss_mb() - base_rss
+    res["patterns"] = len(keys)
+    dt, res["hits"] = _timed(scan, reps)
+    res["mbps"] = mb / dt
+    return res
+
+
+def _run_child(kind: str, lex: str, quick: bool, reps: int, timeout: int) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "bench.lexicon", "--child", kind, lex, "--reps", str(reps)]
+    if quick:
+        cmd.append("--quick")
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return {"kind": kind, "lex": lex, "error": f"over {timeout} s"}
+    if p.returncode != 0:
+        return {"kind": kind, "lex": lex, "error": (p.stderr.strip().splitlines() or ["?"])[-1]}
+    result: dict[str, Any] = json.loads(p.stdout.strip().splitlines()[-1])
+    return result
+
+
+def normalisation_table(quick: bool, reps: int) -> list[tuple[str, float]]:
+    """Traditional → simplified on the same text: the vectorised table the engine uses, a
+    str.translate table, and opencc-python-reimplemented (on a slice: it is slow)."""
+    import numpy as np
+    from opencc import OpenCC
+
+    from zeren.lexicon.normalize import tables
+
+    pin_one_core()
+    inp = build()
+    text = "\n".join(inp.docs[: len(inp.docs) // (50 if quick else 5)])
+    mb = len(text.encode("utf-8")) / 1e6
+    t = tables()
+    out = []
+    dt, _ = _timed(lambda: t.table[np.frombuffer(text.encode("utf-32-le"), np.uint32)]
+                   .tobytes().decode("utf-32-le", "surrogatepass"), reps)
+    out.append(("numpy table (engine)", mb / dt))
+    dt, _ = _timed(lambda: text.translate(t.translation), reps)
+    out.append(("str.translate dict", mb / dt))
+    small = text[:100_000]
+    cc = OpenCC("t2s")
+    dt, _ = _timed(lambda: cc.convert(small), 1)
+    out.append(("opencc-python-reimplemented", len(small.encode("utf-8")) / 1e6 / dt))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.lexicon")
+    ap.add_argument("--child", nargs=2, metavar=("KIND", "LEX"))
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--no-api", action="store_true")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--libs", default=",".join(LIBS))
+    a = ap.parse_args()
+    if a.child:
+        print(json.dumps(child(a.child[0], a.child[1], a.quick, a.reps)))
+        return
+    t0 = time.perf_counter()
+    inp = build()
+    size = sum(len(d.encode("utf-8")) + 1 for d in inp.docs)
+    used = inp.docs[: len(inp.docs) // 10] if a.quick else inp.docs
+    print(f"corpus: {len(inp.docs)} documents, {size / 1e6:.1f} MB UTF-8, "
+          f"{len(inp.plants)} planted hits; measured on "
+          f"{sum(len(d.encode('utf-8')) + 1 for d in used) / 1e6:.1f} MB "
+          f"({'--quick: first 10 %' if a.quick else 'all of it'}); "
+          f"lexicon A {len(inp.lex_a)} terms, B {len(inp.lex_b)} terms; "
+          f"inputs ready in {time.perf_counter() - t0:.1f} s")
+    rows = []
+    for lex in ("a", "b"):
+        rows.append(_run_child("engine", lex, a.quick, a.reps, 900))
+        for lib in a.libs.split(","):
+            rows.append(_run_child(lib, lex, a.quick, a.reps, 600))
+    print()
+    print("| lexicon | what | patterns | build s | build Δ peak RSS MB | MB/s (median) "
+          "| × pyahocorasick raw | hits |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for lex in ("a", "b"):
+        base = next((r for r in rows if r["lex"] == lex and r["kind"] == "pyahocorasick"
+                     and "mbps" in r), None)
+        name = "A: 20,000 terms, all variants" if lex == "a" else "B: 200,000 terms, as given"
+        for r in rows:
+            if r["lex"] != lex:
+                continue
+            what = ("engine end-to-end, batches of 256 (all normalisation)"
+                    if r["kind"] == "engine" else f"{r['kind']} raw scan")
+            if "error" in r:
+                print(f"| {name} | {what} | | | | error: {r['error']} | | |")
+                continue
+            ratio = f"{r['mbps'] / base['mbps']:.1f}" if base else "n/a"
+            print(f"| {name} | {what} | {r['patterns']:,} | {r['build_s']:.2f} | "
+                  f"{r['rss_mb']:.0f} | {r['mbps']:.1f} | {ratio} | {r['hits']:,} |")
+            if r["kind"] == "engine":
+                s_ratio = f"{r['mbps_single'] / base['mbps']:.1f}" if base else "n/a"
+                print(f"| {name} | engine end-to-end, one 2 KB document a call | | | | "
+                      f"{r['mbps_single']:.1f} | {s_ratio} | |")
+    for r in rows:
+        if r.get("planted"):
+            print(f"\nplanted hits found by the engine (lexicon A): {r['found']} / {r['planted']}"
+                  f"; missed by evasion kind: {r['missed_by_kind'] or 'none'}")
+    print("\ntraditional → simplified, MB/s (median):")
+    for name, v in normalisation_table(a.quick, a.reps):
+        print(f"  {name:32s} {v:8.1f}")
+    if not a.no_api:
+        from bench.lexicon.api_latency import measure
+
+        print()
+        print(measure())
+    print(f"\ntotal {time.perf_counter() - t0:.0f} s; cpu pinned: one core per child")
+
+
+if __name__ == "__main__":
+    main()
