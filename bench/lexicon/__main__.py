@@ -93,8 +93,16 @@ def child(kind: str, lex: str, quick: bool, reps: int) -> dict[str, Any]:
             res["found"] = found
             res["missed_by_kind"] = missed
         return res
-    # Raw scans: the same expanded patterns the engine compiles, over the raw text.
-    keys = Matcher(_terms(words, lex))._keys
+    # Raw scans: the same spellings the engine compiles (terms and their variants, as
+    # written: not collapsed, not normalised), over the raw text.
+    from zeren.lexicon.variants import expand
+
+    spell: set[str] = set()
+    for term in _terms(words, lex):
+        spell.add(term.term)
+        if term.variants:
+            spell.update(expand(term.term, term.variants))
+    keys = sorted(spell)
     base_rss = _rss_mb()
     t = time.perf_counter()
     if kind == "pyahocorasick":

@@ -37,6 +37,7 @@ def test_offsets_select_the_term(terms: list[str], text: str) -> None:
         forms = spellings.setdefault(x, set())
         forms.add(key)
         forms.update(t.normal_form(v) for v in expand(key, ALL_VARIANTS))
+        forms.update(t.normal_form(v) for v in expand(t.plain(x), ALL_VARIANTS))
     for h in m.screen(text).hits:
         assert text[h.start : h.end] == h.matched
         assert t.normal_form(h.matched) in spellings[h.term], (h, text)

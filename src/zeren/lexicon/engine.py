@@ -115,8 +115,11 @@ class Matcher:
             if not base:
                 raise InvalidTerm(i, term.term, "nothing left after normalisation")
             spellings: list[tuple[str, Evasion | None]] = [(base, None)]
-            if term.variants and max(runs) == 1:
-                spellings.extend(expand(base, term.variants).items())
+            if term.variants:
+                # Expand the uncollapsed form so that a term with a doubled character
+                # (楚楚) gets its variants too; each spelling is collapsed below.
+                plain = base if max(runs) == 1 else t.plain(term.term)
+                spellings.extend(expand(plain, term.variants).items())
             base_need = runs if max(runs) > 1 else None
             single = _SINGLE if sum(runs) == 1 else 0
             for sp, kind in spellings:

@@ -151,12 +151,16 @@ class Tables:
         ValueError if it contains a hard boundary."""
         return self.runs(text)[0]
 
-    def runs(self, text: str) -> tuple[str, tuple[int, ...]]:
-        """Like :meth:`normal_form`, and the length of each collapsed run."""
+    def plain(self, text: str) -> str:
+        """Normalised, noise and deletable characters removed, repeats kept."""
         s = text.translate(self.translation)
         if _BOUNDARY_CH in s:
             raise ValueError("contains a line break or sentence end")
-        s = s.replace(_NOISE_CH, "").replace(_DELETE_CH, "")
+        return s.replace(_NOISE_CH, "").replace(_DELETE_CH, "")
+
+    def runs(self, text: str) -> tuple[str, tuple[int, ...]]:
+        """Like :meth:`normal_form`, and the length of each collapsed run."""
+        s = self.plain(text)
         if _REPEAT.search(s) is None:
             return s, (1,) * len(s)
         chars: list[str] = []
