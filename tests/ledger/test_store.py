@@ -87,8 +87,8 @@ def test_submit_batches_and_resolves(integrator: Integrator, engine: Engine) -> 
 def test_database_refuses_changes(integrator: Integrator, engine: Engine) -> None:
     integrator.append("guarded", entries(300))
     for stmt in [
-        "UPDATE ledger_entries SET data = data WHERE idx = 0",
-        "DELETE FROM ledger_entries WHERE idx = 0",
+        "UPDATE ledger_bundles SET data = data WHERE idx = 0",
+        "DELETE FROM ledger_bundles WHERE idx = 0",
         "UPDATE ledger_checkpoints SET note = note",
         "DELETE FROM ledger_checkpoints",
         "DELETE FROM ledger_tiles",

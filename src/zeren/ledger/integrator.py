@@ -26,26 +26,31 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from zeren.errors import Conflict, InvalidInput, NotFound
 from zeren.ledger import models as m
 from zeren.ledger.keys import LogKeys
 from zeren.ledger.personal import SealedPersonal, origin_prefix
-from zeren.ledger.tree import TreeState
+from zeren.ledger.tree import FullTile, TreeState
 from zeren.ledger.verify import (
     MAX_ENTRY_SIZE,
     TILE_HEIGHT,
     TILE_WIDTH,
     Checkpoint,
     Note,
+    VerificationError,
+    decode_bundle,
     raw_public_key,
     sign_note_text,
 )
 
 LOCK_NS = 0x5A52  # "ZR": advisory-lock namespace of the ledger
+MOVED_ON = "40001"  # serialization_failure, raised by ledger_expect_size (PostgreSQL)
 LOG_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}(/[A-Za-z0-9_.-]{1,20})?$")
 
 
@@ -125,17 +130,46 @@ def find_log(conn: Connection, name: str) -> LogInfo | None:
     )
 
 
+def bundle_rows(
+    conn: Connection | Session, log_id: int, bundle: int, width: int
+) -> list[tuple[int, int, bytes]]:
+    """(width, count, data) of the rows that make up the first ``width`` entries of a bundle,
+    in order; raises VerificationError when a row is missing."""
+    rows = conn.execute(_BUNDLE_Q, {"lid": log_id, "idx": bundle, "lo": 0, "hi": width}).all()
+    out = [(int(w), int(c), bytes(d)) for w, c, d in rows]
+    done = 0
+    for w, c, _ in out:
+        if w - c != done:
+            raise VerificationError(f"entry bundle {bundle}: entries {done}…{w - c - 1} missing")
+        done = w
+    if done != width:
+        # The last row may run past ``width`` (a later batch's row is not cut to size).
+        nxt = conn.execute(_BUNDLE_Q, {"lid": log_id, "idx": bundle, "lo": width,
+                                       "hi": TILE_WIDTH}).first()
+        if nxt is None or int(nxt[0]) - int(nxt[1]) != done:
+            raise VerificationError(f"entry bundle {bundle}: holds {done} of {width} entries")
+        out.append((int(nxt[0]), int(nxt[1]), bytes(nxt[2])))
+    return out
+
+
+def bundle_entries(
+    conn: Connection | Session, log_id: int, bundle: int, width: int
+) -> list[bytes]:
+    """The first ``width`` entries of entry bundle ``bundle``."""
+    out: list[bytes] = []
+    for _w, c, data in bundle_rows(conn, log_id, bundle, width):
+        out += decode_bundle(data, expect=c, where=f"entry bundle {bundle}")
+    return out[:width]
+
+
 def load_state(conn: Connection, log_id: int, size: int) -> TreeState:
-    """Rebuild a log's right edge from its stored partial tiles."""
-    e, t = m.ENTRIES, m.TILES
-    start = size - size % TILE_WIDTH
-    partials: list[list[bytes]] = [
-        [bytes(h) for (h,) in conn.execute(
-            select(e.c.leaf_hash)
-            .where(e.c.log_id == log_id, e.c.idx >= start, e.c.idx < size)
-            .order_by(e.c.idx)
-        )]
-    ]
+    """Rebuild a log's right edge from its partial bundle and the stored full tiles."""
+    t = m.TILES
+    sha = hashlib.sha256
+    partials: list[list[bytes]] = [[
+        sha(b"\x00" + e).digest()
+        for e in bundle_entries(conn, log_id, size // TILE_WIDTH, size % TILE_WIDTH)
+    ] if size % TILE_WIDTH else []]
     level = 1
     while size >> (TILE_HEIGHT * level):
         n = size >> (TILE_HEIGHT * level)
@@ -154,7 +188,30 @@ _C = m.CHECKPOINTS
 _SIZE_Q = (select(_C.c.size).where(_C.c.log_id == bindparam("lid"))
            .order_by(_C.c.size.desc()).limit(1))
 _INSERT_CP = insert(_C)
-_INSERT_TILE = insert(m.TILES)
+_CREATED_AT = _C.c.created_at.type
+_B = m.BUNDLES
+_BUNDLE_Q = (
+    select(_B.c.width, _B.c.count, _B.c.data)
+    .where(_B.c.log_id == bindparam("lid"), _B.c.idx == bindparam("idx"),
+           _B.c.width > bindparam("lo"), _B.c.width <= bindparam("hi"))
+    .order_by(_B.c.width)
+)
+
+
+def bundle_runs(first: int, entries: Sequence[bytes]) -> list[tuple[int, int, int, bytes]]:
+    """Rows for ``entries`` appended at index ``first``: (bundle, width, count, data), one per
+    entry bundle the batch touches; data is the C2SP bundle encoding of the row's entries."""
+    out = []
+    pos, n = 0, len(entries)
+    while pos < n:
+        at = first + pos
+        bundle, off = divmod(at, TILE_WIDTH)
+        take = min(TILE_WIDTH - off, n - pos)
+        run = entries[pos : pos + take]
+        out.append((bundle, off + take, take,
+                    b"".join([len(e).to_bytes(2, "big") + e for e in run])))
+        pos += take
+    return out
 
 
 def current_size(conn: Connection, log_id: int) -> int:
@@ -189,7 +246,6 @@ class Integrator:
             queue.Queue()
         )
         self._worker: threading.Thread | None = None
-        self._sql: dict[str, str] = {}
 
     # ----------------------------------------------------------------- logs
 
@@ -254,15 +310,6 @@ class Integrator:
             # tree's size and writing the batch happen under one lock.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    def _insert_sql(self, conn: Connection) -> str:
-        style = conn.dialect.paramstyle
-        if style not in self._sql:
-            ph = ", ".join(["?"] * 4 if style == "qmark" else ["%s"] * 4)
-            self._sql[style] = (
-                f"INSERT INTO ledger_entries (log_id, idx, leaf_hash, data) VALUES ({ph})"
-            )
-        return self._sql[style]
-
     def append_batch(self, name: str, items: Sequence[PendingEntry]) -> Batch:
         """Append ``items`` (at least one) as one batch in one transaction."""
         if not items:
@@ -274,43 +321,125 @@ class Integrator:
         with self._write:
             try:
                 return self._append_locked(info, items)
-            except BaseException:
+            except BaseException as exc:
                 self._states.pop(info.id, None)  # the edge may be half-updated: reload
+                orig = getattr(exc, "orig", exc)  # SQLAlchemy wraps, the driver does not
+                if getattr(orig, "sqlstate", None) != MOVED_ON:
+                    raise
+            try:  # another process appended meanwhile: once more, reading the size first
+                return self._append_locked(info, items)
+            except BaseException:
+                self._states.pop(info.id, None)
                 raise
 
     def _append_locked(self, info: LogInfo, items: Sequence[PendingEntry]) -> Batch:
         now = datetime.now(UTC)
+        lid = info.id
         with self.engine.connect() as conn:
-            self._lock(conn, info.id)
-            size = current_size(conn, info.id)
-            state = self._states.get(info.id)
+            conn.begin()  # so that conn.commit() commits even when only the driver was used
+            pg = conn.dialect.name == "postgresql"
+            state = self._states.get(lid)
+            guard = pg and state is not None and not any(it.erase for it in items)
+            if guard:
+                assert state is not None
+                size = state.size  # checked under the lock, in the same round trip as the writes
+            elif pg:
+                size = self._lock_and_size_pg(conn, lid)
+            else:
+                self._lock(conn, lid)
+                size = current_size(conn, lid)
             if state is None or state.size != size:
-                state = load_state(conn, info.id, size)
-                self._states[info.id] = state
+                state = load_state(conn, lid, size)
+                self._states[lid] = state
+            datas = [it.data for it in items]
             sha = hashlib.sha256
-            hashes = [sha(b"\x00" + it.data).digest() for it in items]  # = verify.leaf_hash
-            lid = info.id
-            # The hot path: the driver's executemany straight on the transaction's connection,
-            # skipping SQLAlchemy's per-row parameter handling.
-            cur = conn.connection.cursor()
-            try:
-                cur.executemany(
-                    self._insert_sql(conn),
-                    [(lid, size + i, h, items[i].data) for i, h in enumerate(hashes)],
-                )
-            finally:
-                cur.close()
-            tiles = state.extend(hashes)
-            if tiles:
-                conn.execute(_INSERT_TILE, [
-                    {"log_id": lid, "level": t.level, "idx": t.index, "hashes": t.hashes,
-                     "root": t.root} for t in tiles
-                ])
-            self._side_rows(conn, lid, size, items, now)
+            tiles = state.extend([sha(b"\x00" + d).digest() for d in datas])  # = leaf_hash
+            bundles = [(lid, *run) for run in bundle_runs(size, datas)]
             cp = Checkpoint(info.origin, state.size, state.root())
-            self._insert_checkpoint(conn, lid, cp, info.name, info.origin, now)
+            if pg:
+                self._write_pg(conn, lid, bundles, tiles, cp, self._signed(info, cp), now,
+                               expect=size if guard else None)
+                self._side_rows(conn, lid, size, items, now)
+            else:
+                self._side_rows(conn, lid, size, items, now)
+                self._write_sqlite(conn, lid, bundles, tiles, cp, self._signed(info, cp), now)
             conn.commit()
         return Batch(info.name, size, len(items), state.size)
+
+    def _signed(self, info: LogInfo, cp: Checkpoint) -> str:
+        text = cp.text()
+        sig = sign_note_text(text, name=info.origin, private_key=self.keys.signing_key(info.name))
+        return Note(text, [sig]).encode().decode()
+
+    def _write_sqlite(
+        self, conn: Connection, lid: int, bundles: list[tuple[int, int, int, int, bytes]],
+        tiles: list[FullTile], cp: Checkpoint, note: str, now: datetime,
+    ) -> None:
+        # The hot path: the driver's own cursor, no per-row SQLAlchemy parameter handling.
+        when = _CREATED_AT.bind_processor(conn.dialect)
+        cur = conn.connection.cursor()
+        try:
+            cur.executemany(
+                "INSERT INTO ledger_bundles (log_id, idx, width, count, data) "
+                "VALUES (?, ?, ?, ?, ?)", bundles,
+            )
+            if tiles:
+                cur.executemany(
+                    "INSERT INTO ledger_tiles (log_id, level, idx, hashes, root) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(lid, t.level, t.index, t.hashes, t.root) for t in tiles],
+                )
+            cur.execute(
+                "INSERT INTO ledger_checkpoints (log_id, size, root_hash, note, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (lid, cp.size, cp.root_hash, note, when(now) if when else now),
+            )
+        finally:
+            cur.close()
+
+    # PostgreSQL: psycopg's pipeline mode sends statements without waiting for each answer,
+    # so a batch costs three round trips (lock + size, the writes, COMMIT) instead of one
+    # per statement. Each statement still runs, and takes its snapshot, after the one before
+    # it, so the size is read under the advisory lock.
+
+    def _lock_and_size_pg(self, conn: Connection, lid: int) -> int:
+        drv: Any = conn.connection.driver_connection
+        with drv.pipeline(), drv.cursor() as lock, drv.cursor() as cur:
+            lock.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_NS, lid))
+            cur.execute(
+                "SELECT size FROM ledger_checkpoints WHERE log_id = %s "
+                "ORDER BY size DESC LIMIT 1", (lid,),
+            )
+            row = cur.fetchone()
+        assert row is not None, "every log has its size-0 checkpoint"
+        return int(row[0])
+
+    def _write_pg(
+        self, conn: Connection, lid: int, bundles: list[tuple[int, int, int, int, bytes]],
+        tiles: list[FullTile], cp: Checkpoint, note: str, now: datetime, expect: int | None,
+    ) -> None:
+        drv: Any = conn.connection.driver_connection
+        with drv.pipeline(), drv.cursor() as cur:
+            if expect is not None:
+                # Optimistic: we believe the log has ``expect`` entries. Take the lock, then
+                # let the database refuse the whole batch if another writer moved the log on
+                # (ledger_expect_size raises serialization_failure; we reload and retry).
+                cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_NS, lid))
+                cur.execute("SELECT ledger_expect_size(%s, %s)", (lid, expect))
+            cur.executemany(
+                "INSERT INTO ledger_bundles (log_id, idx, width, count, data) "
+                "VALUES (%s, %s, %s, %s, %s)", bundles,
+            )
+            if tiles:
+                cur.executemany(
+                    "INSERT INTO ledger_tiles (log_id, level, idx, hashes, root) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    [(lid, t.level, t.index, t.hashes, t.root) for t in tiles],
+                )
+            cur.execute(
+                "INSERT INTO ledger_checkpoints (log_id, size, root_hash, note, created_at) "
+                "VALUES (%s, %s, %s, %s, %s)", (lid, cp.size, cp.root_hash, note, now),
+            )
 
     def _side_rows(
         self, conn: Connection, lid: int, size: int, items: Sequence[PendingEntry],

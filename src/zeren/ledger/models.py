@@ -1,6 +1,6 @@
 """Tables of the tamper-evident ledger.
 
-Logs, entries, full tiles, checkpoints, the subject index and sealed personal data are
+Logs, entry bundles, full tiles, checkpoints, the subject index and sealed personal data are
 append-only: the product never updates or deletes them, and triggers make the database refuse
 it too (see the ledger migration). The one mutable table is the personal-data key store,
 ``ledger_pd_keys``: erasure destroys a key there, which is the whole point of keeping keys
@@ -14,6 +14,7 @@ from typing import cast
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -52,16 +53,36 @@ class Log(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
-class Entry(Base):
-    """One log entry; ``leaf_hash`` = SHA-256(0x00 || data)."""
+class Bundle(Base):
+    """A run of consecutive entries of one C2SP entry bundle (256 entries per bundle).
 
-    __tablename__ = "ledger_entries"
-    __table_args__ = ({"sqlite_with_rowid": False},)  # one B-tree per row, not two
+    Entries are stored by the batch, not one row each: a batch writes one row per bundle it
+    touches. The row of ``(idx, width)`` holds the entries ``width - count … width - 1`` of
+    bundle ``idx`` (log indexes ``idx·256 + …``), each prefixed by its uint16 length — the
+    C2SP entry-bundle encoding — so the rows of a bundle in ``width`` order concatenate to
+    the bundle ``tile/entries/<idx>.p/<width>``, and a bundle filled in one batch is one row.
+    Rows are never updated: a bundle that grows gets new rows."""
+
+    __tablename__ = "ledger_bundles"
+    __table_args__ = (
+        CheckConstraint("width BETWEEN 1 AND 256", name="width"),
+        CheckConstraint("count BETWEEN 1 AND width", name="count"),
+    )
 
     log_id: Mapped[int] = mapped_column(ForeignKey("ledger_logs.id"), primary_key=True)
-    idx: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
-    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
-    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    idx: Mapped[int] = mapped_column(
+        BigInt, primary_key=True, autoincrement=False, comment="Bundle index N: entries N·256 …"
+    )
+    width: Mapped[int] = mapped_column(
+        SmallInteger, primary_key=True, autoincrement=False,
+        comment="Entries of the bundle that exist once this row is written (1..256).",
+    )
+    count: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, comment="Entries in this row: the last ``count`` of width."
+    )
+    data: Mapped[bytes] = mapped_column(
+        LargeBinary, nullable=False, comment="The entries, each prefixed by its uint16 length."
+    )
 
 
 class Tile(Base):
@@ -132,7 +153,7 @@ class PersonalDataKey(Base):
 
 # Core tables, typed, for the integrator's and readers' bulk statements.
 LOGS = cast(Table, Log.__table__)
-ENTRIES = cast(Table, Entry.__table__)
+BUNDLES = cast(Table, Bundle.__table__)
 TILES = cast(Table, Tile.__table__)
 CHECKPOINTS = cast(Table, CheckpointRow.__table__)
 SUBJECTS = cast(Table, SubjectKey.__table__)

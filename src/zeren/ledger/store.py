@@ -11,6 +11,7 @@ per process.
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from zeren.errors import InvalidInput, NotFound
 from zeren.ledger import models as m
-from zeren.ledger.integrator import LogInfo, check_log_name
+from zeren.ledger.integrator import LogInfo, bundle_entries, check_log_name
 from zeren.ledger.tree import TreeState, consistency_proof, expand_tile, inclusion_proof
 from zeren.ledger.verify import (
     HASH_SIZE,
@@ -33,6 +34,7 @@ from zeren.ledger.verify import (
     VerificationError,
     Verifier,
     bundle_path,
+    decode_bundle,
     encode_bundle,
     leaf_hash,
     make_verifier,
@@ -171,11 +173,24 @@ def get_entry(*, session: Session, log: LogInfo, index: int) -> bytes:
         raise InvalidInput(
             f"index {index} is out of range: log {log.name} has {size} entries", field="index"
         )
-    e = m.ENTRIES
-    data = session.execute(
-        select(e.c.data).where(e.c.log_id == log.id, e.c.idx == index)
-    ).scalar_one()
-    return bytes(data)
+    return _entry(session, log.id, index)
+
+
+def _entry(session: Session, log_id: int, index: int) -> bytes:
+    """Entry ``index``, read from the one bundle row that holds it."""
+    bundle, off = divmod(index, TILE_WIDTH)
+    row = session.execute(_ENTRY_Q, {"lid": log_id, "idx": bundle, "off": off}).first()
+    if row is None:
+        raise VerificationError(f"entry {index} is missing")
+    width, count, data = int(row[0]), int(row[1]), bytes(row[2])
+    skip = off - (width - count)
+    pos = 0
+    for _ in range(skip):
+        pos += 2 + int.from_bytes(data[pos : pos + 2], "big")
+    n = int.from_bytes(data[pos : pos + 2], "big")
+    if skip < 0 or pos + 2 + n > len(data):
+        raise VerificationError(f"entry {index}: its bundle row is damaged")
+    return data[pos + 2 : pos + 2 + n]
 
 
 def find_subject(*, session: Session, subject: str) -> list[tuple[LogInfo, int]]:
@@ -192,19 +207,20 @@ def find_subject(*, session: Session, subject: str) -> list[tuple[LogInfo, int]]
 
 
 class TileCache:
-    """A bounded LRU of expanded tiles (all node levels inside one tile)."""
+    """A bounded LRU of expanded tiles (all node levels inside one tile), keyed by
+    (log public key, level, index, width)."""
 
     def __init__(self, capacity: int = 4096) -> None:
         self.capacity = capacity
-        self._d: OrderedDict[tuple[int, int, int, int], list[list[bytes]]] = OrderedDict()
+        self._d: OrderedDict[tuple[bytes, int, int, int], list[list[bytes]]] = OrderedDict()
 
-    def get(self, key: tuple[int, int, int, int]) -> list[list[bytes]] | None:
+    def get(self, key: tuple[bytes, int, int, int]) -> list[list[bytes]] | None:
         v = self._d.get(key)
         if v is not None:
             self._d.move_to_end(key)
         return v
 
-    def put(self, key: tuple[int, int, int, int], value: list[list[bytes]]) -> None:
+    def put(self, key: tuple[bytes, int, int, int], value: list[list[bytes]]) -> None:
         self._d[key] = value
         if len(self._d) > self.capacity:
             self._d.popitem(last=False)
@@ -220,9 +236,12 @@ def _split(blob: bytes) -> list[bytes]:
 class StoredTree:
     """A node source over the stored tiles of one log at one tree size."""
 
-    def __init__(self, session: Session, log_id: int, size: int, cache: TileCache = TILE_CACHE):
+    def __init__(self, session: Session, log: LogInfo, size: int, cache: TileCache = TILE_CACHE):
         self.session = session
-        self.log_id = log_id
+        self.log_id = log.id
+        # Cache entries are keyed by the log's public key, not its row id: one process may
+        # read several databases (tests, tools), and ids repeat across them; keys do not.
+        self.log_key = log.public_key
         self.size = size
         self.cache = cache
 
@@ -235,16 +254,15 @@ class StoredTree:
         if width == TILE_WIDTH:
             blob = s.execute(_TILE_Q, {"lid": lid, "level": level, "idx": index}).scalar_one()
             return _split(bytes(blob))
-        lo, hi = index * TILE_WIDTH, index * TILE_WIDTH + width
         if level == 0:
-            e = m.ENTRIES
-            q = select(e.c.leaf_hash).where(e.c.log_id == lid, e.c.idx >= lo, e.c.idx < hi)
-            rows = s.execute(q.order_by(e.c.idx)).scalars().all()
-        else:
-            t = m.TILES
-            q = select(t.c.root).where(
-                t.c.log_id == lid, t.c.level == level - 1, t.c.idx >= lo, t.c.idx < hi)
-            rows = s.execute(q.order_by(t.c.idx)).scalars().all()
+            sha = hashlib.sha256
+            return [sha(b"\x00" + e).digest()
+                    for e in bundle_entries(s, lid, index, width)]
+        lo, hi = index * TILE_WIDTH, index * TILE_WIDTH + width
+        t = m.TILES
+        q = select(t.c.root).where(
+            t.c.log_id == lid, t.c.level == level - 1, t.c.idx >= lo, t.c.idx < hi)
+        rows = s.execute(q.order_by(t.c.idx)).scalars().all()
         out = [bytes(r) for r in rows]
         if len(out) != width:
             raise VerificationError(f"tile {level}/{index}: found {len(out)} of {width} hashes")
@@ -252,7 +270,7 @@ class StoredTree:
 
     def _expanded(self, level: int, index: int) -> list[list[bytes]]:
         width = min(TILE_WIDTH, (self.size >> (TILE_HEIGHT * level)) - index * TILE_WIDTH)
-        key = (self.log_id, level, index, width)
+        key = (self.log_key, level, index, width)
         got = self.cache.get(key)
         if got is None:
             got = expand_tile(self.tile_hashes(level, index))
@@ -266,8 +284,13 @@ class StoredTree:
         return self._expanded(level, tile)[r][(first & (TILE_WIDTH - 1)) >> r]
 
 
-_ENTRY_Q = select(m.ENTRIES.c.data).where(
-    m.ENTRIES.c.log_id == bindparam("lid"), m.ENTRIES.c.idx == bindparam("idx"))
+_B = m.BUNDLES
+_ENTRY_Q = (
+    select(_B.c.width, _B.c.count, _B.c.data)
+    .where(_B.c.log_id == bindparam("lid"), _B.c.idx == bindparam("idx"),
+           _B.c.width > bindparam("off"))
+    .order_by(_B.c.width).limit(1)
+)
 _LATEST_Q = (select(m.CHECKPOINTS).where(m.CHECKPOINTS.c.log_id == bindparam("lid"))
              .order_by(m.CHECKPOINTS.c.size.desc()).limit(1))
 _TILE_Q = select(m.TILES.c.hashes).where(
@@ -286,8 +309,8 @@ def inclusion(
             f"index {index} is out of range: log {log.name} has {cp.size} entries at that "
             "checkpoint", field="index",
         )
-    entry = bytes(session.execute(_ENTRY_Q, {"lid": log.id, "idx": index}).scalar_one())
-    proof = inclusion_proof(StoredTree(session, log.id, cp.size), index=index, size=cp.size)
+    entry = _entry(session, log.id, index)
+    proof = inclusion_proof(StoredTree(session, log, cp.size), index=index, size=cp.size)
     return InclusionProof(log.name, index, cp.size, entry, proof, cp.note)
 
 
@@ -297,7 +320,7 @@ def consistency(*, session: Session, log: LogInfo, size1: int, size2: int) -> Co
         raise InvalidInput(f"--from {size1} is larger than --to {size2}", field="from")
     old = checkpoint_at(session=session, log=log, size=size1)
     new = checkpoint_at(session=session, log=log, size=size2)
-    proof = consistency_proof(StoredTree(session, log.id, size2), size1=size1, size2=size2)
+    proof = consistency_proof(StoredTree(session, log, size2), size1=size1, size2=size2)
     return ConsistencyProof(log.name, size1, size2, proof, old.note, new.note)
 
 
@@ -313,15 +336,67 @@ class ExportReport:
     directory: Path
 
 
-def _iter_entries(session: Session, log_id: int, size: int) -> Iterator[tuple[int, bytes, bytes]]:
-    e = m.ENTRIES
-    step = 8192
-    for lo in range(0, size, step):
-        q = (select(e.c.idx, e.c.leaf_hash, e.c.data)
-             .where(e.c.log_id == log_id, e.c.idx >= lo, e.c.idx < min(size, lo + step))
-             .order_by(e.c.idx))
-        for idx, h, data in session.execute(q):
-            yield int(idx), bytes(h), bytes(data)
+def _bundle_runs(
+    session: Session, log_id: int, size: int
+) -> Iterator[tuple[int, int, list[bytes], bytes]]:
+    """Every entry bundle of a tree of ``size``, in order: (bundle, width, entries, bytes),
+    ``bytes`` being the C2SP bundle encoding of the entries."""
+    b = m.BUNDLES
+    n_bundles = -(-size // TILE_WIDTH)
+    step = 64
+    for lo in range(0, n_bundles, step):
+        hi = min(n_bundles, lo + step)
+        q = (select(b.c.idx, b.c.width, b.c.count, b.c.data)
+             .where(b.c.log_id == log_id, b.c.idx >= lo, b.c.idx < hi)
+             .order_by(b.c.idx, b.c.width))
+        cur, done = lo, 0
+        entries: list[bytes] = []
+        blobs: list[bytes] = []
+        want = min(TILE_WIDTH, size - cur * TILE_WIDTH)
+        for idx, width, count, data in session.execute(q):
+            idx, width, count = int(idx), int(width), int(count)
+            if idx != cur or done >= want:
+                if idx == cur:
+                    continue  # rows past the checkpoint's size
+                raise VerificationError(
+                    f"entry bundle {cur} holds {done} of {want} entries")
+            if width - count != done:
+                raise VerificationError(
+                    f"entry bundle {idx}: entries {done}…{width - count - 1} are missing")
+            blob = bytes(data)
+            got = decode_bundle(blob, expect=count, where=f"entry bundle {idx}")
+            if width > want:  # a later batch's row: keep only what the tree holds
+                got = got[: want - done]
+                blob = encode_bundle(got)
+            entries += got
+            blobs.append(blob)
+            done += len(got)
+            if done == want:
+                yield cur, want, entries, b"".join(blobs)
+                cur, done, entries, blobs = cur + 1, 0, [], []
+                want = min(TILE_WIDTH, size - cur * TILE_WIDTH)
+        if cur != hi:
+            raise VerificationError(f"entry bundle {cur} holds {done} of {want} entries")
+
+
+def bundle_bytes(*, session: Session, log: LogInfo, index: int, width: int) -> bytes:
+    """``tile/entries/<index>[.p/<width>]`` as of the newest checkpoint."""
+    size = latest_checkpoint(session=session, log=log).size
+    have = min(TILE_WIDTH, size - index * TILE_WIDTH)
+    if index < 0 or not 0 < width <= have:
+        raise NotFound(f"log {log.name} has no entry bundle {bundle_path(max(index, 0), width)}",
+                       details={"log": log.name, "size": size})
+    return encode_bundle(bundle_entries(session, log.id, index, width))
+
+
+def tile_bytes(*, session: Session, log: LogInfo, level: int, index: int, width: int) -> bytes:
+    """``tile/<level>/<index>[.p/<width>]`` as of the newest checkpoint."""
+    size = latest_checkpoint(session=session, log=log).size
+    have = min(TILE_WIDTH, (size >> (TILE_HEIGHT * level)) - index * TILE_WIDTH)
+    if level < 0 or index < 0 or not 0 < width <= have:
+        raise NotFound(f"log {log.name} has no tile {tile_path(max(level, 0), max(index, 0), width)}",
+                       details={"log": log.name, "size": size})
+    return b"".join(StoredTree(session, log, size)._expanded(level, index)[0][:width])
 
 
 def export(
@@ -331,36 +406,34 @@ def export(
     cp = (latest_checkpoint(session=session, log=log) if size is None
           else checkpoint_at(session=session, log=log, size=size))
     out.mkdir(parents=True, exist_ok=True)
-    tree = StoredTree(session, log.id, cp.size, cache=TileCache(64))
     tiles = 0
+    tree = StoredTree(session, log, cp.size, cache=TileCache(64))
+    bundles = 0
+    sha = hashlib.sha256
+    for idx, width, entries, blob in _bundle_runs(session, log.id, cp.size):
+        p = out / bundle_path(idx, width)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(blob)
+        bundles += 1
+        if width < TILE_WIDTH:  # the partial level-0 tile: from the entries we hold already
+            p = out / tile_path(0, idx, width)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(b"".join(sha(b"\x00" + e).digest() for e in entries))
+            tiles += 1
     for level, idx, width in tile_widths(cp.size):
+        if level == 0 and width < TILE_WIDTH:
+            continue
         p = out / tile_path(level, idx, width)
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(b"".join(tree.tile_hashes(level, idx)))
         tiles += 1
-    bundles = 0
-    chunk: list[bytes] = []
-    expect = 0
-    for idx, _h, data in _iter_entries(session, log.id, cp.size):
-        if idx != expect:
-            raise VerificationError(f"entry {expect} is missing from log {log.name}")
-        expect += 1
-        chunk.append(data)
-        if len(chunk) == TILE_WIDTH or idx == cp.size - 1:
-            p = out / bundle_path(idx // TILE_WIDTH, len(chunk))
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_bytes(encode_bundle(chunk))
-            bundles += 1
-            chunk = []
-    if expect != cp.size:
-        raise VerificationError(f"log {log.name} holds {expect} entries, expected {cp.size}")
     (out / "checkpoint").write_text(cp.note, encoding="utf-8")
     return ExportReport(log.name, cp.size, tiles, bundles, out)
 
 
 def self_check(*, session: Session, log: LogInfo) -> int:
-    """Re-hash every stored entry of a log and check leaf hashes, full tiles and the newest
-    checkpoint (signature and root). Returns the size checked; raises VerificationError."""
+    """Re-hash every stored entry of a log and check full tiles and the newest checkpoint
+    (signature and root). Returns the size checked; raises VerificationError."""
     cp = latest_checkpoint(session=session, log=log)
     body = open_checkpoint(cp.note, [verifier(log)])
     if body.size != cp.size or body.root_hash != cp.root_hash:
@@ -372,22 +445,22 @@ def self_check(*, session: Session, log: LogInfo) -> int:
         for r in session.execute(select(t.c.level, t.c.idx, t.c.hashes, t.c.root)
                                  .where(t.c.log_id == log.id))
     }
+    sha = hashlib.sha256
     seen = 0
-    for idx, h, data in _iter_entries(session, log.id, cp.size):
-        if idx != seen:
-            raise VerificationError(f"entry {seen} is missing")
-        if leaf_hash(data) != h:
-            raise VerificationError(f"entry {idx}: stored leaf hash does not match its data")
-        for ft in state.extend([h]):
+    for _idx, _width, entries, _blob in _bundle_runs(session, log.id, cp.size):
+        for ft in state.extend([sha(b"\x00" + e).digest() for e in entries]):
             if stored.get((ft.level, ft.index)) != (ft.hashes, ft.root):
                 raise VerificationError(f"tile {ft.level}/{ft.index} does not match the entries")
-        seen += 1
+        seen += len(entries)
     if seen != cp.size:
         raise VerificationError(f"log holds {seen} entries, checkpoint says {cp.size}")
     if state.root() != cp.root_hash:
         raise VerificationError(f"entries do not hash to the root of checkpoint {cp.size}")
-    n_extra = session.execute(select(func.count()).select_from(m.ENTRIES).where(
-        m.ENTRIES.c.log_id == log.id, m.ENTRIES.c.idx >= cp.size)).scalar_one()
+    b = m.BUNDLES
+    last, w = divmod(cp.size, TILE_WIDTH)
+    n_extra = session.execute(select(func.count()).select_from(b).where(
+        b.c.log_id == log.id,
+        (b.c.idx > last) | ((b.c.idx == last) & (b.c.width > w)))).scalar_one()
     if n_extra:
-        raise VerificationError(f"{n_extra} entries lie beyond the newest checkpoint")
+        raise VerificationError(f"{n_extra} bundle rows lie beyond the newest checkpoint")
     return cp.size
