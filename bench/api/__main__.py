@@ -1,0 +1,126 @@
+"""Latency of the foundation's read paths over loopback against a real uvicorn server: the
+live posture of a platform, one guideline article, the audit trail page, beside ``/health``
+(the same server's floor) measured in the same run. Data: the demo group plus a history of
+stored evaluations, in a fresh SQLite database under bench/out/ (or ``--pg URL``).
+
+    .venv/bin/python -m bench.api [--requests 500] [--history 200] [--pg postgresql+psycopg://…]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+OUT = Path(__file__).resolve().parents[1] / "out" / "api"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _prepare(url: str, history: int) -> tuple[str, str]:
+    from zeren.auth.policy import SYSTEM
+    from zeren.auth.service import create_token
+    from zeren.db.migrate import upgrade
+    from zeren.db.session import make_engine, unit_of_work
+    from zeren.demo import load_demo
+    from zeren.platforms.service import get_platform
+    from zeren.posture.service import evaluate
+
+    upgrade(url)
+    engine = make_engine(url)
+    with unit_of_work(engine) as s:
+        load_demo(session=s, data_dir=OUT / "data")
+        mall = get_platform(session=s, platform_ref="jingxuan-mall")
+        for _ in range(history):
+            evaluate(session=s, actor=SYSTEM, platform=mall)
+        token = create_token(session=s, actor=SYSTEM, username="auditor", name="bench",
+                             expires_at=None)[1]
+        pid = mall.id
+    engine.dispose()
+    return token, pid
+
+
+def _measure(client: httpx.Client, path: str, headers: dict[str, str], n: int) -> list[float]:
+    for _ in range(min(50, n)):
+        client.get(path, headers=headers).raise_for_status()
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        client.get(path, headers=headers).raise_for_status()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=500)
+    ap.add_argument("--history", type=int, default=200, help="stored evaluations before measuring")
+    ap.add_argument("--pg", help="PostgreSQL URL of an empty database to use instead of SQLite")
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.pg:
+        url = args.pg
+    else:
+        db = OUT / "api-bench.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{db}"
+    token, pid = _prepare(url, args.history)
+    port = _free_port()
+    env = {**os.environ, "ZEREN_DATABASE_URL": url, "ZEREN_DATA_DIR": str(OUT / "data")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "zeren.app:create_app", "--factory", "--port",
+         str(port), "--log-level", "warning"], env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=30) as client:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    client.get("/api/v1/health")
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            h = {"Authorization": f"Bearer {token}"}
+            rows = [
+                ("GET /api/v1/health (floor)", "/api/v1/health", {}),
+                ("GET guideline article 13", "/api/v1/guideline/articles/13", h),
+                ("GET audit events (50)", "/api/v1/audit/events?limit=50", h),
+                ("GET live posture (35 articles)", f"/api/v1/platforms/{pid}/posture", h),
+                ("GET check history (50 of N)",
+                 f"/api/v1/platforms/{pid}/posture/checks/art35.tier_assessed/history", h),
+            ]
+            results = [(name, _measure(client, path, hdr, args.requests))
+                       for name, path, hdr in rows]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    floor = statistics.median(results[0][1])
+    backend = "PostgreSQL" if args.pg else "SQLite"
+    print(f"\nfoundation read paths, {backend}, {args.requests} sequential requests each, "
+          f"{args.history} stored evaluations; one uvicorn worker on loopback\n")
+    print(f"{'path':<36}{'p50 ms':>9}{'p99 ms':>9}{'p50 ÷ floor':>13}")
+    print("-" * 67)
+    for name, samples in results:
+        q = statistics.quantiles(samples, n=100)
+        p50 = statistics.median(samples)
+        print(f"{name:<36}{p50:>9.2f}{q[98]:>9.2f}{p50 / floor:>13.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
