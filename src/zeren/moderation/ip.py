@@ -1,0 +1,201 @@
+"""IP notice-and-takedown (指南 Art 22; 电子商务法 Art 42-44): a notice with preliminary
+evidence → necessary measures and forwarding to the merchant → a counter-notice with evidence
+→ forwarding to the rights holder → the 15-day clock → the measure ends unless the rights
+holder shows a complaint or lawsuit. Every step is publicised (Art 44). Keyword-only; never
+commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zeren.audit.service import record
+from zeren.auth.policy import Actor
+from zeren.db.base import utcnow
+from zeren.errors import Conflict, InvalidInput, NotFound
+from zeren.moderation import domain as d
+from zeren.moderation import measures as ms
+from zeren.moderation.models import IPEvent, IPNotice, Notice, Subject
+from zeren.moderation.schemas import CounterNoticeIn, IPNoticeIn
+from zeren.moderation.service import upsert_subjects
+
+ART42 = {"kind": "law", "law": "电子商务法", "article": "Art 42", "rule": "", "rule_version": ""}
+
+
+def _event(session: Session, n: IPNotice, kind: str, actor: str, now: datetime,
+           public: dict[str, Any] | None = None) -> None:
+    session.add(IPEvent(notice_id=n.id, kind=kind, actor=actor, public=public or {},
+                        created_at=now))
+
+
+def _move(n: IPNotice, to: d.IPStatus) -> None:
+    if not d.can_move(d.IP_TRANSITIONS, n.status, to):
+        raise Conflict(f"an IP notice in status {n.status} cannot move to {to}",
+                       code="invalid_transition", details={"status": n.status, "to": str(to)})
+    n.status = to
+
+
+def get_notice(*, session: Session, notice_id: str) -> IPNotice:
+    n = session.get(IPNotice, notice_id)
+    if n is None:
+        raise NotFound(f"no IP notice {notice_id}", details={"field": "notice_id"})
+    return n
+
+
+def file_notice(*, session: Session, actor: Actor, platform_id: str, body: IPNoticeIn,
+                now: datetime | None = None) -> IPNotice:
+    """Receive a rights holder's notice; it must carry preliminary evidence (Art 42)."""
+    now = now or utcnow()
+    if not body.evidence:
+        raise InvalidInput("a notice must include preliminary evidence of infringement "
+                           "(电子商务法 Art 42 构成侵权的初步证据)", field="evidence")
+    sid = upsert_subjects(session=session, platform_id=platform_id, items=[body.subject],
+                          now=now)[0]
+    subject = session.get(Subject, sid)
+    assert subject is not None
+    n = IPNotice(receipt=d.receipt_number("IP", now), platform_id=platform_id, subject_id=sid,
+                 merchant_id=subject.owner_id, rights_holder=body.rights_holder,
+                 rights_holder_contact=body.rights_holder_contact, right_type=body.right_type,
+                 right_ref=body.right_ref, description=body.description,
+                 evidence=[e.model_dump() for e in body.evidence], status=d.IPStatus.RECEIVED)
+    session.add(n)
+    session.flush()
+    _event(session, n, "notice_received", actor.username, now,
+           {"rights_holder": body.rights_holder, "right_type": body.right_type,
+            "right_ref": body.right_ref, "subject_ref": subject.external_ref,
+            "evidence_items": len(body.evidence)})
+    record(session=session, actor=actor, action="moderation.ip.notice", target_type="ip_notice",
+           target_id=n.id, platform_id=platform_id)
+    return n
+
+
+def take_measures(*, session: Session, actor: Actor, notice_id: str, code: str, note: str,
+                  now: datetime | None = None) -> IPNotice:
+    """Take the necessary measure on the listing and forward the notice to the merchant."""
+    now = now or utcnow()
+    n = get_notice(session=session, notice_id=notice_id)
+    _move(n, d.IPStatus.MEASURES_TAKEN)
+    subject = session.get(Subject, n.subject_id)
+    assert subject is not None
+    facts = (f"{n.rights_holder} notified a {n.right_type} infringement ({n.right_ref}) with "
+             f"{len(n.evidence)} item(s) of preliminary evidence. {note}").strip()
+    m = ms.apply_measure(session=session, platform_id=n.platform_id, subject=subject, code=code,
+                         days=None, decided_by=actor.username,
+                         automation=d.Automation.NOT_AUTOMATED, ground=ART42, facts=facts,
+                         source=d.Source.RIGHTS_HOLDER, cat=d.category("ip_infringement"),
+                         now=now, ip_notice_id=n.id, trigger="ip_notice")
+    n.measure_id = m.id
+    n.forwarded_to_merchant_at = now
+    if n.merchant_id:
+        session.add(Notice(platform_id=n.platform_id, account_id=n.merchant_id,
+                           kind="ip_notice", title_zh="知识产权侵权通知（转送）",
+                           title_en="Intellectual-property notice (forwarded)", measure_id=m.id,
+                           body={"receipt": n.receipt, "rights_holder": n.rights_holder,
+                                 "right_type": n.right_type, "right_ref": n.right_ref,
+                                 "description": n.description, "evidence": n.evidence,
+                                 "counter_notice": "You may submit a declaration of "
+                                 "non-infringement with preliminary evidence (电子商务法 Art 43)."}))
+    _event(session, n, "measures_taken", actor.username, now, {"measure": code})
+    _event(session, n, "forwarded_to_merchant", actor.username, now, {})
+    record(session=session, actor=actor, action="moderation.ip.measures",
+           target_type="ip_notice", target_id=n.id, platform_id=n.platform_id,
+           summary={"measure": code})
+    return n
+
+
+def reject_notice(*, session: Session, actor: Actor, notice_id: str, reason: str,
+                  now: datetime | None = None) -> IPNotice:
+    now = now or utcnow()
+    n = get_notice(session=session, notice_id=notice_id)
+    _move(n, d.IPStatus.REJECTED)
+    n.closed_at = now
+    _event(session, n, "notice_rejected", actor.username, now, {"reason": reason})
+    record(session=session, actor=actor, action="moderation.ip.reject", target_type="ip_notice",
+           target_id=n.id, platform_id=n.platform_id)
+    return n
+
+
+def counter_notice(*, session: Session, actor: Actor, notice_id: str, body: CounterNoticeIn,
+                   now: datetime | None = None) -> IPNotice:
+    """The merchant's declaration (with evidence) is forwarded to the rights holder; the
+    15-day clock of Art 43 starts."""
+    now = now or utcnow()
+    n = get_notice(session=session, notice_id=notice_id)
+    if not body.evidence:
+        raise InvalidInput("a declaration must include preliminary evidence of non-infringement "
+                           "(电子商务法 Art 43 不存在侵权行为的初步证据)", field="evidence")
+    _move(n, d.IPStatus.COUNTER_NOTICED)
+    n.counter_declaration = body.declaration
+    n.counter_evidence = [e.model_dump() for e in body.evidence]
+    n.forwarded_to_holder_at = now
+    n.clock_ends_at = d.ip_clock_end(now)
+    _event(session, n, "counter_notice_received", actor.username, now,
+           {"evidence_items": len(body.evidence)})
+    _event(session, n, "forwarded_to_rights_holder", actor.username, now,
+           {"clock_ends_at": n.clock_ends_at.isoformat(),
+            "source": d.deadlines()["ip"]["source"]})
+    record(session=session, actor=actor, action="moderation.ip.counter_notice",
+           target_type="ip_notice", target_id=n.id, platform_id=n.platform_id)
+    return n
+
+
+def holder_action(*, session: Session, actor: Actor, notice_id: str, kind: str,
+                  reference: str, body_name: str, now: datetime | None = None) -> IPNotice:
+    """The rights holder shows it complained to an authority or sued: the measure stays."""
+    now = now or utcnow()
+    n = get_notice(session=session, notice_id=notice_id)
+    if n.status == d.IPStatus.COUNTER_NOTICED and n.clock_ends_at and now > n.clock_ends_at:
+        raise Conflict("the 15-day period has ended; the measure was or will be ended",
+                       code="ip_clock_ended", details={"clock_ends_at": n.clock_ends_at.isoformat()})
+    _move(n, d.IPStatus.UPHELD)
+    n.action_kind, n.action_ref, n.closed_at = kind, reference, now
+    _event(session, n, f"rights_holder_{kind}", actor.username, now,
+           {"reference": reference, "body": body_name})
+    record(session=session, actor=actor, action="moderation.ip.holder_action",
+           target_type="ip_notice", target_id=n.id, platform_id=n.platform_id,
+           summary={"kind": kind})
+    return n
+
+
+def run_clocks(*, session: Session, now: datetime) -> int:
+    """End the measures of notices whose 15 days ran out without a complaint or lawsuit."""
+    due = session.scalars(select(IPNotice).where(
+        IPNotice.status == d.IPStatus.COUNTER_NOTICED, IPNotice.clock_ends_at <= now)).all()
+    for n in due:
+        n.status = d.IPStatus.RESTORED
+        n.closed_at = now
+        if n.measure_id:
+            m = ms.get_measure(session=session, measure_id=n.measure_id)
+            if m.status == d.MeasureStatus.ACTIVE:
+                ms.end_measure(session=session, m=m, change="lifted", actor="system:ip-clock",
+                               reason="电子商务法 Art 43: no complaint or lawsuit notified "
+                               "within 15 days", now=now)
+        _event(session, n, "measures_ended", "system:ip-clock", now,
+               {"reason": "no complaint or lawsuit within 15 days (电子商务法 Art 43)"})
+    return len(due)
+
+
+def list_notices(*, session: Session, platform_id: str, limit: int = 200) -> list[IPNotice]:
+    return list(session.scalars(select(IPNotice).where(IPNotice.platform_id == platform_id)
+                                .order_by(IPNotice.created_at.desc()).limit(limit)))
+
+
+def events_of(*, session: Session, notice_id: str) -> list[IPEvent]:
+    return list(session.scalars(select(IPEvent).where(IPEvent.notice_id == notice_id)
+                                .order_by(IPEvent.seq)))
+
+
+def publicity(*, session: Session, platform_id: str, limit: int = 200) -> list[dict[str, Any]]:
+    """What Art 44 asks to publicise: notices, declarations and outcomes (no contact data)."""
+    out = []
+    for n in list_notices(session=session, platform_id=platform_id, limit=limit):
+        s = session.get(Subject, n.subject_id)
+        out.append({"receipt": n.receipt, "rights_holder": n.rights_holder,
+                    "right_type": n.right_type, "right_ref": n.right_ref,
+                    "subject_ref": s.external_ref if s else "", "status": n.status,
+                    "clock_ends_at": n.clock_ends_at,
+                    "events": events_of(session=session, notice_id=n.id)})
+    return out

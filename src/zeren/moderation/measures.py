@@ -1,0 +1,385 @@
+"""Measures and what every measure brings with it: the statement of reasons, the notice to the
+affected party, strikes and the ladder (repeat offenders move up), the numbered change feed,
+webhook messages in the outbox and records for the ledger (appended after commit, see
+``delivery.flush_ledger``). Keyword-only functions; they never commit."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from zeren.errors import InvalidInput, NotFound
+from zeren.moderation import domain as d
+from zeren.moderation.models import (
+    Case,
+    CaseEvent,
+    LedgerOutbox,
+    Measure,
+    MeasureChange,
+    Notice,
+    OutboxMessage,
+    Statement,
+    Strike,
+    Subject,
+    Webhook,
+)
+
+LEDGER_MEASURES = "moderation.measures"
+LEDGER_STATEMENTS = "moderation.statements"
+LEDGER_APPEALS = "moderation.appeals"
+
+
+# -- small shared writes --------------------------------------------------------------------
+
+
+def case_event(*, session: Session, case_id: str, kind: str, actor: str,
+               data: dict[str, Any] | None = None, at: datetime | None = None) -> None:
+    """Append one event to a case's history."""
+    ev = CaseEvent(case_id=case_id, kind=kind, actor=actor, data=data or {})
+    if at is not None:
+        ev.created_at = at
+    session.add(ev)
+
+
+def publish(*, session: Session, platform_id: str, event: str, payload: dict[str, Any],
+            now: datetime) -> int:
+    """Queue a webhook message for every active subscription of the platform."""
+    hooks = session.scalars(select(Webhook).where(Webhook.platform_id == platform_id,
+                                                  Webhook.active.is_(True))).all()
+    for h in hooks:
+        session.add(OutboxMessage(platform_id=platform_id, webhook_id=h.id, event=event,
+                                  payload=payload, next_attempt_at=now))
+    return len(hooks)
+
+
+def to_ledger(*, session: Session, record_class: str, record: dict[str, Any],
+              subject: str | None) -> None:
+    """Queue a record for the ledger; it is appended once this transaction has committed."""
+    session.add(LedgerOutbox(record_class=record_class, record=record, subject=subject))
+
+
+def get_measure(*, session: Session, measure_id: str) -> Measure:
+    m = session.get(Measure, measure_id)
+    if m is None:
+        raise NotFound(f"no measure {measure_id}", details={"field": "measure_id"})
+    return m
+
+
+# -- validation -----------------------------------------------------------------------------
+
+
+def check_ground(ground: dict[str, Any] | None, *, field: str = "ground") -> dict[str, Any]:
+    """A ground names a law and its article, or a platform rule and its version."""
+    if ground is None:
+        raise InvalidInput("a measure needs its ground: a law and article, or a platform rule "
+                           "and its version", field=field)
+    if ground.get("kind") == "law":
+        if not ground.get("law") or not ground.get("article"):
+            raise InvalidInput("a legal ground names the law and the article",
+                               field=f"{field}.article")
+    elif ground.get("kind") == "platform_rule":
+        if not ground.get("rule") or not ground.get("rule_version"):
+            raise InvalidInput("a platform-rule ground names the rule and its version",
+                               field=f"{field}.rule_version")
+    else:
+        raise InvalidInput("ground.kind is law or platform_rule", field=f"{field}.kind")
+    return {k: ground.get(k, "") for k in ("kind", "law", "article", "rule", "rule_version")}
+
+
+def check_measure_codes(codes: Sequence[str], *, subject: Subject, field: str = "measures"
+                        ) -> None:
+    types = d.measure_types()
+    for i, code in enumerate(codes):
+        if code not in types:
+            raise InvalidInput(f"unknown measure {code!r}; known: {', '.join(sorted(types))}",
+                               field=f"{field}[{i}].code")
+        if not d.measure_allowed_on(code, subject.kind):
+            raise InvalidInput(f"measure {code} cannot act on a {subject.kind}",
+                               field=f"{field}[{i}].code")
+        mt = types[code]
+        if mt.target == "account" and subject.kind not in d.ACCOUNT_KINDS \
+                and subject.owner_id is None:
+            raise InvalidInput(f"measure {code} acts on the account, but this {subject.kind} "
+                               "has no known owner", field=f"{field}[{i}].code")
+
+
+# -- state ----------------------------------------------------------------------------------
+
+
+def active_codes(*, session: Session, subject_id: str) -> list[str]:
+    return list(session.scalars(select(Measure.code).where(
+        Measure.subject_id == subject_id, Measure.status == d.MeasureStatus.ACTIVE)))
+
+
+def _refresh_state(*, session: Session, subject: Subject, now: datetime) -> str:
+    session.flush()
+    subject.state = d.subject_state(active_codes(session=session, subject_id=subject.id))
+    subject.updated_at = now
+    return subject.state
+
+
+def _change(*, session: Session, m: Measure, subject: Subject, change: str, state: str,
+            now: datetime) -> dict[str, Any]:
+    session.add(MeasureChange(platform_id=m.platform_id, measure_id=m.id, subject_id=subject.id,
+                              subject_kind=subject.kind, subject_ref=subject.external_ref,
+                              code=m.code, change=change, state=state, ends_at=m.ends_at,
+                              at=now))
+    payload = {"measure_id": m.id, "change": change, "code": m.code,
+               "subject": {"id": subject.id, "kind": subject.kind, "ref": subject.external_ref},
+               "state": state, "starts_at": m.starts_at.isoformat(),
+               "ends_at": m.ends_at.isoformat() if m.ends_at else None, "at": now.isoformat()}
+    publish(session=session, platform_id=m.platform_id, event=f"measure.{change}",
+            payload=payload, now=now)
+    to_ledger(session=session, record_class=LEDGER_MEASURES, subject=f"measure:{m.id}",
+              record={"platform_id": m.platform_id, "measure_id": m.id, "case_id": m.case_id,
+                      "change": change, "code": m.code, "subject_kind": subject.kind,
+                      "subject_ref": subject.external_ref, "decided_by": m.decided_by,
+                      "automation": m.automation, "starts_at": m.starts_at.isoformat(),
+                      "ends_at": m.ends_at.isoformat() if m.ends_at else None,
+                      "at": now.isoformat(), "reason": m.end_reason})
+    return payload
+
+
+# -- applying a measure ---------------------------------------------------------------------
+
+
+def statement_body(*, m: Measure, subject: Subject, account: Subject | None,
+                   cat: d.Category | None, source: str, ground: dict[str, Any], facts: str,
+                   automated_detection: bool, now: datetime, appeal_by: datetime
+                   ) -> dict[str, Any]:
+    """The statement of reasons (DSA Art 17 fields, adapted to Chinese law)."""
+    mt = d.measure_types()[m.code]
+    vocab = d.statement_vocab()
+    src = vocab["sources"].get(source, {"zh": source, "en": source})
+    days = int(d.deadlines()["appeal"]["window_days"])
+    how = vocab["appeal_channel"]
+    when = appeal_by.strftime("%Y-%m-%d %H:%M UTC")
+    return {
+        "measure": {"code": m.code, "name_zh": mt.name_zh, "name_en": mt.name_en,
+                    "family": mt.family, "source": mt.source},
+        "ground": ground,
+        "facts": facts,
+        "content_type": subject.kind,
+        "subject_ref": subject.external_ref,
+        "account_ref": account.external_ref if account is not None else None,
+        "category": ({"code": cat.code, "name_zh": cat.name_zh, "name_en": cat.name_en}
+                     if cat is not None else None),
+        "source_of_detection": {"code": source, "zh": src["zh"], "en": src["en"]},
+        "automated_detection": automated_detection,
+        "automated_decision": m.automation,
+        "decided_at": now.isoformat(),
+        "starts_at": m.starts_at.isoformat(),
+        "ends_at": m.ends_at.isoformat() if m.ends_at else None,
+        "scope": "account" if mt.target == "account" else "item",
+        "territorial_scope": "platform-wide 平台全域",
+        "appeal": {"deadline": appeal_by.isoformat(), "days": days,
+                   "how_zh": how["zh"].format(days=days, deadline=when),
+                   "how_en": how["en"].format(days=days, deadline=when)},
+    }
+
+
+def apply_measure(
+    *, session: Session, platform_id: str, subject: Subject, code: str, days: float | None,
+    decided_by: str, automation: str, ground: dict[str, Any], facts: str, source: str,
+    cat: d.Category | None, now: datetime, case: Case | None = None,
+    ip_notice_id: str | None = None, trigger: str = "decision",
+) -> Measure:
+    """Apply one measure with its statement of reasons, notice, change, webhook and ledger
+    records. Account measures on an item act on the item's owner."""
+    mt = d.measure_types()[code]
+    target = subject
+    if mt.target == "account" and subject.kind not in d.ACCOUNT_KINDS:
+        owner = session.get(Subject, subject.owner_id) if subject.owner_id else None
+        if owner is None:
+            raise InvalidInput(f"measure {code} acts on the account, but the item has no owner",
+                               field="measures")
+        target = owner
+    account = target if target.kind in d.ACCOUNT_KINDS else (
+        session.get(Subject, target.owner_id) if target.owner_id else None)
+    m = Measure(platform_id=platform_id, case_id=case.id if case else None,
+                ip_notice_id=ip_notice_id, subject_id=target.id,
+                account_id=account.id if account else None, code=code, family=mt.family,
+                starts_at=now, ends_at=d.measure_end(now, code, days),
+                status=d.MeasureStatus.ACTIVE, decided_by=decided_by, automation=automation,
+                trigger=trigger)
+    session.add(m)
+    session.flush()
+    state = _refresh_state(session=session, subject=target, now=now)
+    _change(session=session, m=m, subject=target, change="applied", state=state, now=now)
+    appeal_by = d.appeal_deadline(now)
+    body = statement_body(m=m, subject=target, account=account, cat=cat, source=source,
+                          ground=ground, facts=facts,
+                          automated_detection=source in d.AUTOMATED_SOURCES, now=now,
+                          appeal_by=appeal_by)
+    st = Statement(measure_id=m.id, platform_id=platform_id, case_id=m.case_id,
+                   account_id=m.account_id, body=body, appeal_deadline=appeal_by)
+    session.add(st)
+    session.flush()
+    to_ledger(session=session, record_class=LEDGER_STATEMENTS, subject=f"measure:{m.id}",
+              record={"platform_id": platform_id, "statement_id": st.id, "measure_id": m.id,
+                      "case_id": m.case_id, **body})
+    if account is not None:
+        ensure_inbox(account)
+        session.add(Notice(platform_id=platform_id, account_id=account.id, kind="measure",
+                           title_zh=f"处置通知：{mt.name_zh}", title_en=f"Measure: {mt.name_en}",
+                           measure_id=m.id, statement_id=st.id, body=body))
+    if case is not None:
+        case_event(session=session, case_id=case.id, kind="measure", actor=decided_by,
+                   data={"measure_id": m.id, "code": code, "trigger": trigger,
+                         "ends_at": m.ends_at.isoformat() if m.ends_at else None}, at=now)
+    return m
+
+
+def ensure_inbox(account: Subject) -> str:
+    """The account's inbox token (created the first time it is needed)."""
+    import secrets
+
+    if not account.inbox_token:
+        account.inbox_token = secrets.token_urlsafe(24)
+    return account.inbox_token
+
+
+def end_measure(*, session: Session, m: Measure, change: str, reason: str, actor: str,
+                now: datetime) -> None:
+    """End a measure early (lifted) or at its end (expired); tell the platform and the party."""
+    m.status = d.MeasureStatus.LIFTED if change == "lifted" else d.MeasureStatus.EXPIRED
+    m.ended_at = now
+    m.end_reason = reason
+    subject = session.get(Subject, m.subject_id)
+    assert subject is not None
+    state = _refresh_state(session=session, subject=subject, now=now)
+    _change(session=session, m=m, subject=subject, change=change, state=state, now=now)
+    mt = d.measure_types()[m.code]
+    if m.account_id is not None:
+        verb_zh, verb_en = ("已解除", "lifted") if change == "lifted" else ("已到期", "expired")
+        session.add(Notice(platform_id=m.platform_id, account_id=m.account_id, kind=change,
+                           title_zh=f"{mt.name_zh}{verb_zh}", title_en=f"{mt.name_en} {verb_en}",
+                           measure_id=m.id, body={"reason": reason, "at": now.isoformat()}))
+    if m.case_id is not None:
+        case_event(session=session, case_id=m.case_id, kind=f"measure_{change}", actor=actor,
+                   data={"measure_id": m.id, "code": m.code, "reason": reason}, at=now)
+
+
+def expire_due(*, session: Session, now: datetime, limit: int = 1000) -> int:
+    """End every active measure whose end has come."""
+    due = session.scalars(select(Measure).where(
+        Measure.status == d.MeasureStatus.ACTIVE, Measure.ends_at.is_not(None),
+        Measure.ends_at <= now).order_by(Measure.ends_at).limit(limit)).all()
+    for m in due:
+        end_measure(session=session, m=m, change="expired", reason="duration ended",
+                    actor="system", now=now)
+    return len(due)
+
+
+# -- strikes and the ladder ----------------------------------------------------------------
+
+
+def strikes_of(*, session: Session, account_id: str) -> list[Strike]:
+    return list(session.scalars(select(Strike).where(Strike.account_id == account_id)
+                                .order_by(Strike.counted_at)))
+
+
+def strike_total(*, session: Session, account_id: str, now: datetime) -> int:
+    rows = session.execute(select(Strike.weight, Strike.counted_at).where(
+        Strike.account_id == account_id)).all()
+    return d.strike_total(((w, at) for w, at in rows), now=now)
+
+
+def _rules_version() -> str:
+    raw = (d._DATA / "strikes.toml").read_bytes()
+    return "strikes.toml@" + hashlib.sha256(raw).hexdigest()[:12]
+
+
+def strike_and_climb(*, session: Session, case: Case, subject: Subject, now: datetime
+                     ) -> Measure | None:
+    """Add the case's strike to the account behind the subject and, when the total crosses a
+    threshold, apply the ladder's account measure (指南 Art 11: prevent repetition)."""
+    account = subject if subject.kind in d.ACCOUNT_KINDS else (
+        session.get(Subject, subject.owner_id) if subject.owner_id else None)
+    if account is None:
+        return None
+    session.add(Strike(platform_id=case.platform_id, account_id=account.id, case_id=case.id,
+                       weight=d.strike_weight(case.severity), category=case.category,
+                       counted_at=now))
+    session.flush()
+    total = strike_total(session=session, account_id=account.id, now=now)
+    family = "merchant" if account.kind == d.SubjectKind.MERCHANT else "user"
+    code = d.ladder_step(family=family, total=total,
+                         active=active_codes(session=session, subject_id=account.id))
+    case_event(session=session, case_id=case.id, kind="strike", actor="system",
+               data={"account_id": account.id, "weight": d.strike_weight(case.severity),
+                     "total": total, "ladder": code}, at=now)
+    if code is None:
+        return None
+    ground = {"kind": "platform_rule", "law": "互联网平台落实主体责任指南", "article": "Art 11",
+              "rule": "违规记分规则 strike rules", "rule_version": _rules_version()}
+    facts = (f"{total} strike points within {d.strike_settings()['window_days']} days "
+             f"reached the threshold for {code}")
+    return apply_measure(session=session, platform_id=case.platform_id, subject=account,
+                         code=code, days=None, decided_by="system:ladder",
+                         automation=d.Automation.FULLY, ground=ground, facts=facts,
+                         source="platform", cat=d.category(case.category), now=now, case=case,
+                         trigger="ladder")
+
+
+def reverse_strikes(*, session: Session, case_id: str, now: datetime) -> int:
+    """Cancel a case's strikes (an overturned decision) with negative rows."""
+    rows = session.scalars(select(Strike).where(Strike.case_id == case_id,
+                                                Strike.weight > 0)).all()
+    done = {r.reverses_id for r in session.scalars(select(Strike).where(
+        Strike.case_id == case_id, Strike.weight < 0))}
+    n = 0
+    for r in rows:
+        if r.id in done:
+            continue
+        session.add(Strike(platform_id=r.platform_id, account_id=r.account_id, case_id=case_id,
+                           weight=-r.weight, category=r.category, counted_at=r.counted_at,
+                           reverses_id=r.id))
+        n += 1
+    return n
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def changes_after(*, session: Session, platform_id: str, after: int, limit: int
+                  ) -> list[MeasureChange]:
+    """The platform's measure changes numbered after ``after`` (the pull API)."""
+    return list(session.scalars(select(MeasureChange).where(
+        MeasureChange.platform_id == platform_id, MeasureChange.seq > after)
+        .order_by(MeasureChange.seq).limit(limit)))
+
+
+def list_measures(*, session: Session, platform_id: str, status: str | None = None,
+                  family: str | None = None, offset: int = 0, limit: int = 50
+                  ) -> list[Measure]:
+    q = select(Measure).where(Measure.platform_id == platform_id)
+    if status:
+        q = q.where(Measure.status == status)
+    if family:
+        q = q.where(Measure.family == family)
+    return list(session.scalars(q.order_by(Measure.created_at.desc()).offset(offset)
+                                .limit(limit)))
+
+
+def statement_of(*, session: Session, measure_id: str) -> Statement:
+    st = session.scalar(select(Statement).where(Statement.measure_id == measure_id))
+    if st is None:
+        raise NotFound(f"no statement of reasons for measure {measure_id}",
+                       details={"field": "measure_id"})
+    return st
+
+
+def notices_of(*, session: Session, account_id: str, limit: int = 200) -> list[Notice]:
+    return list(session.scalars(select(Notice).where(Notice.account_id == account_id)
+                                .order_by(Notice.created_at.desc()).limit(limit)))
+
+
+def count_active(*, session: Session, platform_id: str) -> int:
+    return session.scalar(select(func.count()).select_from(Measure).where(
+        Measure.platform_id == platform_id, Measure.status == d.MeasureStatus.ACTIVE)) or 0
