@@ -1,0 +1,155 @@
+"""``zeren moderation …``: thin commands over the moderation services — categories, batch
+intake from JSON Lines, the queue, the clock (tick), webhook delivery, the ledger flush, a
+worker loop that does all three, and the periodic report to authorities."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zeren.audit.service import record
+from zeren.cli_support import cli_actor, console, db, handles_errors
+from zeren.config import get_settings
+from zeren.db.session import engine_for
+from zeren.errors import InvalidInput
+from zeren.moderation import authority, delivery
+from zeren.moderation import domain as d
+from zeren.moderation import service as svc
+from zeren.moderation.schemas import ReportIn
+from zeren.platforms.service import get_platform
+
+app = typer.Typer(help="Moderation, reports and complaints (Art 11, 12, 13, 22, 28, 29).",
+                  no_args_is_help=True)
+
+PlatformOpt = Annotated[str, typer.Option("--platform", help="Platform code or id.")]
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command("categories")
+def categories_cmd() -> None:
+    """List report categories with their severity and legal source."""
+    for c in d.categories().values():
+        console.print(f"{c.code}\t{c.severity}\t{c.name_zh}\t{c.source}")
+
+
+@app.command("intake")
+@handles_errors
+def intake_cmd(
+    file: Annotated[Path, typer.Argument(help="JSON Lines, one report per line.", exists=True)],
+    platform: PlatformOpt,
+    batch: Annotated[int, typer.Option(help="Reports per transaction.")] = 1000,
+) -> None:
+    """Take reports in from a JSON Lines file (the shape of POST …/moderation/reports)."""
+    actor = cli_actor()
+    lines = [ln for ln in file.read_text("utf-8").splitlines() if ln.strip()]
+    items = []
+    for i, ln in enumerate(lines, 1):
+        try:
+            items.append(ReportIn.model_validate_json(ln))
+        except ValueError as exc:
+            raise InvalidInput(f"line {i}: {exc}", field=f"line {i}") from None
+    total = 0
+    for start in range(0, len(items), batch):
+        with db() as s:
+            pid = get_platform(session=s, platform_ref=platform).id
+            out = svc.submit_reports(session=s, platform_id=pid, received_by=actor.username,
+                                     items=items[start:start + batch])
+            record(session=s, actor=actor, action="moderation.report.batch",
+                   target_type="platform", target_id=pid, platform_id=pid,
+                   summary={"reports": len(out)})
+            total += len(out)
+    console.print(f"{total} reports taken in")
+
+
+@app.command("queue")
+@handles_errors
+def queue_cmd(platform: PlatformOpt,
+              limit: Annotated[int, typer.Option(help="Rows to show.")] = 20) -> None:
+    """Open cases, most urgent first, with the time left before their deadline."""
+    now = datetime.now(UTC)
+    with db() as s:
+        pid = get_platform(session=s, platform_ref=platform).id
+        for c in svc.list_cases(session=s, platform_id=pid, status="open", limit=limit):
+            left = (c.sla_due_at - now).total_seconds() / 3600
+            console.print(f"{c.id}\t{c.queue}\t{c.priority}\t{c.category}\t{left:+.1f} h")
+
+
+@app.command("tick")
+@handles_errors
+def tick_cmd() -> None:
+    """Escalate overdue cases, expire measures, run IP clocks and complaint deadlines."""
+    with db() as s:
+        _print_json(svc.tick(session=s))
+
+
+@app.command("deliver")
+@handles_errors
+def deliver_cmd() -> None:
+    """Send due webhook messages (retrying earlier failures)."""
+    _print_json(delivery.deliver_due(engine=engine_for(get_settings().database_url)))
+
+
+@app.command("flush-ledger")
+@handles_errors
+def flush_ledger_cmd() -> None:
+    """Append pending measures, statements and appeal outcomes to the ledger."""
+    from zeren.ledger.service import record_log_for
+
+    s = get_settings()
+    engine = engine_for(s.database_url)
+    n = delivery.flush_ledger(engine=engine, record_log=record_log_for(engine, s.data_dir))
+    console.print(f"{n} record(s) logged")
+
+
+@app.command("worker")
+@handles_errors
+def worker_cmd(
+    every: Annotated[float, typer.Option(help="Seconds between rounds.")] = 30.0,
+    once: Annotated[bool, typer.Option(help="Run one round and stop.")] = False,
+) -> None:
+    """Run tick, the ledger flush and webhook delivery in a loop."""
+    s = get_settings()
+    engine = engine_for(s.database_url)
+    while True:
+        with db() as session:
+            out = svc.tick(session=session)
+        delivery.after_commit(engine=engine, data_dir=s.data_dir)
+        console.print(json.dumps(out))
+        if once:
+            return
+        time.sleep(every)
+
+
+@app.command("report")
+@handles_errors
+def report_cmd(
+    platform: PlatformOpt,
+    since: Annotated[str, typer.Option("--from", help="Start (ISO date), inclusive.")] = "",
+    until: Annotated[str, typer.Option("--to", help="End (ISO date), exclusive.")] = "",
+    fmt: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
+) -> None:
+    """The periodic report to authorities for a platform and period."""
+    def when(v: str, default: datetime) -> datetime:
+        if not v:
+            return default
+        got = datetime.fromisoformat(v)
+        return got if got.tzinfo else got.replace(tzinfo=UTC)
+
+    end = when(until, datetime.now(UTC))
+    start = when(since, end - timedelta(days=30))
+    with db() as s:
+        pid = get_platform(session=s, platform_ref=platform).id
+        data = authority.periodic_report(session=s, platform_id=pid, start=start, end=end)
+    if fmt == "csv":
+        sys.stdout.write(authority.to_csv(data))
+    else:
+        _print_json(data)
