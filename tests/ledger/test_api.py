@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tests.conftest import World
+from zeren.config import Settings
+from zeren.ledger import store
 from zeren.ledger import verify as v
 from zeren.ledger.checks import checkpoints_verify, transaction_records_logged
+from zeren.ledger.integrator import PendingEntry
+from zeren.ledger.service import integrator_for
 from zeren.posture.domain import CheckContext, Status
 
 
@@ -63,3 +76,109 @@ def test_reading_needs_permission(client: TestClient, world: World) -> None:
     r = client.post("/api/v1/orders", headers=world.auth("auditor"),
                     json=_order(world.small_id, "A-2"))
     assert r.status_code == 403
+
+
+# ----------------------------------------------------------------------- tlog-tiles over HTTP
+
+
+def _fill(engine: Engine, settings: Settings, name: str, n: int) -> None:
+    integ = integrator_for(engine, settings.data_dir)
+    integ.append(name, [PendingEntry(f"tile entry {i}".encode() * 4) for i in range(n)])
+
+
+@contextmanager
+def _serving(app: FastAPI) -> Iterator[str]:
+    """The app on a real socket (uvicorn in a thread): zeren-verify fetches with urllib."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_tiles_served_live_verify_like_the_export(
+    client: TestClient, app: FastAPI, world: World, engine: Engine, settings: Settings,
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    _fill(engine, settings, "tiles/2025", 700)  # 2 full bundles and a partial one
+    h = world.auth("auditor")  # ledger.read is all a tlog client needs
+    base = "/api/v1/ledger/logs/tiles/2025"
+    vkey = client.get("/api/v1/ledger/key?log=tiles/2025", headers=h).text
+    with Session(engine) as s:
+        store.export(session=s, log=store.get_log(session=s, name="tiles/2025"),
+                     out=tmp_path / "exp")
+    for rel in ["checkpoint", "tile/0/000", "tile/0/002.p/188", "tile/1/000.p/2",
+                "tile/entries/001", "tile/entries/002.p/188"]:
+        r = client.get(f"{base}/{rel}", headers=h)
+        assert r.status_code == 200, (rel, r.text)
+        assert r.content == (tmp_path / "exp" / rel).read_bytes(), rel
+    assert "immutable" in client.get(f"{base}/tile/0/001", headers=h).headers["cache-control"]
+    # An older, smaller partial tile or bundle is a prefix of the newer one.
+    small = client.get(f"{base}/tile/entries/002.p/5", headers=h).content
+    assert v.decode_bundle(small, expect=5) == v.decode_bundle(
+        (tmp_path / "exp/tile/entries/002.p/188").read_bytes(), expect=188)[:5]
+    for bad in ["tile/0/002", "tile/0/003.p/1", "tile/2/000.p/1", "tile/0/002.p/189",
+                "tile/0/002.p/256", "tile/0/x000/002", "tile/entries/abc"]:
+        r = client.get(f"{base}/{bad}", headers=h)
+        assert r.status_code == 404, bad
+        assert r.json()["error"]["code"] == "not_found"
+    assert client.get("/api/v1/ledger/logs/nope/2025/checkpoint", headers=h).status_code == 404
+    assert client.get(f"{base}/checkpoint", headers=world.auth("regulator")).status_code == 403
+    assert client.get(f"{base}/checkpoint").status_code == 401
+
+    (tmp_path / "vkey").write_text(vkey)
+    assert v.main(["tiles", "--vkey", f"@{tmp_path / 'vkey'}", str(tmp_path / "exp")]) == 0
+    from_export = capsys.readouterr().out
+    with _serving(app) as url:
+        args = ["tiles", "--vkey", f"@{tmp_path / 'vkey'}", f"{url}{base}",
+                "--header", f"Authorization: {h['Authorization']}"]
+        assert v.main(args) == 0
+        from_http = capsys.readouterr().out
+        assert v.main(args[:-2]) == 1  # no token: the verifier names the refusal
+        assert "HTTP 401" in capsys.readouterr().err
+    assert from_http == from_export
+    assert from_http.startswith("OK re-hashed 700 entries of zeren.local/ledger/tiles/2025")
+
+
+# ----------------------------------------------------------------------- erasure over HTTP
+
+
+def test_erasure_route(client: TestClient, world: World) -> None:
+    admin = world.auth("admin")
+    old = {**_order(world.small_id, "E-1"), "completed_at": "2019-03-05T10:00:00+08:00"}
+    rec = client.post("/api/v1/orders", headers=admin, json=old).json()
+    recent = client.post("/api/v1/orders", headers=admin, json=_order(world.small_id, "E-2"))
+    body = {"log": rec["log"], "index": rec["index"], "legal_basis": "个人信息保护法 第四十七条",
+            "approver": "dpo@example"}
+    # Logging records is not enough to destroy them: ledger.write roles are refused.
+    for role in ["merchant_ops", "api_client", "compliance_officer", "auditor"]:
+        r = client.post("/api/v1/ledger/erasures", headers=world.auth(role), json=body)
+        assert r.status_code == 403 and r.json()["error"]["details"]["permission"] == "ledger.erase"
+    r = client.post("/api/v1/ledger/erasures", headers=admin,
+                    json={**body, "index": recent.json()["index"]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "immutable_record"
+    assert "电子商务法" in r.json()["error"]["message"]
+    r = client.post("/api/v1/ledger/erasures", headers=admin, json={**body, "legal_basis": ""})
+    assert r.status_code == 422
+    r = client.post("/api/v1/ledger/erasures", headers=admin, json=body)
+    assert r.status_code == 201, r.text
+    tomb = r.json()
+    got = client.get(f"/api/v1/ledger/proof?log={tomb['log']}&index={tomb['index']}",
+                     headers=admin).json()
+    entry = json.loads(v.b64decode_strict(got["entry"], "entry"))
+    assert entry["approver"] == "dpo@example" and entry["requested_by"] == "u-admin"
+    assert entry["target"] == {"log": rec["log"], "index": rec["index"],
+                               "ref": entry["target"]["ref"]}
+    r = client.get(f"/api/v1/orders/E-1?platform_id={world.small_id}&include_personal=true",
+                   headers=admin)
+    assert r.json()[0]["personal"]["erased"] is True
+    again = client.post("/api/v1/ledger/erasures", headers=admin, json=body)
+    assert again.status_code == 409

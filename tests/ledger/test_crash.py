@@ -80,8 +80,8 @@ def test_sigkill_mid_batch_loses_no_acknowledged_entry(
         log = store.get_log(session=s, name="crash")
         size = store.self_check(session=s, log=log)  # the tree verifies after the crash
         assert size >= len(acked)
-        for idx, data in acked.items():
-            assert store.get_entry(session=s, log=log, index=idx) == data.encode()
+        for i, text in acked.items():
+            assert store.get_entry(session=s, log=log, index=i) == text.encode()
 
     # Restart: a new integrator carries on from what the crash left.
     integ = Integrator(engine, keys=LogKeys(key_dir), batch_size=100, batch_ms=0)

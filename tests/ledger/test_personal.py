@@ -98,3 +98,19 @@ def test_witness_cosigns_only_consistent_growth(tmp_path: Path) -> None:
                 proof=MemoryTree([*forked, b"more"]).consistency_proof(40, 41))
     assert base64.b64decode(__import__("json").loads(state.read_text())["logs"][origin]["root"]
                             ) == v.root_from_entries(entries)
+
+
+def test_origin_prefix_setting_with_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zeren.errors import InvalidInput
+    from zeren.ledger import personal
+
+    class FakeSettings:
+        ledger_origin_prefix: str | None = "ledger.example.com/zeren/"
+
+    monkeypatch.setattr("zeren.config.get_settings", lambda: FakeSettings())
+    assert personal.origin_prefix() == "ledger.example.com/zeren"
+    FakeSettings.ledger_origin_prefix = None  # Settings without the field yet: retention.toml
+    assert personal.origin_prefix() == "zeren.local/ledger"
+    FakeSettings.ledger_origin_prefix = "two words"
+    with pytest.raises(InvalidInput, match="origin prefix"):
+        personal.origin_prefix()

@@ -1,19 +1,23 @@
-"""HTTP routes of the ledger: log order records (Art 10), read them back with proofs, and
-fetch checkpoints, verifier keys and proofs for any log. Thin: parse, call one service."""
+"""HTTP routes of the ledger: log order records (Art 10), read them back with proofs, fetch
+checkpoints, verifier keys and proofs for any log, serve each log read-only in the C2SP
+tlog-tiles layout (so a tlog client or witness can follow it live), and erase the personal
+data of a record whose retention period has run. Thin: parse, call one service."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from zeren.audit.service import record as audit
 from zeren.auth.policy import Actor
 from zeren.deps import SessionDep, require
+from zeren.errors import NotFound
 from zeren.ledger import service, store
 from zeren.ledger.schemas import (
     ConsistencyRead,
+    ErasureCreate,
     Logged,
     LogRead,
     OrderRecordCreate,
@@ -21,6 +25,7 @@ from zeren.ledger.schemas import (
     PersonalRead,
     ProofRead,
 )
+from zeren.ledger.verify import VerificationError, parse_tile_path
 from zeren.platforms.service import get_platform
 
 router = APIRouter(tags=["ledger"])
@@ -124,3 +129,95 @@ def consistency(
     info = store.get_log(session=session, name=log)
     return ConsistencyRead(**store.consistency(session=session, log=info, size1=size1,
                                                size2=size2).to_json())
+
+
+# ----------------------------------------------------------------------- C2SP tlog-tiles, live
+# ``…/ledger/logs/<log>/`` is a tlog-tiles prefix: a client reads ``checkpoint``, then tiles
+# and entry bundles. Log names hold a slash (``orders/2025``), hence ``{name:path}``. Full
+# tiles and bundles never change, so they may be cached for good; a partial one is fixed by
+# its width too, but is superseded as the log grows.
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+TILES_PREFIX = "/ledger/logs/{name:path}"
+
+
+def _tile_response(data: bytes, width: int) -> Response:
+    cache = IMMUTABLE if width == 256 else "public, max-age=60"
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Cache-Control": cache})
+
+
+def _parse(rel: str) -> tuple[int | None, int, int]:
+    try:
+        return parse_tile_path(rel)
+    except VerificationError as exc:
+        raise NotFound(str(exc), details={"path": f"tile/{rel}"}) from exc
+
+
+@router.get(TILES_PREFIX + "/checkpoint", response_class=PlainTextResponse)
+def tiles_checkpoint(
+    name: str, session: SessionDep, _actor: Annotated[Actor, Depends(require("ledger.read"))],
+) -> PlainTextResponse:
+    """tlog-tiles: the newest signed checkpoint."""
+    info = store.get_log(session=session, name=name)
+    return PlainTextResponse(store.latest_checkpoint(session=session, log=info).note,
+                             headers={"Cache-Control": "no-cache"})
+
+
+@router.get(TILES_PREFIX + "/tile/entries/{path:path}", response_class=Response)
+def tiles_entries(
+    name: str, path: str, session: SessionDep,
+    _actor: Annotated[Actor, Depends(require("ledger.read"))],
+) -> Response:
+    """tlog-tiles: entry bundle ``tile/entries/<N>[.p/<W>]``."""
+    _, index, width = _parse(f"entries/{path}")
+    info = store.get_log(session=session, name=name)
+    return _tile_response(
+        store.bundle_bytes(session=session, log=info, index=index, width=width), width)
+
+
+@router.get(TILES_PREFIX + "/tile/{level:int}/{path:path}", response_class=Response)
+def tiles_hashes(
+    name: str, level: int, path: str, session: SessionDep,
+    _actor: Annotated[Actor, Depends(require("ledger.read"))],
+) -> Response:
+    """tlog-tiles: Merkle tile ``tile/<L>/<N>[.p/<W>]``."""
+    _, index, width = _parse(f"{level}/{path}")
+    info = store.get_log(session=session, name=name)
+    return _tile_response(
+        store.tile_bytes(session=session, log=info, level=level, index=index, width=width), width)
+
+
+# ----------------------------------------------------------------------- erasure
+
+# Destroying the key of someone's personal data is irreversible, so it takes more than the
+# right to log records (``ledger.write``, held by API clients and merchant operations):
+# ``ledger.erase``, which no role but the administrator's ``*`` carries until the policy
+# grants it (see docs/adr/0101-ledger-entry-bundles-and-tiles-api.md).
+ERASE = "ledger.erase"
+
+
+@router.post("/ledger/erasures", response_model=Logged, status_code=201)
+def erase(
+    body: ErasureCreate, request: Request, session: SessionDep,
+    actor: Annotated[Actor, Depends(require(ERASE))],
+) -> Logged:
+    """Erase the personal data of one logged record (destroy its key) and log a tombstone
+    with the legal basis and approver; refused (409) while its retention period runs."""
+    info = store.get_log(session=session, name=body.log)
+    record = service.entry_json(store.get_entry(session=session, log=info, index=body.index))
+    platform_id = record.get("platform_id")
+    if isinstance(platform_id, str):
+        actor.require(ERASE, platform_id)
+    r = service.erase_personal(
+        session=session, integrator=service.integrator_for(
+            request.app.state.engine, request.app.state.settings.data_dir),
+        log=body.log, index=body.index, legal_basis=body.legal_basis,
+        approver=body.approver, requested_by=actor.username,
+    )
+    audit(session=session, actor=actor, action="ledger.erase", target_type="ledger_entry",
+          target_id=f"{body.log}#{body.index}",
+          platform_id=platform_id if isinstance(platform_id, str) else None,
+          summary={"tombstone": f"{r.log}#{r.index}", "legal_basis": body.legal_basis,
+                   "approver": body.approver})
+    return Logged(log=r.log, index=r.index, checkpoint_size=r.checkpoint_size)

@@ -23,6 +23,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from zeren.db.base import new_id
+from zeren.errors import InvalidInput
 
 COMMITMENT_LABEL = b"zeren-pd/v1\x00"
 
@@ -89,7 +90,18 @@ def ledger_data() -> dict[str, Any]:
 
 
 def origin_prefix() -> str:
-    return str(ledger_data()["origin_prefix"])
+    """The prefix of new logs' checkpoint origins (``<prefix>/<log name>``): the setting
+    ``ledger_origin_prefix`` (ZEREN_LEDGER_ORIGIN_PREFIX) once Settings has it, else the
+    default in ``retention.toml``. A log keeps the origin it was created with."""
+    from zeren.config import get_settings
+
+    value = getattr(get_settings(), "ledger_origin_prefix", None)
+    prefix = str(value if value else ledger_data()["origin_prefix"]).strip().rstrip("/")
+    if not prefix or any(c.isspace() or c == "+" for c in prefix):
+        raise InvalidInput(f"ledger origin prefix {prefix!r} must be non-empty, without spaces "
+                           "or '+' (it becomes a signed-note key name)",
+                           field="ledger_origin_prefix")
+    return prefix
 
 
 def retention_rules() -> dict[str, RetentionRule]:

@@ -111,3 +111,13 @@ class ConsistencyRead(BaseModel):
     proof: list[str]
     old_checkpoint: str
     new_checkpoint: str
+
+
+class ErasureCreate(BaseModel):
+    """Erase the personal data of one logged record (only once its retention period has run)."""
+
+    log: str = Field(max_length=100, description="Log name, e.g. orders/2025")
+    index: int = Field(ge=0)
+    legal_basis: str = Field(min_length=1, max_length=400,
+                             description="Why: the law and the request, e.g. 个人信息保护法 第四十七条")
+    approver: str = Field(min_length=1, max_length=100, description="Who approved the erasure.")

@@ -78,6 +78,7 @@ def erase_personal(
     index: int,
     legal_basis: str,
     approver: str,
+    requested_by: str | None = None,
     now: datetime | None = None,
 ) -> Receipt:
     """Destroy the key of the personal data of entry ``index`` of ``log`` and log a
@@ -111,6 +112,7 @@ def erase_personal(
     tomb = build_entry(record_class="erasure", record={
         "target": {"log": log, "index": index, "ref": ref},
         "legal_basis": legal_basis, "approver": approver, "at": now.isoformat(),
+        **({"requested_by": requested_by} if requested_by else {}),
     }, sealed=None)
     name = log_name("erasure", now)
     return integrator.append_batch(

@@ -20,9 +20,12 @@ import binascii
 import hashlib
 import json
 import os
+import re
 import struct
 import sys
-from collections.abc import Iterable, Sequence
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -467,6 +470,26 @@ def bundle_path(index: int, width: int = TILE_WIDTH) -> str:
     return f"tile/entries/{_index_path(index)}{suffix}"
 
 
+_TILE_PATH = re.compile(r"^(entries|[0-9]{1,2})/((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([0-9]{1,3}))?$")
+
+
+def parse_tile_path(rel: str) -> tuple[int | None, int, int]:
+    """``<L>/<N>[.p/<W>]`` or ``entries/<N>[.p/<W>]`` (the part after ``tile/``) as
+    (level, index, width); level None for an entry bundle. Raises VerificationError."""
+    m = _TILE_PATH.match(rel)
+    if m is None:
+        raise VerificationError(f"tile/{rel}: not a tlog-tiles path")
+    parts = m.group(2).split("/")
+    if len(parts) > 1 and parts[0] == "x000":
+        raise VerificationError(f"tile/{rel}: index has a leading x000 element")
+    index = int("".join(p.lstrip("x") for p in parts))
+    width = TILE_WIDTH if m.group(3) is None else int(m.group(3))
+    if not 0 < width <= TILE_WIDTH or (m.group(3) is not None and width == TILE_WIDTH):
+        raise VerificationError(f"tile/{rel}: partial width must be 1..255")
+    level = None if m.group(1) == "entries" else int(m.group(1))
+    return level, index, width
+
+
 def encode_bundle(entries: Iterable[bytes]) -> bytes:
     """Entry bundle: each entry prefixed by its big-endian uint16 length."""
     out = bytearray()
@@ -519,8 +542,48 @@ def tile_widths(size: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _tile(root: Path, rel: str, width: int) -> bytes:
-    data = _read(root, rel)
+Reader = Callable[[str], bytes]
+"""Reads a file of a tlog-tiles layout by its path (``checkpoint``, ``tile/…``); raises
+VerificationError naming the file when it is missing."""
+
+
+def directory_reader(directory: str | os.PathLike[str]) -> Reader:
+    """Read an exported layout from a folder (``zeren ledger export``)."""
+    root = Path(directory)
+
+    def read(rel: str) -> bytes:
+        try:
+            return (root / rel).read_bytes()
+        except FileNotFoundError as exc:
+            raise VerificationError(f"missing file {rel}") from exc
+
+    return read
+
+
+def http_reader(base_url: str, headers: dict[str, str] | None = None,
+                timeout_s: float = 30.0) -> Reader:
+    """Read a layout served over HTTP(S) at ``base_url`` (``…/ledger/logs/<log>``)."""
+    base = base_url.rstrip("/") + "/"
+    hdrs = {"User-Agent": "zeren-verify", **(headers or {})}
+
+    def read(rel: str) -> bytes:
+        req = urllib.request.Request(base + rel, headers=hdrs)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout_s) as resp:
+                data: bytes = resp.read()
+                return data
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                raise VerificationError(f"missing file {rel}") from exc
+            raise VerificationError(f"{rel}: HTTP {exc.code} {exc.reason}") from exc
+        except urllib.error.URLError as exc:
+            raise VerificationError(f"{rel}: cannot fetch ({exc.reason})") from exc
+
+    return read
+
+
+def _tile(read: Reader, rel: str, width: int) -> bytes:
+    data = read(rel)
     if len(data) != width * HASH_SIZE:
         raise VerificationError(
             f"{rel}: truncated or padded tile ({len(data)} bytes, expected {width * HASH_SIZE})"
@@ -536,18 +599,13 @@ class RehashReport:
     bundles_checked: int
 
 
-def _read(root: Path, rel: str) -> bytes:
-    p = root / rel
-    try:
-        return p.read_bytes()
-    except FileNotFoundError as exc:
-        raise VerificationError(f"missing file {rel}") from exc
-
-
-def rehash_export(directory: str | os.PathLike[str], checkpoint: Checkpoint) -> RehashReport:
-    """Re-hash every entry bundle of an exported tlog-tiles directory and check every tile
-    and the checkpoint's root against what the entries imply."""
-    root = Path(directory)
+def rehash_export(
+    source: str | os.PathLike[str] | Reader, checkpoint: Checkpoint
+) -> RehashReport:
+    """Re-hash every entry bundle of a tlog-tiles layout (an exported folder, or a reader such
+    as :func:`http_reader`) and check every tile and the checkpoint's root against what the
+    entries imply."""
+    read = source if callable(source) else directory_reader(source)
     size = checkpoint.size
     sha = _sha256
     # stack: compact range over the whole tree as (height, hash), built from tile roots so
@@ -566,11 +624,11 @@ def rehash_export(directory: str | os.PathLike[str], checkpoint: Checkpoint) -> 
     for n in range(n_full + (1 if rest else 0)):
         width = TILE_WIDTH if n < n_full else rest
         where = bundle_path(n, width)
-        entries = decode_bundle(_read(root, where), expect=width, where=where)
+        entries = decode_bundle(read(where), expect=width, where=where)
         bundles += 1
         leaves = [sha(b"\x00" + e).digest() for e in entries]
         tpath = tile_path(0, n, width)
-        if _tile(root, tpath, width) != b"".join(leaves):
+        if _tile(read, tpath, width) != b"".join(leaves):
             raise VerificationError(f"{tpath}: leaf hashes do not match entries in {where}")
         tiles += 1
         if width == TILE_WIDTH:
@@ -589,7 +647,7 @@ def rehash_export(directory: str | os.PathLike[str], checkpoint: Checkpoint) -> 
         for n in range(n_full + (1 if rest else 0)):
             chunk = hashes[n * TILE_WIDTH : (n + 1) * TILE_WIDTH]
             tpath = tile_path(lvl, n, len(chunk))
-            if _tile(root, tpath, len(chunk)) != b"".join(chunk):
+            if _tile(read, tpath, len(chunk)) != b"".join(chunk):
                 raise VerificationError(f"{tpath}: hashes do not match the tiles below")
             tiles += 1
             if len(chunk) == TILE_WIDTH:
@@ -671,9 +729,19 @@ def _cmd_inclusion(args: argparse.Namespace) -> str:
 
 
 def _cmd_tiles(args: argparse.Namespace) -> str:
-    root = Path(args.directory)
-    cp = open_checkpoint(_read(root, "checkpoint"), _verifiers(args))
-    rep = rehash_export(root, cp)
+    where = str(args.directory)
+    if where.startswith(("http://", "https://")):
+        headers = {}
+        for h in args.header or []:
+            name, sep, value = h.partition(":")
+            if not sep:
+                raise VerificationError(f"--header {h!r}: expected 'Name: value'")
+            headers[name.strip()] = value.strip()
+        read = http_reader(where, headers)
+    else:
+        read = directory_reader(where)
+    cp = open_checkpoint(read("checkpoint"), _verifiers(args))
+    rep = rehash_export(read, cp)
     return (
         f"OK re-hashed {rep.size} entries of {cp.origin}: {rep.bundles_checked} bundles, "
         f"{rep.tiles_checked} tiles, root {rep.root_hash.hex()}"
@@ -712,9 +780,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--entry", help="file with the raw entry (default: the one in the JSON)")
     sp.set_defaults(func=_cmd_inclusion)
 
-    sp = sub.add_parser("tiles", help="re-hash an exported tlog-tiles directory")
+    sp = sub.add_parser("tiles", help="re-hash a tlog-tiles log: an exported folder or a URL")
     vkey_arg(sp)
-    sp.add_argument("directory", help="directory written by `zeren ledger export`")
+    sp.add_argument("directory", help="folder written by `zeren ledger export`, or the URL "
+                    "of a served log (https://…/api/v1/ledger/logs/<log>)")
+    sp.add_argument("--header", action="append", help="HTTP header for a URL, e.g. "
+                    "'Authorization: Bearer <token>' (repeatable)")
     sp.set_defaults(func=_cmd_tiles)
     return p
 
