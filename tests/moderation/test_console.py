@@ -45,12 +45,12 @@ def _seed(engine: Engine, world: World) -> None:
                      category="harmful.vulgar", source="user")], now=utcnow())
 
 
-def _login(page, base: str, user: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+def _login(pg, base: str, user: str) -> None:  # type: ignore[no-untyped-def]
+    pg.goto(f"{base}/login")
+    pg.fill("input[name=username]", user)
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("button[type=submit]")
+    pg.wait_for_url(f"{base}/")
 
 
 def test_moderation_console(page, live_server: str, world: World,  # type: ignore[no-untyped-def]  # noqa: F811

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -353,18 +353,18 @@ def list_cases(*, session: Session, platform_id: str, status: str | None = None,
 
 def peek_next(*, session: Session, platform_id: str, queues: Sequence[str] | None = None
               ) -> str | None:
-    """The most urgent open case across ``queues``: one index seek per queue."""
-    best: tuple[int, datetime, str] | None = None
-    for q in queues or all_queues():
-        row = session.execute(select(Case.priority, Case.sla_due_at, Case.id).where(
-            Case.platform_id == platform_id, Case.status == d.CaseStatus.OPEN, Case.queue == q)
-            .order_by(Case.priority.desc(), Case.sla_due_at).limit(1)).first()
-        if row is None:
-            continue
-        cand = (row[0], row[1], row[2])
-        if best is None or (-cand[0], cand[1]) < (-best[0], best[1]):
-            best = cand
-    return best[2] if best else None
+    """The most urgent open case across ``queues``: one index seek per queue, all in one
+    round trip (UNION ALL of per-queue LIMIT 1)."""
+    parts = [select(Case.priority, Case.sla_due_at, Case.id).where(
+        Case.platform_id == platform_id, Case.status == d.CaseStatus.OPEN, Case.queue == q)
+        .order_by(Case.priority.desc(), Case.sla_due_at).limit(1).subquery()
+        for q in (queues or all_queues())]
+    if not parts:
+        return None
+    u = union_all(*(select(p) for p in parts)).subquery()
+    row = session.execute(select(u.c.id).order_by(u.c.priority.desc(), u.c.sla_due_at)
+                          .limit(1)).first()
+    return str(row[0]) if row else None
 
 
 def next_case(*, session: Session, actor: Actor, platform_id: str,
