@@ -7,7 +7,7 @@ import inspect
 from pathlib import Path
 
 from zeren.docgen import ROOT, cli_reference, settings_reference
-from zeren.posture import hookspecs
+from zeren import hookspecs
 
 DOCS = ROOT / "docs"
 

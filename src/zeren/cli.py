@@ -4,6 +4,7 @@ its own command group here."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -37,6 +38,7 @@ app.add_typer(org_app, name="org")
 
 # Command groups and commands that domain modules contribute: (module, attribute, name).
 DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("zeren.jobs.cli", "app", "jobs"),
     ("zeren.ledger.cli", "app", "ledger"),
     ("zeren.lexicon.cli", "app", "lexicon"),
     ("zeren.moderation.cli", "app", "moderation"),
@@ -71,8 +73,12 @@ def init() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    jobs: Annotated[bool, typer.Option(help="Run scheduled jobs in the server process.")] = True,
 ) -> None:
-    """Serve the API and the console."""
+    """Serve the API and the console (and, by default, run the scheduled jobs)."""
+    if jobs:
+        os.environ["ZEREN_RUN_JOBS"] = "true"
+        get_settings.cache_clear()
     s = get_settings()
     h, p = host or s.host, port or s.port
     console.print(f"Zeren console: [bold]http://{h}:{p}/[/]   API: http://{h}:{p}/api/v1/docs")

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     screen_max_bytes: int = Field(
         default=1_000_000, description="Largest document the screening API and CLI accept, in bytes."
     )
+    run_jobs: bool = Field(
+        default=False,
+        description="Run due scheduled jobs (daily posture evaluation, patrol, sweeps) inside the "
+        "server process; `zeren serve` turns it on unless given --no-jobs.",
+    )
     ledger_batch_size: int = Field(
         default=256, description="Ledger integrator flushes a batch at this many entries."
     )

@@ -1,35 +1,11 @@
-"""The plugin manager behind Zeren's extension points. Built-in domain modules are registered
-here as the first plugins; outside packages join through the ``zeren`` entry-point group."""
+"""The posture checks every plugin contributes (see ``zeren.hookspecs``)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-import pluggy
-
-from zeren.optional import optional_import
-from zeren.posture import hookspecs
+from zeren.plugins import plugin_manager
 from zeren.posture.domain import Check
-
-# Modules that implement hooks. A domain adds its ``checks`` module here when it ships one.
-BUILTIN_PLUGINS: tuple[str, ...] = (
-    "zeren.posture.builtin_checks",
-    "zeren.ledger.checks",
-    "zeren.lexicon.checks",
-    "zeren.moderation.checks",
-)
-
-
-@lru_cache(maxsize=1)
-def plugin_manager() -> pluggy.PluginManager:
-    pm = pluggy.PluginManager("zeren")
-    pm.add_hookspecs(hookspecs)
-    for name in BUILTIN_PLUGINS:
-        module = optional_import(name)
-        if module is not None:
-            pm.register(module, name=name)
-    pm.load_setuptools_entrypoints("zeren")
-    return pm
 
 
 @lru_cache(maxsize=1)

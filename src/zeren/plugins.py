@@ -1,0 +1,34 @@
+"""The plugin manager behind Zeren's extension points (``zeren.hookspecs``). Built-in domain
+modules are registered as the first plugins; outside packages join through the ``zeren``
+entry-point group."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pluggy
+
+from zeren import hookspecs
+from zeren.optional import optional_import
+
+# Modules that implement hooks; a domain adds its ``checks``/``jobs`` modules here.
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "zeren.posture.builtin_checks",
+    "zeren.jobs.builtin",
+    "zeren.ledger.checks",
+    "zeren.lexicon.checks",
+    "zeren.moderation.checks",
+    "zeren.moderation.jobs",
+)
+
+
+@lru_cache(maxsize=1)
+def plugin_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("zeren")
+    pm.add_hookspecs(hookspecs)
+    for name in BUILTIN_PLUGINS:
+        module = optional_import(name)
+        if module is not None:
+            pm.register(module, name=name)
+    pm.load_setuptools_entrypoints("zeren")
+    return pm
