@@ -17,6 +17,7 @@ the log on.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import queue
 import re
@@ -310,8 +311,11 @@ class Integrator:
             # tree's size and writing the batch happen under one lock.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    def append_batch(self, name: str, items: Sequence[PendingEntry]) -> Batch:
-        """Append ``items`` (at least one) as one batch in one transaction."""
+    def append_batch(
+        self, name: str, items: Sequence[PendingEntry], *, conn: Connection | None = None
+    ) -> Batch:
+        """Append ``items`` (at least one) as one batch in one transaction (on ``conn`` when
+        given: bulk loads keep one connection instead of checking one out per batch)."""
         if not items:
             raise InvalidInput("nothing to append", field="items")
         for it in items:
@@ -319,51 +323,56 @@ class Integrator:
                 raise InvalidInput("entry longer than 65535 bytes", field="data")
         info = self.log(name)
         with self._write:
-            try:
-                return self._append_locked(info, items)
-            except BaseException as exc:
-                self._states.pop(info.id, None)  # the edge may be half-updated: reload
-                orig = getattr(exc, "orig", exc)  # SQLAlchemy wraps, the driver does not
-                if getattr(orig, "sqlstate", None) != MOVED_ON:
-                    raise
-            try:  # another process appended meanwhile: once more, reading the size first
-                return self._append_locked(info, items)
-            except BaseException:
-                self._states.pop(info.id, None)
-                raise
+            for attempt in (1, 2):
+                try:
+                    if conn is not None:
+                        return self._append_locked(info, items, conn)
+                    with self.engine.connect() as own:
+                        return self._append_locked(info, items, own)
+                except BaseException as exc:
+                    self._states.pop(info.id, None)  # the edge may be half-updated: reload
+                    if conn is not None:
+                        with contextlib.suppress(Exception):  # keep the original error
+                            conn.rollback()
+                    orig = getattr(exc, "orig", exc)  # SQLAlchemy wraps, the driver does not
+                    if attempt == 2 or getattr(orig, "sqlstate", None) != MOVED_ON:
+                        raise
+                    # another process appended meanwhile: once more, reading the size first
+            raise AssertionError("unreachable")
 
-    def _append_locked(self, info: LogInfo, items: Sequence[PendingEntry]) -> Batch:
+    def _append_locked(
+        self, info: LogInfo, items: Sequence[PendingEntry], conn: Connection
+    ) -> Batch:
         now = datetime.now(UTC)
         lid = info.id
-        with self.engine.connect() as conn:
-            conn.begin()  # so that conn.commit() commits even when only the driver was used
-            pg = conn.dialect.name == "postgresql"
-            state = self._states.get(lid)
-            guard = pg and state is not None and not any(it.erase for it in items)
-            if guard:
-                assert state is not None
-                size = state.size  # checked under the lock, in the same round trip as the writes
-            elif pg:
-                size = self._lock_and_size_pg(conn, lid)
-            else:
-                self._lock(conn, lid)
-                size = current_size(conn, lid)
-            if state is None or state.size != size:
-                state = load_state(conn, lid, size)
-                self._states[lid] = state
-            datas = [it.data for it in items]
-            sha = hashlib.sha256
-            tiles = state.extend([sha(b"\x00" + d).digest() for d in datas])  # = leaf_hash
-            bundles = [(lid, *run) for run in bundle_runs(size, datas)]
-            cp = Checkpoint(info.origin, state.size, state.root())
-            if pg:
-                self._write_pg(conn, lid, bundles, tiles, cp, self._signed(info, cp), now,
-                               expect=size if guard else None)
-                self._side_rows(conn, lid, size, items, now)
-            else:
-                self._side_rows(conn, lid, size, items, now)
-                self._write_sqlite(conn, lid, bundles, tiles, cp, self._signed(info, cp), now)
-            conn.commit()
+        conn.begin()  # so that conn.commit() commits even when only the driver was used
+        pg = conn.dialect.name == "postgresql"
+        state = self._states.get(lid)
+        guard = pg and state is not None and not any(it.erase for it in items)
+        if guard:
+            assert state is not None
+            size = state.size  # checked under the lock, in the same round trip as the writes
+        elif pg:
+            size = self._lock_and_size_pg(conn, lid)
+        else:
+            self._lock(conn, lid)
+            size = current_size(conn, lid)
+        if state is None or state.size != size:
+            state = load_state(conn, lid, size)
+            self._states[lid] = state
+        datas = [it.data for it in items]
+        sha = hashlib.sha256
+        tiles = state.extend([sha(b"\x00" + d).digest() for d in datas])  # = leaf_hash
+        bundles = [(lid, *run) for run in bundle_runs(size, datas)]
+        cp = Checkpoint(info.origin, state.size, state.root())
+        if pg:
+            self._write_pg(conn, lid, bundles, tiles, cp, self._signed(info, cp), now,
+                           expect=size if guard else None)
+            self._side_rows(conn, lid, size, items, now)
+        else:
+            self._side_rows(conn, lid, size, items, now)
+            self._write_sqlite(conn, lid, bundles, tiles, cp, self._signed(info, cp), now)
+        conn.commit()
         return Batch(info.name, size, len(items), state.size)
 
     def _signed(self, info: LogInfo, cp: Checkpoint) -> str:
@@ -475,10 +484,11 @@ class Integrator:
 
     def append(self, name: str, items: Sequence[PendingEntry]) -> list[Batch]:
         """Append many entries, ``batch_size`` at a time (bulk loads)."""
-        return [
-            self.append_batch(name, items[i : i + self.batch_size])
-            for i in range(0, len(items), self.batch_size)
-        ]
+        with self.engine.connect() as conn:
+            return [
+                self.append_batch(name, items[i : i + self.batch_size], conn=conn)
+                for i in range(0, len(items), self.batch_size)
+            ]
 
     # ----------------------------------------------------------------- batching queue
 

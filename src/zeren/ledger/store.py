@@ -173,13 +173,51 @@ def get_entry(*, session: Session, log: LogInfo, index: int) -> bytes:
         raise InvalidInput(
             f"index {index} is out of range: log {log.name} has {size} entries", field="index"
         )
-    return _entry(session, log.id, index)
+    return _entry(session, log, index, size)
 
 
-def _entry(session: Session, log_id: int, index: int) -> bytes:
-    """Entry ``index``, read from the one bundle row that holds it."""
+class BundleCache:
+    """A bounded LRU (by bytes) of the entries of full bundles, keyed by (log public key,
+    bundle): a full bundle never changes, and reading one entry otherwise means fetching its
+    whole bundle row (≈ 50 KB for 200-byte entries) from the database."""
+
+    def __init__(self, max_bytes: int = 32 << 20) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+        self._d: OrderedDict[tuple[bytes, int], tuple[list[bytes], int]] = OrderedDict()
+
+    def get(self, key: tuple[bytes, int]) -> list[bytes] | None:
+        v = self._d.get(key)
+        if v is None:
+            return None
+        self._d.move_to_end(key)
+        return v[0]
+
+    def put(self, key: tuple[bytes, int], entries: list[bytes]) -> None:
+        n = sum(map(len, entries))
+        if key in self._d or n > self.max_bytes:
+            return
+        self._d[key] = (entries, n)
+        self.used += n
+        while self.used > self.max_bytes:
+            self.used -= self._d.popitem(last=False)[1][1]
+
+
+BUNDLE_CACHE = BundleCache()
+
+
+def _entry(session: Session, log: LogInfo, index: int, size: int) -> bytes:
+    """Entry ``index`` of a tree of ``size``: from the cached full bundle, or read from the
+    one bundle row that holds it."""
     bundle, off = divmod(index, TILE_WIDTH)
-    row = session.execute(_ENTRY_Q, {"lid": log_id, "idx": bundle, "off": off}).first()
+    if bundle < size // TILE_WIDTH:
+        key = (log.public_key, bundle)
+        entries = BUNDLE_CACHE.get(key)
+        if entries is None:
+            entries = bundle_entries(session, log.id, bundle, TILE_WIDTH)
+            BUNDLE_CACHE.put(key, entries)
+        return entries[off]
+    row = session.execute(_ENTRY_Q, {"lid": log.id, "idx": bundle, "off": off}).first()
     if row is None:
         raise VerificationError(f"entry {index} is missing")
     width, count, data = int(row[0]), int(row[1]), bytes(row[2])
@@ -236,14 +274,16 @@ def _split(blob: bytes) -> list[bytes]:
 class StoredTree:
     """A node source over the stored tiles of one log at one tree size."""
 
-    def __init__(self, session: Session, log: LogInfo, size: int, cache: TileCache = TILE_CACHE):
+    def __init__(
+        self, session: Session, log: LogInfo, size: int, cache: TileCache | None = None
+    ) -> None:
         self.session = session
         self.log_id = log.id
         # Cache entries are keyed by the log's public key, not its row id: one process may
         # read several databases (tests, tools), and ids repeat across them; keys do not.
         self.log_key = log.public_key
         self.size = size
-        self.cache = cache
+        self.cache = cache if cache is not None else TILE_CACHE  # looked up now, not at import
 
     def tile_hashes(self, level: int, index: int) -> list[bytes]:
         """The hashes of tile (level, index) as of this tree size (full or partial)."""
@@ -309,7 +349,7 @@ def inclusion(
             f"index {index} is out of range: log {log.name} has {cp.size} entries at that "
             "checkpoint", field="index",
         )
-    entry = _entry(session, log.id, index)
+    entry = _entry(session, log, index, cp.size)
     proof = inclusion_proof(StoredTree(session, log, cp.size), index=index, size=cp.size)
     return InclusionProof(log.name, index, cp.size, entry, proof, cp.note)
 
