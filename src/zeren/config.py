@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         description="Run due scheduled jobs (daily posture evaluation, patrol, sweeps) inside the "
         "server process; `zeren serve` turns it on unless given --no-jobs.",
     )
+    ledger_origin_prefix: str = Field(
+        default="zeren.local/ledger",
+        description="Checkpoint origin prefix of the ledger's logs: origins (= signing-key names) are "
+        "<prefix>/<log name>. Set it to a name you control before the first log is created; an "
+        "existing log keeps its origin.",
+    )
     ledger_batch_size: int = Field(
         default=256, description="Ledger integrator flushes a batch at this many entries."
     )
