@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from zeren.auth.policy import Actor
 from zeren.auth.service import authenticate_token
+from zeren.db.session import unit_of_work
 from zeren.errors import Unauthorized
 from zeren.platforms.models import Platform
 from zeren.settings_dep import settings_of
@@ -21,15 +22,8 @@ __all__ = ["ActorDep", "SessionDep", "require", "settings_of"]
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; committed when the route returns, rolled back on error."""
-    session: Session = request.app.state.sessions()
-    try:
+    with unit_of_work(request.app.state.engine) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
