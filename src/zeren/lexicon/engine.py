@@ -6,29 +6,36 @@ one vectorised table lookup (``normalize.py``); noise and deletable characters a
 runs of one CJK character collapsed with array operations that also keep, for every surviving
 character, its position in the original; a run of noise longer than the gap limit becomes a
 boundary. The result is scanned once by a double-array Aho–Corasick automaton (daachorse) that
-holds every term *and every variant spelling*, expanded when the matcher was built. Python code
-runs only per hit: map back to original offsets, apply the strict rules for single characters
-and short Latin terms, note the evasions seen, apply whitelists.
+holds every term *and every variant spelling* of two characters or more, expanded when the
+matcher was built; one-character keys (single-character terms, and the 常 that a term 常常
+collapses to) are looked up with array operations at the few places they can hit, so they never
+flood the automaton's output. Everything after the scan is array work too: offsets mapped back
+to the original, the strict rules for single characters and short Latin terms, run lengths,
+evasions as bit masks, whitelists, de-duplication, decisions. Python touches a hit once, to
+build the result object, and only if it survived all of that (ADR 0201).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from itertools import chain
+from typing import Any, NamedTuple
 
 import daachorse
 import numpy as np
 import numpy.typing as npt
 
-from zeren.lexicon.domain import Decision, Evasion, Term, decide
+from zeren.lexicon.domain import Action, Decision, Evasion, Term
 from zeren.lexicon.normalize import (
     BOUNDARY,
     CJK_MIN,
     DELETE,
+    GLYPH_TRADITIONAL,
+    GLYPH_WIDTH,
     NOISE,
     has_repeat,
-    is_latin_alnum,
     tables,
 )
 from zeren.lexicon.variants import expand
@@ -38,7 +45,15 @@ _LATIN_SHORT = 2  # short Latin: stands alone, no noise inside
 _LATIN_LEFT = 4  # starts with a Latin letter/digit: no Latin letter/digit just before
 _LATIN_RIGHT = 8  # ends with one: none just after
 
-_EVASION_ORDER = {e: i for i, e in enumerate(Evasion)}
+# Evasions travel as bit masks (bit i = the i-th Evasion) until a hit object is built.
+_BIT = {e: 1 << i for i, e in enumerate(Evasion)}
+_EV_TUPLES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(str(e) for i, e in enumerate(Evasion) if m >> i & 1) for m in range(1 << len(Evasion))
+)
+_ACTION_RANK = {Action.BLOCK: 2, Action.REVIEW: 1, Action.FLAG: 0}
+_DECISIONS = (Decision.PASS, Decision.REVIEW, Decision.BLOCK)
+
+_I = npt.NDArray[np.intp]
 
 
 class InvalidTerm(ValueError):
@@ -51,10 +66,10 @@ class InvalidTerm(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One match: offsets into the original document (characters, end exclusive), the text
-    found there, the lexicon term it stands for and the evasions seen."""
+    found there, the lexicon term it stands for and the evasions seen. A named tuple: a batch
+    builds its hits with one C-level ``map`` (a frozen dataclass cost three times as much)."""
 
     start: int
     end: int
@@ -79,8 +94,7 @@ class Hit:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Screening:
+class Screening(NamedTuple):
     """The outcome for one document."""
 
     decision: Decision
@@ -95,6 +109,13 @@ _Entry = tuple[int, Evasion | None, tuple[int, ...] | None, int]
 class MatcherStats:
     terms: int
     patterns: int
+
+
+def _ragged(counts: _I) -> tuple[_I, _I]:
+    """For groups of ``counts`` items: the group of every item and its place in the group."""
+    owner = np.arange(len(counts), dtype=np.intp).repeat(counts)
+    first = counts.cumsum() - counts
+    return owner, np.arange(len(owner), dtype=np.intp) - first[owner]
 
 
 class Matcher:
@@ -145,21 +166,93 @@ class Matcher:
                 else:
                     got.append(entry)
         self._keys = list(keys)
-        self._entries: list[tuple[_Entry, ...]] = [tuple(keys[k]) for k in self._keys]
-        self._ac: Any = (
-            daachorse.CharwiseDoubleArrayAhoCorasick(self._keys) if self._keys else None
-        )
+        entries = [keys[k] for k in self._keys]
         self.stats = MatcherStats(terms=len(self.terms), patterns=len(self._keys))
-        # The fewest characters (repeats included) a match of each pattern must span: lets a
+        self._compile_entries(entries)
+        self._compile_keys(entries)
+        self._compile_terms()
+
+    def _compile_entries(self, entries: list[list[_Entry]]) -> None:
+        """Every key's entries as flat arrays, so that matches expand to entries at once."""
+        cnt = np.array([len(es) for es in entries], dtype=np.intp)
+        self._ent_cnt = cnt
+        self._ent_first = np.cumsum(cnt) - cnt
+        self._ent_one = bool((cnt == 1).all())
+        flat = [e for es in entries for e in es]
+        self._ent_term = np.array([e[0] for e in flat], dtype=np.intp)
+        self._ent_kind = np.array([_BIT[e[1]] if e[1] is not None else 0 for e in flat],
+                                  dtype=np.uint8)
+        self._ent_flags = np.array([e[3] for e in flat], dtype=np.uint8)
+        # A run-length requirement is stored as its (position, length ≥ 2) pairs.
+        needs: dict[tuple[int, ...], int] = {}
+        ent_need = []
+        for e in flat:
+            if e[2] is None:
+                ent_need.append(-1)
+            else:
+                ent_need.append(needs.setdefault(e[2], len(needs)))
+        self._ent_need = np.array(ent_need, dtype=np.intp)
+        pairs = [[(j, w) for j, w in enumerate(n) if w > 1] for n in needs]
+        ncnt = np.array([len(p) for p in pairs], dtype=np.intp)
+        self._need_cnt = ncnt
+        self._need_first = np.cumsum(ncnt) - ncnt
+        self._need_pos = np.array([j for p in pairs for j, _ in p], dtype=np.intp)
+        self._need_len = np.array([w for p in pairs for _, w in p], dtype=np.intp)
+        # The fewest characters (repeats included) a match of each key must span: lets a
         # collapsed key such as 常 (from the term 常常) be dropped with one array comparison.
         self._min_span = np.array(
-            [min((sum(e[2]) if e[2] is not None else 0) for e in es) for es in self._entries],
+            [min((sum(e[2]) if e[2] is not None else 0) for e in es) for es in entries],
             dtype=np.intp,
         )
-        self._meta = [
-            (t.term, t.category, str(t.severity), str(t.action), t.ref, t.whitelist)
-            for t in self.terms
-        ]
+
+    def _compile_keys(self, entries: list[list[_Entry]]) -> None:
+        """Keys of two characters or more go into the automaton. A one-character key hits
+        only where its character stands alone (a one-character term) or repeats (a collapsed
+        double): those few places are found with array operations instead, because such a
+        key (常 of 常常) would otherwise match at every 常 of the text."""
+        multi: list[str] = []
+        multi_pid: list[int] = []
+        one: list[tuple[int, int, bool, bool]] = []  # code point, pid, has single, has runs
+        for pid, (key, es) in enumerate(zip(self._keys, entries, strict=True)):
+            single = any(e[3] & _SINGLE for e in es)
+            runs = any(e[2] is not None for e in es)
+            if len(key) == 1 and all(e[3] & _SINGLE or e[2] is not None for e in es):
+                one.append((ord(key), pid, single, runs))
+            else:
+                multi.append(key)
+                multi_pid.append(pid)
+        self._ac: Any = daachorse.CharwiseDoubleArrayAhoCorasick(multi) if multi else None
+        self._ac_pid = np.array(multi_pid, dtype=np.intp)
+        one.sort()
+        self._one_cp = np.array([o[0] for o in one], dtype=np.uint32)
+        self._one_pid = np.array([o[1] for o in one], dtype=np.intp)
+        self._one_runs = np.array([o[0] for o in one if o[3]], dtype=np.uint32)
+        self._one_single: npt.NDArray[np.bool_] | None = None
+        if any(o[2] for o in one):
+            tab = np.zeros(0x110000, dtype=np.bool_)
+            tab[[o[0] for o in one if o[2]]] = True
+            self._one_single = tab
+        self._empty = not self._keys
+
+    def _compile_terms(self) -> None:
+        terms = self.terms
+        self._t_white = np.array([t.whitelist for t in terms], dtype=np.bool_)
+        self._t_act = np.array([_ACTION_RANK[Action(t.action)] for t in terms], dtype=np.int8)
+        # Hits are merged per (term, category) and ordered by term: one id that sorts so.
+        tc = sorted({(t.term, t.category) for t in terms})
+        tc_id = {k: i for i, k in enumerate(tc)}
+        self._t_key = np.array([tc_id[(t.term, t.category)] for t in terms], dtype=np.intp)
+
+        def col(values: list[Any]) -> npt.NDArray[np.object_]:
+            a = np.empty(len(values), dtype=object)
+            a[:] = values
+            return a
+
+        self._t_term = col([t.term for t in terms])
+        self._t_cat = col([t.category for t in terms])
+        self._t_sev = col([str(t.severity) for t in terms])
+        self._t_action = col([str(t.action) for t in terms])
+        self._t_ref = col([t.ref for t in terms])
 
     # -- screening -------------------------------------------------------------------------
 
@@ -169,24 +262,34 @@ class Matcher:
 
     def screen_many(self, texts: Sequence[str]) -> list[Screening]:
         """Screen a batch in one pass (documents are joined with a hard boundary)."""
-        if not texts:
+        n_docs = len(texts)
+        if not n_docs:
             return []
-        big = "\n".join(texts)
-        if self._ac is None or not big:
-            return [_PASS] * len(texts)
-        scan, rs, idx, n_kept, base, raw = self._prepare(big)
-        found = self._ac.find_overlapping(scan)
-        if not found:
-            return [_PASS] * len(texts)
-        # Map every match back to the original at once (array operations), then visit the
-        # matches in Python only for what cannot be vectorised: strict rules and the hit.
-        arr = np.array(found, dtype=np.intp).reshape(-1, 3)
-        a_, b_, pid = arr[:, 0], arr[:, 1], arr[:, 2]
+        big = texts[0] if n_docs == 1 else "\n".join(texts)
+        if self._empty or not big:
+            return [_PASS] * n_docs
+        t = tables()
+        raw = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        s, rs, idx, base, n_kept = self._prepare(raw)
+        runlen: _I | None = None
+        rs_ext: _I | None = None
         if rs is not None:
-            rs_ext = np.append(rs, n_kept)
+            rs_ext = np.concatenate((rs, (n_kept,)))
+            runlen = rs_ext[1:] - rs_ext[:-1]
+        a_, b_, pid = self._find(s, runlen)
+        if not len(a_):
+            return [_PASS] * n_docs
+
+        # collapsed → kept (noise-free) → undeleted → original offsets, all matches at once
+        if rs_ext is not None:
             s0, s1 = rs_ext[a_], rs_ext[b_]
         else:
             s0, s1 = a_, b_
+        keep = (s1 - s0) >= self._min_span[pid]
+        if np.count_nonzero(keep) < len(keep):
+            a_, b_, pid, s0, s1 = a_[keep], b_[keep], pid[keep], s0[keep], s1[keep]
+            if not len(a_):
+                return [_PASS] * n_docs
         if idx is not None:
             d0, d1 = idx[s0], idx[s1 - 1] + 1
         else:
@@ -195,161 +298,255 @@ class Matcher:
             o0, o1 = base[d0], base[d1 - 1] + 1
         else:
             o0, o1 = d0, d1
-        keep = (s1 - s0) >= self._min_span[pid]
-        if not keep.all():
-            a_, b_, pid, s0, s1, o0, o1 = (x[keep] for x in (a_, b_, pid, s0, s1, o0, o1))
-        noisy = (o1 - o0) > (s1 - s0)
-        repeated = (s1 - s0) > (b_ - a_)
-        changed = tables().changed[raw] != 0
-        if changed.any():
-            cs = np.zeros(len(changed) + 1, dtype=np.intp)
-            np.cumsum(changed, out=cs[1:])
-            glyph = (cs[o1] - cs[o0]) > 0
+
+        # every match → the entries of its key (usually one)
+        cnt = None if self._ent_one else self._ent_cnt[pid]
+        if cnt is None or cnt.max() == 1:
+            e = self._ent_first[pid]
         else:
-            glyph = np.zeros(len(o0), dtype=bool)
-        lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.intp, count=len(texts))
-        starts = np.zeros(len(texts), dtype=np.intp)
-        np.cumsum(lengths[:-1], out=starts[1:])
-        doc = np.searchsorted(starts, o0, side="right") - 1
-        starts_l = starts.tolist()
-        per_doc: dict[int, list[Hit]] = {}
-        wl: dict[int, list[tuple[int, int]]] = {}
-        entries = self._entries
-        meta = self._meta
-        kinds = tables().kinds
-        for a1, b1, p, x0, x1, d, nz, rp, gl in zip(
-            a_.tolist(), b_.tolist(), pid.tolist(), o0.tolist(), o1.tolist(), doc.tolist(),
-            noisy.tolist(), repeated.tolist(), glyph.tolist(), strict=True
-        ):
-            off = starts_l[d]
-            for ti, kind, need, flags in entries[p]:
-                if flags and not _strict_ok(big, scan, a1, b1, x0, x1, flags):
-                    continue
-                if need is not None and not _runs_ok(rs, a1, need, n_kept):
-                    continue
-                term, category, severity, action, ref, white = meta[ti]
-                if white:
-                    wl.setdefault(d, []).append((x0 - off, x1 - off))
-                    continue
-                if kind is None and not nz and not gl and not (rp and need is None):
-                    ev: tuple[str, ...] = ()
-                else:
-                    ev = _evasions(kind, nz, rp and need is None,
-                                   [kinds[c] for c in big[x0:x1] if c in kinds] if gl else [])
-                per_doc.setdefault(d, []).append(Hit(
-                    x0 - off, x1 - off, big[x0:x1], term, category, severity, action, ev, ref))
-        return [
-            _finish(per_doc[i], wl.get(i, [])) if i in per_doc else _PASS
-            for i in range(len(texts))
-        ]
+            owner, nth = _ragged(cnt)
+            e = self._ent_first[pid][owner] + nth
+            a_, b_, s0, s1, o0, o1 = (x[owner] for x in (a_, b_, s0, s1, o0, o1))
+        need = self._ent_need[e]
+        bad = self._strict_bad(e, a_, b_, o0, o1, s, raw, t.word, t.latin)
+        short = self._runs_bad(need, a_, runlen)
+        if short is not None:
+            bad = short if bad is None else bad | short
+        if bad is not None and np.count_nonzero(bad):
+            ok = ~bad
+            e, need, a_, b_, s0, s1, o0, o1 = (
+                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1))
+        ti = self._ent_term[e]
+        white = self._t_white[ti]
+        if np.count_nonzero(white):
+            ok = ~white
+            ok[ok] = ~_inside(o0[white], o1[white], o0[ok], o1[ok])
+            e, need, a_, b_, s0, s1, o0, o1, ti = (
+                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1, ti))
+        if not len(e):
+            return [_PASS] * n_docs
+
+        # evasions as bit masks
+        ev = self._ent_kind[e].copy()
+        kept_len = s1 - s0
+        ev[(o1 - o0) > kept_len] |= _BIT[Evasion.NOISE]
+        ev[(kept_len > (b_ - a_)) & (need < 0)] |= _BIT[Evasion.REPEAT]
+        # one hit per (place, term, category), evasions merged; ordered by place and term
+        tk = self._t_key[ti]
+        order = np.lexsort((tk, o1, o0))
+        o0, o1, tk, ti, ev = o0[order], o1[order], tk[order], ti[order], ev[order]
+        n = len(o0)
+        if n > 1:
+            new = np.empty(n, dtype=np.bool_)
+            new[0] = True
+            new[1:] = (o0[1:] != o0[:-1]) | (o1[1:] != o1[:-1]) | (tk[1:] != tk[:-1])
+            if np.count_nonzero(new) < n:
+                first = new.nonzero()[0]
+                ev = np.bitwise_or.reduceat(ev, first)
+                o0, o1, ti = o0[first], o1[first], ti[first]
+                n = len(o0)
+        # glyph evasions (traditional, full-width): a short text is looked at whole, once;
+        # in a long one, only the characters of the hits
+        span = o1 - o0
+        if len(raw) <= 64 * n:
+            g = t.glyph[raw]
+            at = g.nonzero()[0]
+            if len(at):
+                for code, bit in ((GLYPH_TRADITIONAL, _BIT[Evasion.TRADITIONAL]),
+                                  (GLYPH_WIDTH, _BIT[Evasion.WIDTH])):
+                    sub = at[g[at] == code]
+                    if len(sub):
+                        ev[sub.searchsorted(o1) > sub.searchsorted(o0)] |= bit
+        else:
+            owner, nth = _ragged(span)
+            g = t.glyph[raw[o0[owner] + nth]]
+            if np.count_nonzero(g):
+                g = np.bitwise_or.reduceat(g, span.cumsum() - span)
+                ev[(g & GLYPH_TRADITIONAL) != 0] |= _BIT[Evasion.TRADITIONAL]
+                ev[(g & GLYPH_WIDTH) != 0] |= _BIT[Evasion.WIDTH]
+
+        # per document: offsets, decision, hit objects
+        if n_docs > 1:
+            lengths = np.fromiter(map(len, texts), dtype=np.intp, count=n_docs) + 1
+            doc_start = np.zeros(n_docs, dtype=np.intp)
+            lengths[:-1].cumsum(out=doc_start[1:])
+            doc = doc_start.searchsorted(o0, side="right") - 1
+            off = doc_start[doc]
+            st, en = o0 - off, o1 - off
+            cut = (doc[1:] != doc[:-1]).nonzero()[0] + 1
+            bounds = [0, *cut.tolist(), n]
+            docs_hit = doc[np.r_[0, cut]].tolist()
+        else:
+            st, en = o0, o1
+            bounds = [0, n]
+            docs_hit = [0]
+        worst = np.maximum.reduceat(self._t_act[ti], np.asarray(bounds[:-1], dtype=np.intp))
+        x0s, x1s = o0.tolist(), o1.tolist()
+        hits = list(map(_new_hit, zip(
+            st.tolist(), en.tolist(), [big[x:y] for x, y in zip(x0s, x1s, strict=True)],
+            self._t_term[ti].tolist(), self._t_cat[ti].tolist(), self._t_sev[ti].tolist(),
+            self._t_action[ti].tolist(), [_EV_TUPLES[m] for m in ev.tolist()],
+            self._t_ref[ti].tolist(), strict=True)))
+        out = [_PASS] * n_docs
+        for d, lo, hi, w in zip(docs_hit, bounds[:-1], bounds[1:], worst.tolist(), strict=True):
+            out[d] = Screening(_DECISIONS[w], tuple(hits[lo:hi]))
+        return out
+
+    def _find(self, s: npt.NDArray[np.uint32], runlen: _I | None) -> tuple[_I, _I, _I]:
+        """Candidate matches in the collapsed text: (start, end, key id)."""
+        parts: list[tuple[_I, _I, _I]] = []
+        if self._ac is not None and len(s):
+            found = self._ac.find_overlapping(s.tobytes().decode("utf-32-le", "surrogatepass"))
+            if found:
+                arr = np.fromiter(chain.from_iterable(found), dtype=np.intp,
+                                  count=3 * len(found)).reshape(-1, 3)
+                parts.append((arr[:, 0], arr[:, 1], self._ac_pid[arr[:, 2]]))
+        if len(self._one_cp) and len(s):
+            pos = self._one_char(s, runlen)
+            if len(pos):
+                k = self._one_cp.searchsorted(s[pos])
+                parts.append((pos, pos + 1, self._one_pid[k]))
+        if not parts:
+            e = np.zeros(0, dtype=np.intp)
+            return e, e, e
+        if len(parts) == 1:
+            return parts[0]
+        a_, b_, p_ = zip(*parts, strict=True)
+        return np.concatenate(a_), np.concatenate(b_), np.concatenate(p_)
+
+    def _one_char(self, s: npt.NDArray[np.uint32], runlen: _I | None) -> _I:
+        """Places where a one-character key can hit: its character repeats (a collapsed
+        double), or stands alone (a one-character term); the entries decide the rest."""
+        found: list[_I] = []
+        if len(self._one_runs) and runlen is not None:
+            at = (runlen >= 2).nonzero()[0]
+            if len(at):
+                v = s[at]
+                k = np.minimum(self._one_runs.searchsorted(v), len(self._one_runs) - 1)
+                found.append(at[self._one_runs[k] == v])
+        if self._one_single is not None:
+            at = self._one_single[s].nonzero()[0]
+            if len(at):
+                word = tables().word
+                n = len(s)
+                alone = np.ones(len(at), dtype=np.bool_)
+                m = at > 0
+                alone[m] &= ~word[s[at[m] - 1]]
+                m = at < n - 1
+                alone[m] &= ~word[s[at[m] + 1]]
+                found.append(at[alone])
+        if not found:
+            return np.zeros(0, dtype=np.intp)
+        return found[0] if len(found) == 1 else np.unique(np.concatenate(found))
+
+    def _strict_bad(
+        self, e: _I, a_: _I, b_: _I, o0: _I, o1: _I, s: npt.NDArray[np.uint32],
+        raw: npt.NDArray[np.uint32], word: npt.NDArray[np.bool_], latin: npt.NDArray[np.bool_],
+    ) -> npt.NDArray[np.bool_] | None:
+        """Matches that break a strict rule (None when no match is under one)."""
+        flags = self._ent_flags[e]
+        if not np.count_nonzero(flags):
+            return None
+        bad = np.zeros(len(e), dtype=np.bool_)
+        sel = (flags & _SINGLE).nonzero()[0]
+        if len(sel):
+            # Neighbours after noise is skipped: what the matcher would join, a one-character
+            # term may not touch (生日快乐 and 日 . 了 do not hit 日; a 日 standing alone does).
+            a, b = a_[sel], b_[sel]
+            m = a > 0
+            bad[sel[m]] |= word[s[a[m] - 1]]
+            m = b < len(s)
+            bad[sel[m]] |= word[s[b[m]]]
+        sel = (flags & _LATIN_SHORT).nonzero()[0]
+        if len(sel):
+            bad[sel] |= (o1[sel] - o0[sel]) != (b_[sel] - a_[sel])
+        sel = (flags & _LATIN_LEFT).nonzero()[0]
+        if len(sel):
+            x = o0[sel]
+            m = x > 0
+            bad[sel[m]] |= latin[raw[x[m] - 1]]
+        sel = (flags & _LATIN_RIGHT).nonzero()[0]
+        if len(sel):
+            x = o1[sel]
+            m = x < len(raw)
+            bad[sel[m]] |= latin[raw[x[m]]]
+        return bad
+
+    def _runs_bad(self, need: _I, a_: _I, runlen: _I | None) -> npt.NDArray[np.bool_] | None:
+        """Matches of a term with a doubled character (常常) where the text's run is short."""
+        sel = (need >= 0).nonzero()[0]
+        if not len(sel):
+            return None
+        bad = np.zeros(len(need), dtype=np.bool_)
+        if runlen is None:  # nothing repeats in this text
+            bad[sel] = True
+            return bad
+        nid = need[sel]
+        owner, nth = _ragged(self._need_cnt[nid])
+        k = self._need_first[nid][owner] + nth
+        short = runlen[a_[sel][owner] + self._need_pos[k]] < self._need_len[k]
+        bad[sel[owner[short]]] = True
+        return bad
 
     def _prepare(
-        self, big: str
-    ) -> tuple[str, npt.NDArray[np.intp] | None, npt.NDArray[np.intp] | None, int,
-               npt.NDArray[np.intp] | None, npt.NDArray[np.uint32]]:
-        """Normalised, noise-free, run-collapsed text and the index maps back:
+        self, a: npt.NDArray[np.uint32]
+    ) -> tuple[npt.NDArray[np.uint32], _I | None, _I | None, _I | None, int]:
+        """The normalised, noise-free, run-collapsed text and the index maps back:
         ``rs`` collapsed → kept, ``idx`` kept → undeleted, ``base`` undeleted → original;
-        and the original code points."""
-        table = tables().table
-        a = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        m = table[a]
-        base: npt.NDArray[np.intp] | None = None
+        and the number of kept characters."""
+        m = tables().table[a]
+        base: _I | None = None
         dele = m == DELETE
-        if dele.any():
-            base = np.flatnonzero(~dele)
+        if np.count_nonzero(dele):
+            base = (~dele).nonzero()[0]
             m = m[base]
         noise = m == NOISE
-        idx: npt.NDArray[np.intp] | None = None
-        if noise.any():
-            edges = np.diff(noise.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-            rstart = np.flatnonzero(edges == 1)
-            rend = np.flatnonzero(edges == -1)
+        idx: _I | None = None
+        if np.count_nonzero(noise):
+            # runs of noise: where a noise run starts and where it ends
+            nz = noise.view(np.int8)
+            edges = np.empty(len(nz) + 1, dtype=np.int8)
+            edges[0] = nz[0]
+            edges[-1] = -nz[-1]
+            np.subtract(nz[1:], nz[:-1], out=edges[1:-1])
+            rstart = (edges == 1).nonzero()[0]
+            rend = (edges == -1).nonzero()[0]
             long_ = rend - rstart > self._max_gap
-            if long_.any():
+            if np.count_nonzero(long_):
                 last = rend[long_] - 1
                 m[last] = BOUNDARY
                 noise[last] = False
-            idx = np.flatnonzero(~noise)
+            idx = (~noise).nonzero()[0]
             s = m[idx]
         else:
             s = m
         n = len(s)
-        rs: npt.NDArray[np.intp] | None = None
+        rs: _I | None = None
         if n > 1:
-            new_run = np.empty(n, dtype=bool)
+            new_run = np.empty(n, dtype=np.bool_)
             new_run[0] = True
             np.not_equal(s[1:], s[:-1], out=new_run[1:])
             new_run[1:] |= s[1:] < CJK_MIN
-            if not new_run.all():
-                rs = np.flatnonzero(new_run)
+            if np.count_nonzero(new_run) < n:
+                rs = new_run.nonzero()[0]
                 s = s[rs]
-        scan = s.tobytes().decode("utf-32-le", "surrogatepass")
-        return scan, rs, idx, n, base, a
+        return s, rs, idx, base, n
+
+
+def _inside(ws: _I, we: _I, h0: _I, h1: _I) -> npt.NDArray[np.bool_]:
+    """For each span [h0, h1): whether it lies inside one of the spans [ws, we). Offsets are
+    global to the batch, and documents do not overlap, so a whitelist hit of one document
+    never covers a hit of another."""
+    order = np.argsort(ws, kind="stable")
+    ws = ws[order]
+    reach = np.maximum.accumulate(we[order])
+    k = ws.searchsorted(h0, side="right") - 1
+    return (k >= 0) & (reach[np.maximum(k, 0)] >= h1)
 
 
 _PASS = Screening(decision=Decision.PASS, hits=())
-
-
-def _evasions(kind: Evasion | None, noisy: bool, repeated: bool,
-              glyphs: list[Evasion]) -> tuple[str, ...]:
-    ev: set[Evasion] = set(glyphs)
-    if kind is not None:
-        ev.add(kind)
-    if noisy:
-        ev.add(Evasion.NOISE)
-    if repeated:
-        ev.add(Evasion.REPEAT)
-    return tuple(str(e) for e in sorted(ev, key=_EVASION_ORDER.__getitem__))
-
-
-def _strict_ok(big: str, scan: str, a_: int, b_: int, o0: int, o1: int, flags: int) -> bool:
-    if flags & _SINGLE:
-        # Neighbours after noise is skipped: what the matcher would join, a one-character
-        # term may not touch (生日快乐 and 日 . 了 do not hit 日; a 日 standing alone does).
-        if a_ > 0 and scan[a_ - 1].isalnum():
-            return False
-        if b_ < len(scan) and scan[b_].isalnum():
-            return False
-    if flags & _LATIN_SHORT and o1 - o0 != b_ - a_:
-        return False
-    before = big[o0 - 1] if o0 > 0 else ""
-    after = big[o1] if o1 < len(big) else ""
-    if flags & _LATIN_LEFT and before and is_latin_alnum(before):
-        return False
-    return not (flags & _LATIN_RIGHT and after and is_latin_alnum(after))
-
-
-def _runs_ok(
-    rs: npt.NDArray[np.intp] | None, a_: int, need: tuple[int, ...], n_kept: int
-) -> bool:
-    if rs is None:
-        return False
-    for j, want in enumerate(need):
-        lo = int(rs[a_ + j])
-        hi = int(rs[a_ + j + 1]) if a_ + j + 1 < len(rs) else n_kept
-        if hi - lo < want:
-            return False
-    return True
-
-
-def _finish(hits: list[Hit], wl: list[tuple[int, int]]) -> Screening:
-    if wl:
-        hits = [h for h in hits if not any(ws <= h.start and h.end <= we for ws, we in wl)]
-    if hits:
-        merged: dict[tuple[int, int, str, str], Hit] = {}
-        for h in hits:
-            k = (h.start, h.end, h.term, h.category)
-            old = merged.get(k)
-            if old is None:
-                merged[k] = h
-            elif old.evasion != h.evasion:
-                ev = set(old.evasion) | set(h.evasion)
-                merged[k] = Hit(
-                    h.start, h.end, h.matched, h.term, h.category, h.severity, h.action,
-                    tuple(sorted(ev, key=lambda e: _EVASION_ORDER[Evasion(e)])), h.ref,
-                )
-        hits = sorted(merged.values(), key=lambda h: (h.start, h.end, h.term))
-    return Screening(decision=decide(h.action for h in hits), hits=tuple(hits))
+# Builds a Hit from a row without NamedTuple._make's Python frame (rows are always complete).
+_new_hit = partial(tuple.__new__, Hit)
 
 
 def build(terms: Iterable[Term], *, version: int | None = None) -> Matcher:

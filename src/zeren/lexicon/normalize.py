@@ -27,6 +27,8 @@ NOISE = 0x01
 DELETE = 0x02
 BOUNDARY = 0x0A  # "\n": already a hard boundary, never part of a term
 CJK_MIN = 0x2E80  # code points from here on are CJK (radicals, ideographs, …): runs collapse
+GLYPH_TRADITIONAL = 1  # codes of ``Tables.glyph``
+GLYPH_WIDTH = 2
 
 # Compatibility forms live in these blocks; scanning all of Unicode with NFKC would cost a
 # second at start-up for nothing.
@@ -135,6 +137,23 @@ class Tables:
             changed[ord(ch)] = 1
         self.changed: npt.NDArray[np.uint8] = changed
         self.kinds = kinds
+        # The glyph evasion a character signals, as a small code (GLYPH_TRADITIONAL,
+        # GLYPH_WIDTH), so that the engine finds the evasions of all hits with array operations.
+        glyph = np.zeros(0x110000, dtype=np.uint8)
+        for ch, kind in kinds.items():
+            glyph[ord(ch)] = GLYPH_TRADITIONAL if kind is Evasion.TRADITIONAL else GLYPH_WIDTH
+        self.glyph: npt.NDArray[np.uint8] = glyph
+        # Letters, digits and ideographs among *normalised* code points (what a one-character
+        # term may not touch); the markers are not. numpy's isalnum is str.isalnum.
+        word = np.strings.isalnum(np.arange(0x110000, dtype=np.uint32).view("<U1"))
+        word[[NOISE, DELETE, BOUNDARY]] = False
+        self.word: npt.NDArray[np.bool_] = word
+        # ASCII letters and digits after normalisation, indexed by *original* code point (so
+        # full-width letters count): what a Latin-edged spelling may not touch.
+        ascii_alnum = np.zeros(0x80, dtype=np.bool_)
+        for c in range(0x80):
+            ascii_alnum[c] = chr(c).isalnum()
+        self.latin: npt.NDArray[np.bool_] = (table < 0x80) & ascii_alnum[np.minimum(table, 0x7F)]
         self.max_gap: int = int(cfg["max_noise_per_gap"])
         self.short_latin_max: int = int(cfg["short_latin_max"])
 
