@@ -65,7 +65,7 @@ def test_moderation_console(page, live_server: str, world: World,  # type: ignor
     page.select_option("select[name=category]", "prohibited_goods")
     page.fill("textarea[name=description]", "出售管制刀具")
     page.click("#submit-report")
-    assert re.match(r"R-\d{8}-[0-9A-Z]{8}", page.locator("#receipt").inner_text())
+    assert re.match(r"R-\d{8}-[0-9A-Z]{12}", page.locator("#receipt").inner_text())
     page.screenshot(path=str(ARTIFACTS / "01-public-report.png"), full_page=True)
 
     _login(page, live_server, "mod1")

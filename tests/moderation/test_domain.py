@@ -117,6 +117,6 @@ def test_rate_limiter() -> None:
 
 def test_receipts_and_retries() -> None:
     r = d.receipt_number("R", NOW)
-    assert r.startswith("R-20261128-") and len(r) == 19
+    assert r.startswith("R-20261128-") and len(r) == 23
     assert d.next_attempt(1, NOW) == NOW + timedelta(seconds=10)
     assert d.next_attempt(len(d.WEBHOOK_BACKOFF_S) + 1, NOW) is None

@@ -7,7 +7,7 @@ theirs is also written to a kept record."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -393,3 +394,9 @@ APPEND_ONLY = (
     "mod_reports", "mod_case_events", "mod_measure_changes", "mod_statements", "mod_strikes",
     "mod_notices", "mod_ip_events", "mod_complaint_events", "mod_authority_reports",
 )
+
+# Core tables for set-based intake (bulk INSERTs without the ORM's per-row bookkeeping).
+SUBJECTS = cast(Table, Subject.__table__)
+CASES = cast(Table, Case.__table__)
+REPORTS = cast(Table, Report.__table__)
+CASE_EVENTS = cast(Table, CaseEvent.__table__)

@@ -24,7 +24,17 @@ from zeren.db.base import new_id, utcnow
 from zeren.errors import AppError, Conflict, InvalidInput, NotFound
 from zeren.moderation import domain as d
 from zeren.moderation import measures as ms
-from zeren.moderation.models import Case, CaseEvent, Measure, Report, Subject
+from zeren.moderation.models import (
+    CASE_EVENTS,
+    CASES,
+    REPORTS,
+    SUBJECTS,
+    Case,
+    CaseEvent,
+    Measure,
+    Report,
+    Subject,
+)
 from zeren.moderation.schemas import DecisionIn, ReportIn, SubjectIn
 
 PUBLIC_ACTOR = Actor(user_id="public", username="public", grants=(), via="public")
@@ -44,8 +54,10 @@ def _subject_row(platform_id: str, s: SubjectIn | Any, now: datetime,
 
 
 def _resolve(session: Session, platform_id: str, wanted: dict[tuple[str, str], Any],
-             now: datetime, owners: dict[tuple[str, str], str | None]) -> dict[tuple[str, str], str]:
-    """Ids of subjects named (kind, ref); missing ones are inserted."""
+             now: datetime, owners: dict[tuple[str, str], str | None]
+             ) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]]]:
+    """Ids of subjects named (kind, ref), and which of them existed; missing ones are
+    inserted."""
     found: dict[tuple[str, str], str] = {}
     keys = list(wanted)
     for i in range(0, len(keys), 400):
@@ -55,12 +67,13 @@ def _resolve(session: Session, platform_id: str, wanted: dict[tuple[str, str], A
                 Subject.platform_id == platform_id,
                 tuple_(Subject.kind, Subject.external_ref).in_(chunk))):
             found[(kind, ref)] = sid
+    existed = set(found)
     missing = [k for k in keys if k not in found]
     if missing:
         rows = [_subject_row(platform_id, wanted[k], now, owners.get(k)) for k in missing]
         try:
             with session.begin_nested():
-                session.execute(insert(Subject), rows)
+                session.execute(insert(SUBJECTS), rows)
         except IntegrityError:
             # Someone inserted some of them meanwhile: read again, insert the rest one by one.
             for k, row in zip(missing, rows, strict=True):
@@ -68,39 +81,42 @@ def _resolve(session: Session, platform_id: str, wanted: dict[tuple[str, str], A
                     Subject.platform_id == platform_id, Subject.kind == k[0],
                     Subject.external_ref == k[1]))
                 if got is None:
-                    session.execute(insert(Subject), [row])
+                    session.execute(insert(SUBJECTS), [row])
                     got = str(row["id"])
                 found[k] = got
-            return found
+            return found, existed
         for k, row in zip(missing, rows, strict=True):
             found[k] = row["id"]
-    return found
+    return found, existed
 
 
 def upsert_subjects(*, session: Session, platform_id: str, items: Sequence[SubjectIn],
                     now: datetime) -> list[str]:
     """Subject ids for ``items`` (owners first), creating the ones not yet known."""
     owners = {(str(s.owner.kind), s.owner.external_ref): s.owner for s in items if s.owner}
-    owner_ids = _resolve(session, platform_id, owners, now, {}) if owners else {}
+    owner_ids = _resolve(session, platform_id, owners, now, {})[0] if owners else {}
     wanted: dict[tuple[str, str], Any] = {}
     owner_of: dict[tuple[str, str], str | None] = {}
     for s in items:
         k = (str(s.kind), s.external_ref)
         wanted[k] = s
         owner_of[k] = owner_ids[(str(s.owner.kind), s.owner.external_ref)] if s.owner else None
-    ids = _resolve(session, platform_id, wanted, now, owner_of)
-    # Refresh what the platform tells us about known subjects (text, owner, real-name status).
-    for s in items:
-        if s.text or s.owner or s.real_name_verified is not None:
-            sub = session.get(Subject, ids[(str(s.kind), s.external_ref)])
-            if sub is None:
-                continue
+    ids, existed = _resolve(session, platform_id, wanted, now, owner_of)
+    # Known subjects: keep what the platform tells us now (text, owner, real-name status).
+    news = {ids[k]: s for k, s in wanted.items() if k in existed
+            and (s.text or s.owner or s.real_name_verified is not None)}
+    keys = list(news)
+    for i in range(0, len(keys), 400):
+        for sub in session.scalars(select(Subject).where(Subject.id.in_(keys[i:i + 400]))):
+            s = news[sub.id]
             if s.text and sub.text != s.text:
                 sub.text = s.text
                 sub.media = list(s.media)
+                sub.updated_at = now
             if s.owner and sub.owner_id is None:
                 sub.owner_id = owner_of[(str(s.kind), s.external_ref)]
-            if s.real_name_verified is not None:
+            if s.real_name_verified is not None and sub.real_name_verified != \
+                    s.real_name_verified:
                 sub.real_name_verified = s.real_name_verified
     return [ids[(str(s.kind), s.external_ref)] for s in items]
 
@@ -258,7 +274,7 @@ def submit_reports(*, session: Session, platform_id: str, items: Sequence[Report
             break
         try:
             with session.begin_nested():
-                session.execute(insert(Case), new_rows)
+                session.execute(insert(CASES), new_rows)
         except IntegrityError:
             continue  # another request opened a case on one of these subjects: bundle into it
         for row in new_rows:
@@ -287,8 +303,8 @@ def submit_reports(*, session: Session, platform_id: str, items: Sequence[Report
                                 "authority": r.authority or None,
                                 "document_no": r.document_no or None}})
         out.append(Receipt(receipt, cid, rid, sid in bundled, now))
-    session.execute(insert(Report), reports)
-    session.execute(insert(CaseEvent), events)
+    session.execute(insert(REPORTS), reports)
+    session.execute(insert(CASE_EVENTS), events)
     return out
 
 
