@@ -91,3 +91,42 @@ def test_patrol_command(env: None, tmp_path: Path, world: World) -> None:
     assert code == 0 and "2 item" in out, out
     code, out = _run("lexicon", "patrol", "--platform", world.small_id, "--batch-size", "1")
     assert code == 0 and "2 items, 1 hits, 1 new" in out, out
+
+
+def test_table_keeps_bracketed_text(env: None, tmp_path: Path, world: World) -> None:
+    # rich reads "[noise]" as a style tag and drops it unless the text is escaped
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"id": "[b]x", "text": "出售 槍-支"}\n', encoding="utf-8")
+    r = runner.invoke(app, ["screen", "--format", "table", str(inp)], env={"COLUMNS": "300"})
+    assert r.exit_code == 0, r.output
+    flat = "".join(r.output.split())
+    assert "[noise,traditional]" in flat and "[b]x" in flat, r.output
+
+
+def test_findings_and_handle_commands(env: None, tmp_path: Path, world: World) -> None:
+    assert _run("lexicon", "seed-default")[0] == 0
+    items = tmp_path / "items.jsonl"
+    items.write_text('{"id": "[i1]", "text": "出售冰毒"}\n', encoding="utf-8")
+    assert _run("lexicon", "patrol-submit", str(items), "--platform", world.small_id)[0] == 0
+    assert _run("lexicon", "patrol", "--platform", world.small_id)[0] == 0
+    code, out = _run("lexicon", "findings", "--platform", "small")
+    assert code == 0 and "1 of 1 open finding(s)" in out and "冰毒" in out, out
+    from sqlalchemy import create_engine, select
+
+    from zeren.lexicon.models import PatrolFinding
+
+    with create_engine(get_settings().database_url).connect() as c:
+        fid = c.scalar(select(PatrolFinding.id))
+    assert fid is not None
+    code, out = _run("lexicon", "handle", fid, "--handling", "下架 [removed]")
+    assert code == 0 and "下架 [removed]" in out, out
+    code, out = _run("lexicon", "handle", fid, "--handling", "again")
+    assert code != 0 and "already handled" in out, out
+    code, out = _run("lexicon", "handle", "no-such-id", "--handling", "x")
+    assert code != 0 and "no patrol finding" in out, out
+    code, out = _run("lexicon", "handle", fid, "--handling", " ")
+    assert code != 0, out
+    code, out = _run("lexicon", "findings", "--platform", "small", "--state", "handled")
+    assert code == 0 and "1 of 1 handled" in out, out
+    code, out = _run("lexicon", "findings", "--platform", "small", "--state", "nope")
+    assert code != 0 and "state" in out, out

@@ -137,3 +137,62 @@ def test_patrol_resumes_reports_new_hits_and_feeds_posture(engine: Engine, world
         assert checks.patrol_ran(other).status == Status.UNMET
     assert {c.key for c in checks.zeren_posture_checks()} == {
         "lexicon.art13.maintained", "lexicon.art13.patrol", "lexicon.art13.hits_handled"}
+
+
+def test_run_due_patrols(engine: Engine, world: World) -> None:
+    """Every platform whose schedule fired since its last run is patrolled (or resumed);
+    the others are left alone; a missing lexicon is reported, not raised."""
+    from datetime import UTC, datetime
+
+    t0 = datetime(2026, 3, 10, 19, 0, tzinfo=UTC)  # 03:00 in Shanghai: 02:00 has passed
+    with unit_of_work(engine) as s:
+        out = service.run_due_patrols(session=s, now=t0)
+        # no lexicon stored as "default" yet: both platforms due, neither can start
+        assert {(o.platform_id, o.error) for o in out} == {
+            (world.big_id, "no lexicon named 'default'"),
+            (world.small_id, "no lexicon named 'default'")}
+        assert all(o.run_id is None and not o.finished for o in out)
+    with unit_of_work(engine) as s:
+        service.seed_default(session=s, actor=SYSTEM)
+        service.submit_items(session=s, platform_id=world.small_id, items=[
+            Document(f"i{n}", "出售冰毒" if n % 2 else "好货") for n in range(5)])
+    with unit_of_work(engine) as s:  # bounded: one batch of two items per platform
+        out = service.run_due_patrols(session=s, now=t0, max_batches=1, batch_size=2)
+        by = {o.platform_id: o for o in out}
+        assert by[world.small_id].items_done == 2 and not by[world.small_id].finished
+        assert not by[world.small_id].resumed
+        assert by[world.big_id].finished and by[world.big_id].items_total == 0
+        small_run = by[world.small_id].run_id
+    with unit_of_work(engine) as s:  # the unfinished run is due and resumes at its cursor
+        assert service.patrol_due(session=s, platform_id=world.small_id, now=t0)
+        assert not service.patrol_due(session=s, platform_id=world.big_id, now=t0)
+        out = service.run_due_patrols(session=s, now=t0, batch_size=2)
+        assert [(o.platform_id, o.run_id, o.resumed, o.finished, o.items_done, o.new_hits)
+                for o in out] == [(world.small_id, small_run, True, True, 5, 2)]
+    with unit_of_work(engine) as s:
+        # nothing due again until the schedule fires at 02:00 Shanghai the next day
+        assert service.run_due_patrols(session=s, now=t0 + timedelta(hours=20)) == []
+        out = service.run_due_patrols(session=s, now=t0 + timedelta(hours=23, minutes=1))
+        assert {o.platform_id for o in out} == {world.big_id, world.small_id}
+        assert all(o.finished and not o.resumed and o.version == 1 for o in out)
+        small = next(o for o in out if o.platform_id == world.small_id)
+        assert (small.hits, small.new_hits) == (2, 0)  # the same hits: nothing new
+
+
+def test_patrol_plan_per_platform(session: Session, world: World,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from zeren.platforms.models import Platform
+
+    cfg = dict(service.patrol_settings())
+    cfg["platform"] = {"small": {"schedule": "30 3 * * *", "lexicon": "shop"}}
+    monkeypatch.setattr(service, "patrol_settings", lambda: cfg)
+    small = session.get(Platform, world.small_id)
+    big = session.get(Platform, world.big_id)
+    assert small is not None and big is not None
+    sched, name = service.patrol_plan(platform=small)
+    assert name == "shop"
+    assert sched.last_fire(datetime(2026, 3, 10, 20, 0, tzinfo=UTC)) == datetime(
+        2026, 3, 10, 19, 30, tzinfo=UTC)
+    assert service.patrol_plan(platform=big)[1] == "default"

@@ -1,5 +1,5 @@
-"""Routes of the review lexicon: ``POST /screen`` and ``/lexicons…``. Thin: parse, authorise,
-call one service, shape the response."""
+"""Routes of the review lexicon: ``POST /screen``, ``/lexicons…`` and the daily patrol's
+findings. Thin: parse, authorise, call one service, shape the response."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from zeren.lexicon.schemas import (
     MAX_BATCH,
     ChangeRequest,
     DiffRead,
+    FindingHandle,
+    FindingRead,
     HitRead,
     LexiconCreate,
     LexiconRead,
@@ -28,6 +30,8 @@ from zeren.lexicon.schemas import (
     TermRead,
     VersionRead,
 )
+from zeren.pagination import Page, PageDep
+from zeren.platforms.service import get_platform
 
 router = APIRouter(tags=["lexicon"])
 
@@ -132,3 +136,31 @@ def diff(name: str, session: SessionDep, actor: ReadActor,
     d = service.diff_versions(session=session, name=name, v1=v1, v2=v2)
     return DiffRead(added=[a.term for a in d.added], removed=[r.term for r in d.removed],
                     changed=[n.term for _, n in d.changed])
+
+
+FINDINGS = "/platforms/{platform_id}/lexicon/findings"
+
+
+@router.get(FINDINGS, response_model=Page[FindingRead])
+def list_findings(
+    platform_id: str, session: SessionDep, actor: ReadActor, page: PageDep,
+    state: Annotated[str, Query(description="open, handled or all.")] = "open",
+) -> Page[FindingRead]:
+    """The daily patrol's findings on a platform (default: the ones nobody handled yet)."""
+    p = get_platform(session=session, platform_ref=platform_id)
+    rows, total = service.list_findings(session=session, platform_id=p.id, state=state,
+                                        offset=page.offset, limit=page.limit)
+    return Page[FindingRead](items=[FindingRead.model_validate(f) for f in rows], total=total,
+                             offset=page.offset, limit=page.limit)
+
+
+@router.post(FINDINGS + "/{finding_id}/handle", response_model=FindingRead)
+def handle_finding(
+    platform_id: str, finding_id: str, body: FindingHandle, session: SessionDep,
+    actor: WriteActor,
+) -> FindingRead:
+    """Record how a finding was handled (once: a handled finding answers 409)."""
+    p = get_platform(session=session, platform_ref=platform_id)
+    f = service.handle_finding(session=session, actor=actor, finding_id=finding_id,
+                               handling=body.handling, platform_id=p.id)
+    return FindingRead.model_validate(f)

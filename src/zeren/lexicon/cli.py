@@ -1,6 +1,11 @@
-"""``zeren lexicon …`` (import, export, versions, diff, seed-default, patrol) and
-``zeren screen``: thin commands over the lexicon services. Each command is one unit of work,
-except the patrol, which commits after every batch so that it can resume."""
+"""``zeren lexicon …`` (import, export, versions, diff, seed-default, patrol, findings,
+handle) and ``zeren screen``: thin commands over the lexicon services. Each command is one unit
+of work, except the patrol, which commits after every batch so that it can resume.
+
+Everything printed through rich that comes from users or data (terms, matched text, ids,
+reasons, evasion lists such as ``[noise]``) goes through :func:`rich.markup.escape`, or is
+printed with ``markup=False``: rich would otherwise read ``[noise]`` as a style tag and drop
+it."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -21,6 +27,7 @@ from zeren.errors import InvalidInput, NotFound
 from zeren.lexicon import service
 from zeren.lexicon.formats import Document, parse_documents, parse_lexicon
 from zeren.lexicon.models import PatrolRun
+from zeren.platforms.service import get_platform
 
 app = typer.Typer(help="The review lexicon (审核词库, Art 13) and its daily patrol.",
                   no_args_is_help=True)
@@ -52,10 +59,10 @@ def import_cmd(
         ver = service.apply_changes(session=s, actor=cli_actor(), name=lexicon, upserts=rows,
                                     reason=reason or f"import {file.name}", replace=replace)
     if ver is None:
-        console.print(f"{lexicon}: no change ({len(rows)} terms already as given)")
+        console.print(f"{escape(lexicon)}: no change ({len(rows)} terms already as given)")
     else:
-        console.print(f"{lexicon}: version {ver.version}: +{ver.added} -{ver.removed}, "
-                      f"{ver.term_count} terms")
+        console.print(f"{escape(lexicon)}: version {ver.version}: +{ver.added} "
+                      f"-{ver.removed}, {ver.term_count} terms")
 
 
 @app.command("seed-default")
@@ -66,7 +73,8 @@ def seed_default_cmd(
     """Store the package's default lexicon (advertising-law terms and team categories)."""
     with db() as s:
         ver = service.seed_default(session=s, actor=cli_actor(), name=lexicon)
-    console.print(f"{lexicon}: " + (f"version {ver.version}" if ver else "already up to date"))
+    console.print(f"{escape(lexicon)}: "
+                  + (f"version {ver.version}" if ver else "already up to date"))
 
 
 @app.command("export")
@@ -99,8 +107,8 @@ def versions_cmd(lexicon: LexOpt) -> None:
         vs = service.list_versions(session=s, name=lexicon)
     t = Table("version", "at (UTC)", "by", "added", "removed", "terms", "reason")
     for v in vs:
-        t.add_row(str(v.version), f"{v.created_at:%Y-%m-%d %H:%M:%S}", v.actor_name,
-                  str(v.added), str(v.removed), str(v.term_count), v.reason)
+        t.add_row(str(v.version), f"{v.created_at:%Y-%m-%d %H:%M:%S}", escape(v.actor_name),
+                  str(v.added), str(v.removed), str(v.term_count), escape(v.reason))
     console.print(t)
 
 
@@ -155,7 +163,7 @@ def screen_command(
     blocked = 0
     table = Table("id", "decision", "hits") if fmt == "table" else None
     with db() as s, _progress() as prog:
-        task = prog.add_task(f"screening with {lexicon}", total=len(docs))
+        task = prog.add_task(f"screening with {escape(lexicon)}", total=len(docs))
         step = 256
         for i in range(0, len(docs), step):
             chunk = docs[i : i + step]
@@ -164,8 +172,8 @@ def screen_command(
             for d, r in zip(chunk, results, strict=True):
                 blocked += r.decision == "block"
                 if table is not None:
-                    table.add_row(d.id, str(r.decision), "; ".join(
-                        f"{h.matched}→{h.term} [{','.join(h.evasion)}]" for h in r.hits))
+                    table.add_row(escape(d.id), str(r.decision), escape("; ".join(
+                        f"{h.matched}→{h.term} [{','.join(h.evasion)}]" for h in r.hits)))
                 else:
                     sys.stdout.write(json.dumps(service.result_dict(d.id, r),
                                                 ensure_ascii=False) + "\n")
@@ -204,7 +212,7 @@ def patrol_cmd(
                                    name=lexicon)
         run_id, total, done = run.id, run.items_total, run.items_done
     with _progress() as prog:
-        task = prog.add_task(f"patrol {platform}", total=total, completed=done)
+        task = prog.add_task(f"patrol {escape(platform)}", total=total, completed=done)
         finished = False
         while not finished:
             with db() as s:  # one unit of work per batch: a crash resumes at the cursor
@@ -222,3 +230,43 @@ def patrol_cmd(
         for f in new[:50]:
             console.print(f"  new: item {f.item_id} [{f.start_offset}:{f.end_offset}] "
                           f"{f.matched} → {f.term} ({f.action})", markup=False)
+
+
+@app.command("findings")
+@handles_errors
+def findings_cmd(
+    platform: Annotated[str, typer.Option(help="Platform id or code.")],
+    state: Annotated[str, typer.Option(help="open, handled or all.")] = "open",
+    limit: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 100,
+    offset: Annotated[int, typer.Option(min=0, help="Rows to skip.")] = 0,
+) -> None:
+    """List the daily patrol's findings on a platform (default: not handled yet)."""
+    with db() as s:
+        p = get_platform(session=s, platform_ref=platform)
+        rows, total = service.list_findings(session=s, platform_id=p.id, state=state,
+                                            offset=offset, limit=limit)
+        t = Table("finding", "item", "place", "matched", "term", "action", "found (UTC)",
+                  "handled")
+        for f in rows:
+            handled = (f"{f.handled_at:%Y-%m-%d %H:%M} {f.handled_by}: {f.handling}"
+                       if f.handled_at is not None else "")
+            t.add_row(f.id, escape(f.item_id), f"{f.start_offset}:{f.end_offset}",
+                      escape(f.matched), escape(f.term), f.action,
+                      f"{f.found_at:%Y-%m-%d %H:%M}", escape(handled))
+    console.print(t)
+    console.print(f"{len(rows)} of {total} {state} finding(s)")
+
+
+@app.command("handle")
+@handles_errors
+def handle_cmd(
+    finding: Annotated[str, typer.Argument(help="Finding id (see `zeren lexicon findings`).")],
+    handling: Annotated[str, typer.Option(help="How it was handled, e.g. 下架 (taken down) or "
+                                               "核实无误 (kept after review).")],
+) -> None:
+    """Record how a patrol finding was handled, and by whom (once per finding)."""
+    with db() as s:
+        f = service.handle_finding(session=s, actor=cli_actor(), finding_id=finding,
+                                   handling=handling)
+        console.print(f"finding {f.id} handled by {escape(f.handled_by or '')}: "
+                      f"{escape(f.handling)}")

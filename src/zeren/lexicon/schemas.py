@@ -130,3 +130,31 @@ class DiffRead(BaseModel):
     added: list[str]
     removed: list[str]
     changed: list[str]
+
+
+class FindingRead(BaseModel):
+    """A hit the daily patrol found in a stored item, and whether someone handled it."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    platform_id: str
+    item_id: str
+    term: str
+    category: str
+    action: str
+    start_offset: int
+    end_offset: int
+    matched: str
+    first_run_id: str
+    last_run_id: str
+    found_at: datetime
+    handled_at: datetime | None
+    handled_by: str | None
+    handling: str
+
+
+class FindingHandle(BaseModel):
+    """How a finding was dealt with (下架 taken down, 核实无误 kept after review, …)."""
+
+    model_config = ConfigDict(extra="forbid")
+    handling: str = Field(min_length=1, max_length=2000)

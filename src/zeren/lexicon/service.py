@@ -9,7 +9,7 @@ import threading
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
-from zeren.auth.policy import Actor
+from zeren.auth.policy import SYSTEM, Actor
 from zeren.db.base import utcnow
 from zeren.errors import Conflict, InvalidInput, NotFound
 from zeren.lexicon.domain import (
@@ -38,6 +38,7 @@ from zeren.lexicon.models import (
     PatrolItem,
     PatrolRun,
 )
+from zeren.lexicon.schedule import Schedule
 from zeren.platforms.models import Platform
 
 DEFAULT_LEXICON = "default"
@@ -358,8 +359,10 @@ def submit_items(*, session: Session, platform_id: str, items: Sequence[Document
     return changed
 
 
-def start_patrol(*, session: Session, actor: Actor, platform_id: str, name: str) -> PatrolRun:
-    """The platform's unfinished patrol run (to resume), or a new one on the current version."""
+def start_patrol(*, session: Session, actor: Actor, platform_id: str, name: str,
+                 now: datetime | None = None) -> PatrolRun:
+    """The platform's unfinished patrol run (to resume), or a new one on the current version
+    (started at ``now``, default the clock's time)."""
     _check_platforms(session=session, ids={platform_id})
     lex = get_lexicon(session=session, name=name)
     run = session.scalar(select(PatrolRun).where(
@@ -371,7 +374,7 @@ def start_patrol(*, session: Session, actor: Actor, platform_id: str, name: str)
         PatrolItem.platform_id == platform_id)) or 0
     run = PatrolRun(platform_id=platform_id, lexicon_id=lex.id, version=lex.current_version,
                     status="running", started_by=actor.username, items_total=total,
-                    items_done=0, hits_total=0, new_hits=0)
+                    items_done=0, hits_total=0, new_hits=0, started_at=now or utcnow())
     session.add(run)
     session.flush()
     record(session=session, actor=actor, action="lexicon.patrol.start", target_type="patrol_run",
@@ -447,15 +450,43 @@ def open_findings(*, session: Session, platform_id: str) -> list[PatrolFinding]:
     ).order_by(PatrolFinding.found_at)))
 
 
+FINDING_STATES = ("open", "handled", "all")
+
+
+def list_findings(
+    *, session: Session, platform_id: str, state: str = "open", offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[PatrolFinding], int]:
+    """A page of the platform's patrol findings, oldest first, and how many there are in all:
+    ``open`` (nobody has handled them yet), ``handled`` or ``all``."""
+    if state not in FINDING_STATES:
+        raise InvalidInput(f"state is one of {', '.join(FINDING_STATES)}", field="state")
+    where = [PatrolFinding.platform_id == platform_id]
+    if state == "open":
+        where.append(PatrolFinding.handled_at.is_(None))
+    elif state == "handled":
+        where.append(PatrolFinding.handled_at.is_not(None))
+    total = session.scalar(select(func.count()).select_from(PatrolFinding).where(*where)) or 0
+    rows = list(session.scalars(select(PatrolFinding).where(*where).order_by(
+        PatrolFinding.found_at, PatrolFinding.id).offset(offset).limit(limit)))
+    return rows, total
+
+
 def handle_finding(
-    *, session: Session, actor: Actor, finding_id: str, handling: str
+    *, session: Session, actor: Actor, finding_id: str, handling: str,
+    platform_id: str | None = None,
 ) -> PatrolFinding:
-    """Record that a finding was dealt with (removed, kept after review, …) and by whom."""
+    """Record that a finding was dealt with (removed, kept after review, …) and by whom.
+    With ``platform_id``, a finding of another platform counts as not found."""
     f = session.get(PatrolFinding, finding_id)
-    if f is None:
-        raise NotFound(f"no patrol finding {finding_id!r}", details={"field": "finding_id"})
+    if f is None or (platform_id is not None and f.platform_id != platform_id):
+        raise NotFound(f"no patrol finding {finding_id!r}",
+                       details={"field": "finding_id", "finding_id": finding_id})
+    actor.check_platform(f.platform_id)
     if f.handled_at is not None:
-        raise Conflict("finding already handled", details={"handled_by": f.handled_by})
+        raise Conflict("finding already handled",
+                       details={"finding_id": f.id, "handled_by": f.handled_by,
+                                "handled_at": f.handled_at.isoformat()})
     if not handling.strip():
         raise InvalidInput("say how the finding was handled", field="handling")
     f.handled_at = utcnow()
@@ -467,9 +498,93 @@ def handle_finding(
     return f
 
 
+def patrol_plan(*, platform: Platform) -> tuple[Schedule, str]:
+    """The platform's patrol schedule and lexicon: data/patrol.toml's defaults, or its
+    ``[platform."<code or id>"]`` table where it has one."""
+    cfg = patrol_settings()
+    own: dict[str, Any] = {}
+    for ref in (platform.id, platform.code):
+        own = cfg.get("platform", {}).get(ref, own)
+    return (_schedule(str(own.get("schedule", cfg["schedule"])),
+                      str(own.get("timezone", cfg["timezone"]))),
+            str(own.get("lexicon", cfg.get("lexicon", DEFAULT_LEXICON))))
+
+
+@lru_cache(maxsize=64)
+def _schedule(expr: str, tz: str) -> Schedule:
+    return Schedule.parse(expr, tz)
+
+
+def _running(*, session: Session, platform_id: str) -> PatrolRun | None:
+    return session.scalar(select(PatrolRun).where(
+        PatrolRun.platform_id == platform_id, PatrolRun.status == "running",
+    ).order_by(PatrolRun.started_at.desc()).limit(1))
+
+
 def patrol_due(*, session: Session, platform_id: str, now: datetime) -> bool:
-    """Whether the platform's daily patrol is due (none finished in the configured window)."""
-    hours = int(patrol_settings()["check"]["patrol_within_hours"])
-    run = latest_run(session=session, platform_id=platform_id)
-    return run is None or run.finished_at is None or now - run.finished_at >= timedelta(
-        hours=hours)
+    """Whether the platform's patrol is due at ``now``: a run is unfinished (resume it), or
+    the schedule fired since the platform's last run started (or it never ran)."""
+    platform = session.get(Platform, platform_id)
+    if platform is None:
+        raise NotFound(f"no platform with id {platform_id!r}", details={"field": "platform_id"})
+    if _running(session=session, platform_id=platform_id) is not None:
+        return True
+    schedule, _ = patrol_plan(platform=platform)
+    fired = schedule.last_fire(now)
+    last = latest_run(session=session, platform_id=platform_id, finished=False)
+    if last is None:
+        return True
+    return fired is not None and last.started_at < fired
+
+
+@dataclass(frozen=True)
+class PatrolOutcome:
+    """What :func:`run_due_patrols` did for one platform."""
+
+    platform_id: str
+    lexicon: str
+    run_id: str | None  # None when the patrol could not start (see ``error``)
+    version: int | None
+    resumed: bool  # True when it went on with an unfinished run
+    finished: bool
+    items_done: int
+    items_total: int
+    hits: int
+    new_hits: int
+    error: str | None = None
+
+
+def run_due_patrols(
+    *, session: Session, now: datetime, actor: Actor = SYSTEM, max_batches: int | None = None,
+    batch_size: int | None = None,
+) -> list[PatrolOutcome]:
+    """Run (or resume) the patrol of every platform whose schedule (data/patrol.toml) is due
+    at ``now``, one outcome per due platform. Never commits: the caller owns the unit of work.
+    With ``max_batches``, each platform's run screens at most that many batches in this
+    call and may stay unfinished (``finished`` False); it is due until it finishes, so the
+    caller commits and calls again to go on at the run's cursor. A platform whose lexicon is
+    not stored gets an outcome with ``error`` and nothing is written for it."""
+    out: list[PatrolOutcome] = []
+    for platform in session.scalars(select(Platform).order_by(Platform.code)):
+        if not patrol_due(session=session, platform_id=platform.id, now=now):
+            continue
+        _, name = patrol_plan(platform=platform)
+        running = _running(session=session, platform_id=platform.id)
+        if running is not None:
+            lex = session.get(Lexicon, running.lexicon_id)
+            name = lex.name if lex is not None else name
+        elif session.scalar(select(Lexicon.id).where(Lexicon.name == name)) is None:
+            out.append(PatrolOutcome(platform.id, name, None, None, False, False, 0, 0, 0, 0,
+                                     error=f"no lexicon named {name!r}"))
+            continue
+        run = running or start_patrol(session=session, actor=actor, platform_id=platform.id,
+                                      name=name, now=now)
+        steps = 0
+        finished = run.status == "finished"
+        while not finished and (max_batches is None or steps < max_batches):
+            finished = patrol_step(session=session, run=run, batch_size=batch_size)
+            steps += 1
+        out.append(PatrolOutcome(platform.id, name, run.id, run.version, running is not None,
+                                 finished, run.items_done, run.items_total, run.hits_total,
+                                 run.new_hits))
+    return out
