@@ -356,3 +356,23 @@ def test_authority_report_and_periodic_report(client: TestClient, world: World) 
     assert "cases.decided,1" in csv_.text
     html = client.get(url, params={"format": "html"}, headers=world.auth("regulator"))
     assert html.status_code == 200 and "<" in html.text
+
+
+def test_screening_opens_cases_sync_and_batch(client: TestClient, world: World) -> None:
+    url = f"{API}/platforms/{world.big_id}/moderation/subjects"
+    r = client.post(url, headers=world.auth("api_client"),
+                    json={"kind": "ad", "external_ref": "ad-1", "text": "全网最佳的国家级产品"})
+    v = r.json()
+    assert r.status_code == 201 and v["decision"] != "pass" and v["case_id"]
+    assert {h["category"] for h in v["hits"]} == {"advertising_absolute"}
+    c = case(client, world, v["case_id"])
+    assert c["case"]["sources"] == "screening" and c["case"]["queue"] == "commerce"
+    assert c["reports"][0]["reporter_ref"].startswith("lexicon:default@v")
+    r = client.post(f"{url}/batch", headers=world.auth("api_client"), json={"items": [
+        {"kind": "ad", "external_ref": "ad-2", "text": "最高级享受"},
+        {"kind": "post", "external_ref": "po-2", "text": "今天天气不错"}]})
+    assert r.status_code == 202
+    ids = r.json()["subject_ids"]
+    got = [client.get(f"{url}/{i}", headers=world.auth("moderator")).json()["verdict"]
+           for i in ids]
+    assert got[0] in ("review", "block") and got[1] == "pass"  # screened after the answer

@@ -244,10 +244,10 @@ def submit_subjects(platform_id: str, body: SubjectBatchIn, request: Request,
     verdict, or ``zeren moderation tick``)."""
     pid = _pid(session, platform_id)
     ids = svc.upsert_subjects(session=session, platform_id=pid, items=body.items, now=utcnow())
-    for sid in ids:  # queue for screening again, also when known
+    for sid in ids:  # queue for screening, also when known
         s = session.get(Subject, sid)
-        if s is not None and s.text:
-            s.verdict = None
+        if s is not None:
+            s.verdict = svc.PENDING if s.text else "pass"
     record(session=session, actor=actor, action="moderation.subject.batch",
            target_type="platform", target_id=pid, platform_id=pid,
            summary={"items": len(ids)})

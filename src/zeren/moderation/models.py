@@ -34,6 +34,7 @@ class Subject(IdMixin, CreatedMixin, Base):
     __tablename__ = "mod_subjects"
     __table_args__ = (
         Index("uq_mod_subjects_ref", "platform_id", "kind", "external_ref", unique=True),
+        Index("ix_mod_subjects_verdict", "verdict"),
     )
 
     platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
@@ -49,7 +50,7 @@ class Subject(IdMixin, CreatedMixin, Base):
         Boolean, nullable=True, comment="Users: 实名 verified (Art 11); None for items.")
     state: Mapped[str] = mapped_column(String(30), nullable=False, default="visible")
     verdict: Mapped[str | None] = mapped_column(String(10), nullable=True,
-                                                comment="Last screening: pass|review|block.")
+                                                comment="Last screening: pass|review|block, or pending.")
     inbox_token: Mapped[str | None] = mapped_column(
         String(64), nullable=True, unique=True,
         comment="Accounts: the secret in the link to their notice inbox.")

@@ -37,6 +37,7 @@ from zeren.moderation.models import (
 )
 from zeren.moderation.schemas import DecisionIn, ReportIn, SubjectIn
 
+PENDING = "pending"  # a subject's verdict while it waits for asynchronous screening
 PUBLIC_ACTOR = Actor(user_id="public", username="public", grants=(), via="public")
 
 
@@ -187,9 +188,8 @@ def screen_subjects(*, session: Session, platform_id: str, subjects: Sequence[Su
 
 def screen_pending(*, session: Session, now: datetime, limit: int = 500) -> int:
     """Screen subjects submitted in batches and not screened yet (asynchronous path)."""
-    rows = session.scalars(select(Subject).where(
-        Subject.verdict.is_(None), Subject.text != "").order_by(Subject.created_at)
-        .limit(limit)).all()
+    rows = session.scalars(select(Subject).where(Subject.verdict == PENDING)
+                           .order_by(Subject.created_at).limit(limit)).all()
     by_platform: dict[str, list[Subject]] = {}
     for s in rows:
         by_platform.setdefault(s.platform_id, []).append(s)

@@ -106,7 +106,7 @@ def upgrade() -> None:
             "verdict",
             sa.String(length=10),
             nullable=True,
-            comment="Last screening: pass|review|block.",
+            comment="Last screening: pass|review|block, or pending.",
         ),
         sa.Column(
             "inbox_token",
@@ -135,6 +135,7 @@ def upgrade() -> None:
     op.create_index(
         "uq_mod_subjects_ref", "mod_subjects", ["platform_id", "kind", "external_ref"], unique=True
     )
+    op.create_index("ix_mod_subjects_verdict", "mod_subjects", ["verdict"], unique=False)
     op.create_table(
         "mod_webhooks",
         sa.Column("platform_id", sa.String(length=36), nullable=False),
