@@ -16,6 +16,7 @@ from rich.table import Table
 from zeren.cli_support import cli_actor, console, db, fail, handles_errors
 from zeren.config import get_settings
 from zeren.db.migrate import upgrade
+from zeren.db.session import engine_for
 from zeren.optional import optional_import
 
 app = typer.Typer(help="Zeren 责任: carry and prove a platform's duties under the guideline.",
@@ -90,7 +91,7 @@ def serve(
 def demo(reset: Annotated[bool, typer.Option(help="Start from an empty database.")] = False
          ) -> None:
     """Load the demo group (one super-large and one ordinary platform) and print the logins."""
-    from zeren.demo import DEMO_USERS, load_demo
+    from zeren.demo import DEMO_USERS, load_demo, load_demo_records
 
     s = get_settings()
     url = s.database_url
@@ -101,7 +102,11 @@ def demo(reset: Annotated[bool, typer.Option(help="Start from an empty database.
     upgrade(url)
     with db() as session:
         created = load_demo(session=session, data_dir=s.data_dir)
-    console.print("[green]demo group loaded[/]" if created else "demo group already present")
+    if created:
+        counts = load_demo_records(engine=engine_for(url), data_dir=s.data_dir)
+        console.print(f"[green]demo group loaded[/] {counts}")
+    else:
+        console.print("demo group already present")
     t = Table(title="Demo logins (console)")
     for col in ("username", "password", "role"):
         t.add_column(col)

@@ -138,3 +138,73 @@ def load_demo(*, session: Session, data_dir: Path) -> bool:
     for p in made.values():
         posture.evaluate(session=session, actor=actor, platform=p)
     return True
+
+
+LISTINGS = [
+    ("jingxuan-mall", "L-1001", "国家级品质 纯棉四件套，限时特惠"),
+    ("jingxuan-mall", "L-1002", "儿童水枪玩具 夏日戏水套装"),
+    ("jingxuan-mall", "L-1003", "户外露营折叠椅，承重 150 公斤"),
+    ("jingxuan-mall", "L-1004", "出售 仿真qiang支 配件，私聊"),
+    ("jingxuan-mall", "L-1005", "最佳口感 高山乌龙茶 250g"),
+    ("jingxuan-mall", "L-1006", "手工陶瓷茶杯，送礼佳品"),
+    ("linli-home", "S-2001", "家电深度清洗，师傅上门，明码标价"),
+    ("linli-home", "S-2002", "开锁换锁 24 小时上门"),
+    ("linli-home", "S-2003", "代办各类证件 加微信 包过"),
+]
+
+
+def load_demo_records(*, engine: Any, data_dir: Path) -> dict[str, int]:
+    """Records for the modules beside the foundation: orders in the ledger (Art 10), the
+    default review lexicon with stored listings and a finished patrol (Art 13). Runs after
+    ``load_demo`` has committed, because the ledger's integrator commits on its own."""
+    from concurrent.futures import ThreadPoolExecutor
+    from decimal import Decimal
+
+    from zeren.db.session import unit_of_work
+    from zeren.ledger.schemas import OrderRecordCreate
+    from zeren.ledger.service import ingest_order, record_log_for
+    from zeren.lexicon import service as lexicon
+    from zeren.lexicon.formats import Document
+
+    counts: dict[str, int] = {"orders": 0, "patrol_items": 0}
+    with unit_of_work(engine) as s:
+        platforms = {p.code: p for p in s.scalars(select(Platform))}
+        lexicon.seed_default(session=s, actor=SYSTEM)
+        for code, ref, text in LISTINGS:
+            counts["patrol_items"] += lexicon.submit_items(
+                session=s, platform_id=platforms[code].id, items=[Document(ref, text)])
+    with unit_of_work(engine) as s:
+        lexicon.run_due_patrols(session=s, now=utcnow())
+    with unit_of_work(engine) as s:
+        for f in lexicon.open_findings(session=s, platform_id=platforms["linli-home"].id):
+            lexicon.handle_finding(session=s, actor=SYSTEM, finding_id=f.id,
+                                   handling="listing removed after review")
+    log = record_log_for(engine, data_dir)
+    now = utcnow()
+    orders: list[OrderRecordCreate] = []
+    for code, n in (("jingxuan-mall", 120), ("linli-home", 40)):
+        for i in range(n):
+            placed = now - timedelta(days=n - i, hours=3)
+            price = Decimal(39 + (i * 17) % 400)
+            orders.append(OrderRecordCreate(
+                platform_id=platforms[code].id, order_id=f"{code[:2].upper()}{2026_0000 + i}",
+                merchant_id=f"M-{100 + i % 7}", status="completed",
+                items=[{"sku": f"SKU-{i % 13}", "title": LISTINGS[i % 6][2][:40],
+                        "unit_price": price, "quantity": 1 + i % 3}],
+                total_amount=price * (1 + i % 3), paid_amount=price * (1 + i % 3),
+                placed_at=placed, paid_at=placed + timedelta(minutes=2),
+                completed_at=placed + timedelta(days=2),
+                buyer={"buyer_ref": f"B-{i:05d}", "name": "演示买家", "phone": "138-0000-0000"}))
+
+    def ingest(order: OrderRecordCreate) -> None:
+        ingest_order(record_log=log, record=order.record(), buyer=order.buyer.model_dump(),
+                     completed_at=order.completed_at)
+
+    # Appends from many callers at once share the integrator's batches, as in production.
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        list(pool.map(ingest, orders))
+    counts["orders"] = len(orders)
+    with unit_of_work(engine) as s:
+        for p in s.scalars(select(Platform)):
+            posture.evaluate(session=s, actor=SYSTEM, platform=p)
+    return counts
