@@ -327,10 +327,10 @@ class Matcher:
             return [_PASS] * n_docs
 
         # evasions as bit masks
-        ev = self._ent_kind[e].copy()
+        ev = self._ent_kind[e]  # a fresh array (fancy indexing copies)
         kept_len = s1 - s0
-        ev[(o1 - o0) > kept_len] |= _BIT[Evasion.NOISE]
-        ev[(kept_len > (b_ - a_)) & (need < 0)] |= _BIT[Evasion.REPEAT]
+        ev |= ((o1 - o0) > kept_len).view(np.uint8) * np.uint8(_BIT[Evasion.NOISE])
+        ev |= ((kept_len > (b_ - a_)) & (need < 0)).view(np.uint8) * np.uint8(_BIT[Evasion.REPEAT])
         # one hit per (place, term, category), evasions merged; ordered by place and term
         tk = self._t_key[ti]
         order = np.lexsort((tk, o1, o0))
@@ -496,40 +496,39 @@ class Matcher:
         and the number of kept characters."""
         m = tables().table[a]
         base: _I | None = None
-        dele = m == DELETE
-        if np.count_nonzero(dele):
-            base = (~dele).nonzero()[0]
-            m = m[base]
-        noise = m == NOISE
         idx: _I | None = None
-        if np.count_nonzero(noise):
-            # runs of noise: where a noise run starts and where it ends
-            nz = noise.view(np.int8)
-            edges = np.empty(len(nz) + 1, dtype=np.int8)
-            edges[0] = nz[0]
-            edges[-1] = -nz[-1]
-            np.subtract(nz[1:], nz[:-1], out=edges[1:-1])
-            rstart = (edges == 1).nonzero()[0]
-            rend = (edges == -1).nonzero()[0]
-            long_ = rend - rstart > self._max_gap
-            if np.count_nonzero(long_):
-                last = rend[long_] - 1
-                m[last] = BOUNDARY
-                noise[last] = False
-            idx = (~noise).nonzero()[0]
-            s = m[idx]
+        if np.count_nonzero(m <= DELETE):  # the NOISE and DELETE markers (1, 2); 0 maps to NOISE
+            dele = m == DELETE
+            if np.count_nonzero(dele):
+                base = (~dele).nonzero()[0]
+                m = m[base]
+            keep = m != NOISE
+            idx = keep.nonzero()[0]
+            if len(idx) < len(m):
+                # A run of noise longer than the gap limit between two kept characters
+                # separates them: its last character becomes a boundary and is kept.
+                long_ = ((idx[1:] - idx[:-1]) > self._max_gap + 1).nonzero()[0]
+                if len(long_):
+                    last = idx[long_ + 1] - 1
+                    m[last] = BOUNDARY
+                    keep[last] = True
+                    idx = keep.nonzero()[0]
+                s = m[idx]
+            else:
+                idx = None
+                s = m
         else:
             s = m
         n = len(s)
         rs: _I | None = None
         if n > 1:
-            new_run = np.empty(n, dtype=np.bool_)
-            new_run[0] = True
-            np.not_equal(s[1:], s[:-1], out=new_run[1:])
-            new_run[1:] |= s[1:] < CJK_MIN
-            if np.count_nonzero(new_run) < n:
-                rs = new_run.nonzero()[0]
-                s = s[rs]
+            # runs of one CJK character collapse (枪枪枪支 → 枪支); Latin letters do not
+            same = s[1:] == s[:-1]
+            if np.count_nonzero(same):
+                same &= s[1:] >= CJK_MIN
+                if np.count_nonzero(same):
+                    rs = np.concatenate(((0,), (~same).nonzero()[0] + 1))
+                    s = s[rs]
         return s, rs, idx, base, n
 
 
