@@ -19,7 +19,15 @@ from zeren.posture.models import EvidenceSnapshot
 
 def test_builtin_jobs_are_registered() -> None:
     names = {j.name for j in service.all_jobs()}
-    assert {"posture.daily_evaluation", "lexicon.patrol"} <= names
+    assert {"posture.daily_evaluation", "lexicon.patrol", "moderation.tick",
+            "moderation.deliver"} <= names
+
+
+def test_every_builtin_job_runs(engine: Engine, world: World) -> None:
+    runs = service.run_due(engine=engine, force=True)
+    assert {r.job for r in runs} == {j.name for j in service.all_jobs()}
+    failed = {r.job: r.error for r in runs if r.status != "ok"}
+    assert not failed
 
 
 def test_daily_posture_evaluation_runs_once_a_day(engine: Engine, world: World) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -50,8 +51,13 @@ Schedule = Every | DailyAt
 
 @dataclass(frozen=True)
 class JobContext:
+    """``session`` is the unit of work the runner commits together with the record of the run.
+    A job with ``own_transactions`` commits its own work through ``engine`` instead and leaves
+    ``session`` alone (on SQLite a second writer inside one read snapshot would fail)."""
+
     session: Session
     now: datetime
+    engine: Engine
 
 
 @dataclass(frozen=True)
@@ -63,3 +69,4 @@ class Job:
     title_en: str
     schedule: Schedule
     run: Callable[[JobContext], dict[str, Any]]
+    own_transactions: bool = False

@@ -60,7 +60,15 @@ def run_job(*, engine: Engine, job: Job, now: datetime | None = None, force: boo
             prev = last_run(session=s, job=job.name)
             if not force and not job.schedule.due(prev.started_at if prev else None, started):
                 return None
-            summary = job.run(JobContext(session=s, now=started))
+            if not job.own_transactions:
+                summary = job.run(JobContext(session=s, now=started, engine=engine))
+                run = JobRun(job=job.name, started_at=started, finished_at=utcnow(),
+                             status="ok", summary=summary, error="")
+                s.add(run)
+                return run
+        with unit_of_work(engine) as s:
+            summary = job.run(JobContext(session=s, now=started, engine=engine))
+        with unit_of_work(engine) as s:
             run = JobRun(job=job.name, started_at=started, finished_at=utcnow(), status="ok",
                          summary=summary, error="")
             s.add(run)
