@@ -6,8 +6,8 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-from zeren.docgen import ROOT, cli_reference, settings_reference
 from zeren import hookspecs
+from zeren.docgen import ROOT, cli_reference, settings_reference
 
 DOCS = ROOT / "docs"
 
