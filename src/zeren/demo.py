@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zeren.auth.policy import SYSTEM
+from zeren.auth.policy import SYSTEM, Actor, Grant
 from zeren.auth.service import create_user
 from zeren.db.base import utcnow
 from zeren.exemptions.service import decide_exemption, request_exemption
@@ -204,7 +204,73 @@ def load_demo_records(*, engine: Any, data_dir: Path) -> dict[str, int]:
     with ThreadPoolExecutor(max_workers=32) as pool:
         list(pool.map(ingest, orders))
     counts["orders"] = len(orders)
+    counts["cases"] = _demo_moderation(engine=engine, platform=platforms["jingxuan-mall"].id)
+    from zeren.moderation.delivery import flush_ledger
+
+    counts["moderation_records_logged"] = flush_ledger(engine=engine, record_log=log)
     with unit_of_work(engine) as s:
         for p in s.scalars(select(Platform)):
             posture.evaluate(session=s, actor=SYSTEM, platform=p)
     return counts
+
+
+def _demo_moderation(*, engine: Any, platform: str) -> int:
+    """Reports on the mall: two bundled onto one listing, an authority order, a rumour; the
+    moderator decides two cases with measures and statements of reasons; one merchant is
+    warned (on the sanctions board) and appeals."""
+    from zeren.db.session import unit_of_work
+    from zeren.moderation import appeals
+    from zeren.moderation import service as mod
+    from zeren.moderation.schemas import DecisionIn, ReportIn
+
+    moderator = Actor(user_id="demo:moderator", username="moderator",
+                      grants=(Grant("moderator", None),))
+    merchant = {"kind": "merchant", "external_ref": "M-104", "display_name": "枪迷配件小铺"}
+    user = {"kind": "user", "external_ref": "U-88", "display_name": "路人甲",
+            "real_name_verified": True}
+    reports = [
+        {"subject": {"kind": "listing", "external_ref": "L-1004",
+                     "text": "出售 仿真qiang支 配件，私聊", "owner": merchant},
+         "category": "prohibited_goods", "description": "疑似销售枪支配件"},
+        {"subject": {"kind": "listing", "external_ref": "L-1004",
+                     "text": "出售 仿真qiang支 配件，私聊", "owner": merchant},
+         "category": "prohibited_goods", "description": "同一商品再次举报"},
+        {"subject": {"kind": "post", "external_ref": "P-3001", "text": "某地水库今晚决堤，速转！",
+                     "owner": user},
+         "category": "illegal.rumours", "description": "散布谣言"},
+        {"subject": {"kind": "listing", "external_ref": "L-1005", "text": "最佳口感 高山乌龙茶",
+                     "owner": {"kind": "merchant", "external_ref": "M-105",
+                               "display_name": "云岭茶庄"}},
+         "category": "advertising_absolute", "source": "authority", "authority": "某市市场监督管理局",
+         "document_no": "市监广〔2026〕31号", "description": "广告使用绝对化用语"},
+    ]
+    with unit_of_work(engine) as s:
+        receipts = mod.submit_reports(session=s, platform_id=platform,
+                                      items=[ReportIn.model_validate(r) for r in reports],
+                                      received_by="demo")
+        case_ids = list(dict.fromkeys(r.case_id for r in receipts))
+    ground = {"kind": "law", "law": "网络信息内容生态治理规定", "article": "第六条"}
+    decisions = {
+        case_ids[0]: DecisionIn.model_validate({
+            "decision": "action", "measures": [{"code": "removal"}, {"code": "merchant_warning"}],
+            "ground": {"kind": "platform_rule", "rule": "禁限售商品管理规则", "rule_version": "2026.1"},
+            "facts": "商品标题以拼音规避方式销售仿真枪支配件，属禁售商品。"}),
+        case_ids[1]: DecisionIn.model_validate({
+            "decision": "action", "measures": [{"code": "removal"}], "ground": ground,
+            "facts": "帖子散布未经核实的水库决堤信息，经核实为谣言。"}),
+    }
+    for case_id, body in decisions.items():
+        with unit_of_work(engine) as s:
+            mod.claim_case(session=s, actor=moderator, case_id=case_id)
+        with unit_of_work(engine) as s:
+            mod.decide_case(session=s, actor=moderator, case_id=case_id, body=body)
+    with unit_of_work(engine) as s:
+        from zeren.moderation.models import Measure
+
+        warning = s.scalar(select(Measure).where(Measure.code == "merchant_warning"))
+        if warning is not None:
+            appellant = mod.find_account(session=s, platform_id=platform, ref="M-104")
+            appeals.file_appeal(session=s, actor=SYSTEM, measure_id=warning.id,
+                                appellant=appellant,
+                                grounds="配件为合法的模型玩具零件，附购货凭证。")
+    return len(case_ids)
