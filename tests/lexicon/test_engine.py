@@ -199,3 +199,25 @@ def test_surrogates_and_odd_characters_do_not_crash() -> None:
     m = build([_t("枪支")])
     assert m.screen("\ud800枪支\udfff").hits
     assert m.screen("\x00\x01\x02\n\r\t").hits == ()
+
+
+def test_long_batches_are_cut_between_documents(default: Matcher,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import zeren.lexicon.engine as engine
+
+    docs = [text for _, text, _ in CASES[:60]] + ["国家级" * 40, "", "出售 槍-支"]
+    whole = default.screen_many(docs)
+    monkeypatch.setattr(engine, "_CHUNK_CHARS", 50)
+    assert default.screen_many(docs) == whole == [default.screen(d) for d in docs]
+
+
+def test_one_character_keys_of_single_and_doubled_terms() -> None:
+    # 日 (a one-character term) and 日日 (collapses to the key 日, needing a run of two) share
+    # a key that is looked up outside the automaton.
+    m = build([_t("日", action=Action.REVIEW), _t("日日"), _t("常常")])
+    got = [(h.start, h.end, h.term, h.evasion) for h in m.screen("日 日").hits]
+    assert got == [(0, 3, "日", ("noise", "repeat")), (0, 3, "日日", ("noise",))]
+    assert [h.term for h in m.screen("生日日快乐").hits] == ["日日"]  # 日 does not stand alone
+    assert [h.term for h in m.screen("天天日日").hits] == ["日日"]
+    assert m.screen("常").hits == () and m.screen("常常").decision == Decision.BLOCK
+    assert m.screen("日").decision == Decision.REVIEW

@@ -196,3 +196,16 @@ def test_patrol_plan_per_platform(session: Session, world: World,
     assert sched.last_fire(datetime(2026, 3, 10, 20, 0, tzinfo=UTC)) == datetime(
         2026, 3, 10, 19, 30, tzinfo=UTC)
     assert service.patrol_plan(platform=big)[1] == "default"
+
+
+def test_patrol_outcome_reads_well(engine: Engine, world: World) -> None:
+    from datetime import UTC, datetime
+
+    with unit_of_work(engine) as s:
+        service.seed_default(session=s, actor=SYSTEM)
+        service.submit_items(session=s, platform_id=world.small_id,
+                             items=[Document(f"i{n}", "出售冰毒") for n in range(3)])
+        out = service.run_due_patrols(session=s, now=datetime(2026, 3, 10, 19, tzinfo=UTC),
+                                      max_batches=1, batch_size=1)
+    small = next(o for o in out if o.platform_id == world.small_id)
+    assert str(small).endswith("unfinished, 1/3 items, 1 hits, 1 new"), str(small)

@@ -12,7 +12,7 @@ collapses to) are looked up with array operations at the few places they can hit
 flood the automaton's output. Everything after the scan is array work too: offsets mapped back
 to the original, the strict rules for single characters and short Latin terms, run lengths,
 evasions as bit masks, whitelists, de-duplication, decisions. Python touches a hit once, to
-build the result object, and only if it survived all of that (ADR 0201).
+build the result object, and only if it survived all of that (ADR 0200, revision 2).
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ _ACTION_RANK = {Action.BLOCK: 2, Action.REVIEW: 1, Action.FLAG: 0}
 _DECISIONS = (Decision.PASS, Decision.REVIEW, Decision.BLOCK)
 
 _I = npt.NDArray[np.intp]
+# Characters screened in one pass at most (a longer batch is cut between documents): the
+# working arrays take about 40 bytes a character.
+_CHUNK_CHARS = 1 << 20
 
 
 class InvalidTerm(ValueError):
@@ -261,7 +264,22 @@ class Matcher:
         return self.screen_many([text])[0]
 
     def screen_many(self, texts: Sequence[str]) -> list[Screening]:
-        """Screen a batch in one pass (documents are joined with a hard boundary)."""
+        """Screen a batch: documents are joined with a hard boundary and screened in one pass
+        per slice of about ``_CHUNK_CHARS`` characters (bounding the working arrays: a request
+        may carry 1,000 documents of 1 MB)."""
+        if sum(map(len, texts)) + len(texts) <= _CHUNK_CHARS:
+            return self._screen_joined(texts)
+        out: list[Screening] = []
+        start = size = 0
+        for i, text in enumerate(texts):
+            if size and size + len(text) + 1 > _CHUNK_CHARS:
+                out.extend(self._screen_joined(texts[start:i]))
+                start, size = i, 0
+            size += len(text) + 1
+        out.extend(self._screen_joined(texts[start:]))
+        return out
+
+    def _screen_joined(self, texts: Sequence[str]) -> list[Screening]:
         n_docs = len(texts)
         if not n_docs:
             return []

@@ -553,6 +553,15 @@ class PatrolOutcome:
     new_hits: int
     error: str | None = None
 
+    def __str__(self) -> str:
+        if self.error is not None:
+            return f"platform {self.platform_id}: not started: {self.error}"
+        state = "finished" if self.finished else "unfinished"
+        return (f"platform {self.platform_id}: run {self.run_id} ({self.lexicon} "
+                f"v{self.version}{', resumed' if self.resumed else ''}) {state}, "
+                f"{self.items_done}/{self.items_total} items, {self.hits} hits, "
+                f"{self.new_hits} new")
+
 
 def run_due_patrols(
     *, session: Session, now: datetime, actor: Actor = SYSTEM, max_batches: int | None = None,
@@ -560,10 +569,14 @@ def run_due_patrols(
 ) -> list[PatrolOutcome]:
     """Run (or resume) the patrol of every platform whose schedule (data/patrol.toml) is due
     at ``now``, one outcome per due platform. Never commits: the caller owns the unit of work.
-    With ``max_batches``, each platform's run screens at most that many batches in this
-    call and may stay unfinished (``finished`` False); it is due until it finishes, so the
-    caller commits and calls again to go on at the run's cursor. A platform whose lexicon is
-    not stored gets an outcome with ``error`` and nothing is written for it."""
+    Each platform's run screens at most ``max_batches`` batches of ``batch_size`` items in
+    this call (defaults: patrol.toml's ``max_batches_per_call``, 0 = no limit, and
+    ``batch_size``), so one unit of work stays bounded; a run left unfinished (``finished``
+    False) stays due, and the next call, after the caller commits, goes on at its cursor. A
+    platform whose lexicon is not stored gets an outcome with ``error`` and nothing is
+    written for it."""
+    if max_batches is None:
+        max_batches = int(patrol_settings().get("max_batches_per_call", 0)) or None
     out: list[PatrolOutcome] = []
     for platform in session.scalars(select(Platform).order_by(Platform.code)):
         if not patrol_due(session=session, platform_id=platform.id, now=now):
