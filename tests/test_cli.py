@@ -61,6 +61,8 @@ def test_guideline_show(cli_env: None) -> None:
     assert code == 0 and "禁限售管控" in out
     code, out = run("guideline", "show", "36")
     assert code == 2 and "no article 36" in out
+    code, out = run("platform", "classify", "[nowhere]")
+    assert code == 2 and "no platform '[nowhere]'" in out and "[not_found]" in out
 
 
 def test_bad_input_exits_non_zero_with_the_reason(cli_env: None) -> None:

@@ -13,6 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from zeren.auth.policy import Actor, Grant
@@ -44,9 +45,10 @@ def db() -> Iterator[Session]:
 
 
 def fail(message: str, details: Any = None, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {message}")
+    # User text and error codes in brackets must not be read as rich markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}")
     if details:
-        err_console.print(json.dumps(details, ensure_ascii=False, default=str))
+        err_console.print(escape(json.dumps(details, ensure_ascii=False, default=str)))
     raise typer.Exit(code)
 
 
