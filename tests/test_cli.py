@@ -110,3 +110,11 @@ def test_demo_loads_the_group(cli_env: None) -> None:
     assert "jingxuan-mall" in out and "1–35" in out and "10–34" in out
     code, out = run("demo")
     assert "already present" in out
+
+
+def test_demo_reset_refuses_a_database_with_other_platforms(cli_env: None) -> None:
+    _add_mall()
+    code, out = run("demo", "--reset")
+    assert code == 2 and "refusing to delete" in out
+    code, out = run("platform", "list")
+    assert "mall" in out  # nothing was deleted

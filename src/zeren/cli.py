@@ -95,10 +95,8 @@ def demo(reset: Annotated[bool, typer.Option(help="Start from an empty database.
 
     s = get_settings()
     url = s.database_url
-    if reset and url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+    if reset:
+        _reset_demo_database(url, s.data_dir)
     upgrade(url)
     with db() as session:
         created = load_demo(session=session, data_dir=s.data_dir)
@@ -113,6 +111,39 @@ def demo(reset: Annotated[bool, typer.Option(help="Start from an empty database.
     for u in DEMO_USERS:
         t.add_row(u["username"], u["password"], u["role_label"])
     console.print(t)
+
+
+def _reset_demo_database(url: str, data_dir: Path) -> None:
+    """Start the demo afresh, but only over a database that holds nothing but the demo."""
+    from sqlalchemy import inspect, select
+
+    from zeren.demo import PLATFORMS
+    from zeren.platforms.models import Platform
+
+    if not url.startswith("sqlite:///"):
+        fail("--reset only starts afresh an SQLite demo database; drop a PostgreSQL database "
+             "yourself", {"field": "ZEREN_DATABASE_URL"})
+    path = Path(url.removeprefix("sqlite:///"))
+    if path.exists():
+        engine = engine_for(url)
+        if inspect(engine).has_table("platforms"):
+            with engine.connect() as c:
+                codes = set(c.scalars(select(Platform.code)))
+            others = codes - {str(p["code"]) for p in PLATFORMS}
+            if others:
+                fail(f"{path} holds platforms that are not the demo's ({', '.join(sorted(others))}); "
+                     "refusing to delete it", {"field": "ZEREN_DATABASE_URL"})
+        engine.dispose()
+        engine_for.cache_clear()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    # A new history must not be signed with the old history's log keys (a split view).
+    keys = optional_import("zeren.ledger.keys")
+    retire = getattr(keys, "retire_keys", None) if keys is not None else None
+    if retire is not None:
+        moved = retire(data_dir)
+        if moved is not None:
+            console.print(f"ledger keys of the old demo moved to {moved}")
 
 
 # --- guideline ---------------------------------------------------------------------------

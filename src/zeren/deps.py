@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from zeren.auth.policy import Actor
 from zeren.auth.service import authenticate_token
 from zeren.db.session import unit_of_work
-from zeren.errors import Unauthorized
+from zeren.errors import Forbidden, Unauthorized
 from zeren.platforms.models import Platform
 from zeren.settings_dep import settings_of
 
@@ -26,6 +26,8 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
@@ -36,6 +38,14 @@ def current_actor(request: Request, session: SessionDep) -> Actor:
         return authenticate_token(session=session, token=auth[7:].strip())
     console_actor = getattr(request.state, "console_actor", None)
     if isinstance(console_actor, Actor):
+        # A cookie rides along with any request the browser sends; a write through the API on
+        # the strength of the console cookie must carry the session's CSRF token as well.
+        if request.method not in SAFE_METHODS and (
+            not request.headers.get("x-csrf-token")
+            or request.headers.get("x-csrf-token") != request.session.get("csrf")
+        ):
+            raise Forbidden("a console session needs the X-CSRF-Token header to write through "
+                            "the API", details={"header": "X-CSRF-Token"})
         return console_actor
     raise Unauthorized("sign in or send 'Authorization: Bearer <token>'")
 

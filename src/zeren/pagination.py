@@ -25,8 +25,9 @@ class PageParams(BaseModel):
 
 def page_params(
     request: Request,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
-    limit: Annotated[int, Query(ge=1, description="Rows to return (capped by settings).")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10**9, description="Rows to skip.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=10**6, description="Rows to return (capped by settings).")]
+    = 50,
 ) -> PageParams:
     cap: int = request.app.state.settings.page_size_max
     return PageParams(offset=offset, limit=min(limit, cap))

@@ -33,13 +33,17 @@ def test_request_approve_withdraw(client: TestClient, world: World, engine: Engi
     assert r.status_code == 201, r.text
     ex_id = r.json()["id"]
     assert _tile(client, world, world.small_id, 31)["status"] == "not_assessed"
+    # four eyes: the requester cannot approve their own request
     r = client.post(f"/api/v1/exemptions/{ex_id}/decision", headers=co,
+                    json={"action": "approve", "note": "同意"})
+    assert r.status_code == 403
+    r = client.post(f"/api/v1/exemptions/{ex_id}/decision", headers=world.auth("admin"),
                     json={"action": "approve", "note": "同意"})
     assert r.json()["status"] == "approved"
     tile = _tile(client, world, world.small_id, 31)
     assert tile["status"] == "exempted"  # never "met"
     # a second approval is a conflict, and changes nothing
-    again = client.post(f"/api/v1/exemptions/{ex_id}/decision", headers=co,
+    again = client.post(f"/api/v1/exemptions/{ex_id}/decision", headers=world.auth("admin"),
                         json={"action": "approve"})
     assert again.status_code == 409
     assert client.post(f"/api/v1/exemptions/{ex_id}/decision", headers=co,
@@ -59,6 +63,7 @@ def test_request_approve_withdraw(client: TestClient, world: World, engine: Engi
     (_req(ground="we-said-so"), "ground"),
     (_req(article=36), "article"),
     (_req(article="x"), "article"),
+    (_req(article=True), "article"),
     (_req(article=3), "article"),       # Art 3 does not apply to an ordinary platform
     (_req(article=31, item=2), "item"),  # Art 31 has no enumerated items
     (_req(justification="短"), "justification"),

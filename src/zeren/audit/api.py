@@ -37,7 +37,7 @@ def audit_events(
     session: SessionDep, actor: Annotated[Actor, Depends(require("audit.read"))], page: PageDep,
     action: Annotated[str | None, Query(max_length=80)] = None,
 ) -> Page[AuditEventRead]:
-    rows, total = list_events(session=session, platform_ids=actor.platform_ids,
-                              offset=page.offset, limit=page.limit, action=action)
+    rows, total = list_events(session=session, actor=actor, offset=page.offset,
+                              limit=page.limit, action=action)
     return Page[AuditEventRead](items=[AuditEventRead.model_validate(r) for r in rows],
                                 total=total, offset=page.offset, limit=page.limit)

@@ -74,18 +74,17 @@ def record(
 def list_events(
     *,
     session: Session,
-    platform_ids: tuple[str, ...] | None,
+    actor: Actor,
     offset: int,
     limit: int,
     action: str | None = None,
 ) -> tuple[list[AuditEvent], int]:
-    """Newest first. ``platform_ids`` None: every event; otherwise those platforms' events
-    and group-level events (no platform)."""
+    """Newest first: the events of the platforms on which ``actor`` holds audit.read, and
+    group-level events (users, tokens) only for a group-wide holder."""
+    platform_ids = actor.platforms_for("audit.read")
     q = select(AuditEvent)
     if platform_ids is not None:
-        q = q.where(
-            AuditEvent.platform_id.in_(platform_ids) | AuditEvent.platform_id.is_(None)
-        )
+        q = q.where(AuditEvent.platform_id.in_(platform_ids))
     if action:
         q = q.where(AuditEvent.action == action)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0

@@ -78,6 +78,21 @@ class Actor:
             return None
         return tuple(sorted({g.platform_id for g in self.grants if g.platform_id}))
 
+    def platforms_for(self, permission: str) -> tuple[str, ...] | None:
+        """Platforms on which this actor holds ``permission``; None when a group-wide grant
+        holds it (every platform)."""
+        ids: set[str] = set()
+        for g in self.grants:
+            if role_allows(g.role, permission):
+                if g.platform_id is None:
+                    return None
+                ids.add(g.platform_id)
+        return tuple(sorted(ids))
+
+    def can_group_wide(self, permission: str) -> bool:
+        """Whether a group-wide grant carries ``permission``."""
+        return any(g.platform_id is None and role_allows(g.role, permission) for g in self.grants)
+
     def can(self, permission: str, platform_id: str | None = None) -> bool:
         for g in self.grants:
             if not role_allows(g.role, permission):

@@ -199,7 +199,8 @@ def install_console(app: FastAPI) -> None:
                       history=platforms.tier_history(session=s, platform_id=p.id),
                       fig=platforms.latest_figures(session=s, platform_id=p.id),
                       articles=platforms.applicable(session=s, platform_id=p.id),
-                      exemptions=list_exemptions(session=s, platform_id=p.id),
+                      exemptions=(list_exemptions(session=s, platform_id=p.id)
+                                  if actor.can("exemption.read", p.id) else None),
                       guideline=load_guideline())
 
     @app.get("/platforms/{ref}/posture", response_class=HTMLResponse, include_in_schema=False)
@@ -290,7 +291,7 @@ def install_console(app: FastAPI) -> None:
     def audit_page(request: Request, s: SessionDep) -> Response:
         actor = _need_actor(request)
         actor.require("audit.read")
-        offset = max(0, int(request.query_params.get("offset", "0") or 0))
-        rows, total = list_events(session=s, platform_ids=actor.platform_ids, offset=offset,
-                                  limit=50)
+        raw = request.query_params.get("offset", "0")
+        offset = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        rows, total = list_events(session=s, actor=actor, offset=offset, limit=50)
         return render(request, "audit.html", rows=rows, total=total, offset=offset)

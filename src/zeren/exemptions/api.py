@@ -65,6 +65,6 @@ def exemption_events(
     ex = session.get(Exemption, exemption_id)
     if ex is None:
         raise NotFound(f"no exemption {exemption_id}")
-    actor.check_platform(ex.platform_id)
+    actor.require("exemption.read", ex.platform_id)
     return [ExemptionEventRead.model_validate(e)
             for e in service.events(session=session, exemption_id=exemption_id)]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from zeren.audit.service import record, row_dict
 from zeren.auth.policy import Actor
 from zeren.db.base import utcnow
-from zeren.errors import Conflict, InvalidInput, NotFound
+from zeren.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zeren.exemptions.models import Exemption, ExemptionEvent
 from zeren.guideline.domain import load_guideline
 from zeren.platforms.models import Platform
@@ -31,6 +31,8 @@ def request_exemption(
     actor.require("exemption.request", platform.id)
     g = load_guideline()
     try:
+        if isinstance(data.get("article"), bool):
+            raise TypeError("a boolean is not an article number")
         article_no = int(data["article"])
     except (KeyError, TypeError, ValueError):
         raise InvalidInput("article must be a number from 1 to 35", field="article") from None
@@ -90,6 +92,12 @@ def decide_exemption(
                        details={"status": ex.status})
     if action == "withdraw" and not note.strip():
         raise InvalidInput("say why the exemption is withdrawn", field="note")
+    if action == "approve" and ex.requested_by == actor.user_id:
+        raise Forbidden("the person who requested an exemption cannot approve it (four eyes)",
+                        details={"requested_by": ex.requested_by})
+    if action == "approve" and ex.ends_on < utcnow().date():
+        raise Conflict("the exemption's end date has passed; file a new request",
+                       details={"ends_on": ex.ends_on.isoformat()})
     before = row_dict(ex)
     ex.status = to
     if action != "withdraw":

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class DepartmentCreate(BaseModel):
-    name: str
-    kind: str
-    mandate: str = ""
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=40)
+    mandate: str = Field(default="", max_length=4000)
     established_on: date | None = None
 
 
@@ -22,11 +22,11 @@ class DepartmentRead(DepartmentCreate):
 
 
 class PersonCreate(BaseModel):
-    name: str
-    title: str = ""
-    department_id: str | None = None
-    email: str = ""
-    phone: str = ""
+    name: str = Field(max_length=100)
+    title: str = Field(default="", max_length=200)
+    department_id: str | None = Field(default=None, max_length=36)
+    email: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=50)
 
 
 class PersonRead(PersonCreate):
@@ -37,8 +37,8 @@ class PersonRead(PersonCreate):
 
 
 class DutyCreate(BaseModel):
-    person_id: str
-    duty: str
+    person_id: str = Field(max_length=36)
+    duty: str = Field(max_length=60)
     since: date
 
 

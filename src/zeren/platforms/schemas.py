@@ -9,16 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class PlatformCreate(BaseModel):
-    code: str = Field(description="Short stable handle, lowercase, e.g. 'mall'.")
-    name: str
-    legal_entity: str
-    uscc: str = Field(description="统一社会信用代码 of the operator, 18 characters.")
-    address: str = ""
-    contact_name: str = ""
-    contact_phone: str = ""
-    contact_email: str = ""
-    main_business: str = ""
-    platform_type: str
+    code: str = Field(max_length=64, description="Short stable handle, lowercase, e.g. 'mall'.")
+    name: str = Field(max_length=200)
+    legal_entity: str = Field(max_length=200)
+    uscc: str = Field(max_length=18, description="统一社会信用代码 of the operator, 18 characters.")
+    address: str = Field(default="", max_length=400)
+    contact_name: str = Field(default="", max_length=100)
+    contact_phone: str = Field(default="", max_length=50)
+    contact_email: str = Field(default="", max_length=200)
+    main_business: str = Field(default="", max_length=400)
+    platform_type: str = Field(max_length=40)
 
 
 class PlatformRead(BaseModel):
@@ -42,9 +42,9 @@ class FiguresCreate(BaseModel):
     annual_active_users: Any = Field(description="Annual active users in China.")
     market_value_rmb: Any = Field(description="Market value or valuation at year-end, RMB.")
     prominent_main_business: Any
-    prominent_main_business_rationale: str = ""
+    prominent_main_business_rationale: str = Field(default="", max_length=4000)
     strong_reach_restriction: Any
-    strong_reach_restriction_rationale: str = ""
+    strong_reach_restriction_rationale: str = Field(default="", max_length=4000)
 
 
 class FiguresRead(BaseModel):

@@ -67,7 +67,7 @@ def get_platform(*, session: Session, platform_ref: str) -> Platform:
 
 def list_platforms(*, session: Session, actor: Actor) -> list[Platform]:
     q = select(Platform).order_by(Platform.code)
-    ids = actor.platform_ids
+    ids = actor.platforms_for("platform.read")
     if ids is not None:
         q = q.where(Platform.id.in_(ids))
     return list(session.scalars(q))

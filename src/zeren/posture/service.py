@@ -216,8 +216,8 @@ def attest(*, session: Session, actor: Actor, platform: Platform, check_key: str
     if check.article not in applicable(session=session, platform_id=platform.id):
         raise InvalidInput(f"article {check.article} does not apply to this platform",
                            field="check_key")
-    if len(statement.strip()) < 10:
-        raise InvalidInput("statement must say what is attested (10 characters or more)",
+    if not 10 <= len(statement.strip()) <= 20_000:
+        raise InvalidInput("statement must say what is attested (10 to 20,000 characters)",
                            field="statement")
     now = utcnow()
     start = valid_from or now
@@ -226,9 +226,12 @@ def attest(*, session: Session, actor: Actor, platform: Platform, check_key: str
     if valid_until - start > timedelta(days=MAX_VALID_DAYS):
         raise InvalidInput(f"an attestation may be valid for at most {MAX_VALID_DAYS} days",
                            field="valid_until")
-    for name, content, _ctype in files:
-        if not name or "/" in name or "\\" in name:
-            raise InvalidInput(f"bad evidence file name {name!r}", field="files")
+    for name, content, ctype in files:
+        if not name or "/" in name or "\\" in name or len(name) > 255:
+            raise InvalidInput(f"bad evidence file name {name[:80]!r} (1–255 characters, no "
+                               "slashes)", field="files")
+        if len(ctype) > 100:
+            raise InvalidInput("evidence content type longer than 100 characters", field="files")
         if len(content) > MAX_EVIDENCE_BYTES:
             raise InvalidInput(f"{name} is larger than {MAX_EVIDENCE_BYTES} bytes", field="files")
     att = Attestation(platform_id=platform.id, check_key=check.key, article=check.article,
