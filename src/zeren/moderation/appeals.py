@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from zeren.db.base import utcnow
 from zeren.errors import AppError, Conflict, NotFound
 from zeren.moderation import domain as d
 from zeren.moderation import measures as ms
-from zeren.moderation.models import Appeal, Measure, Notice, Subject
+from zeren.moderation.models import Appeal, Case, Measure, Notice, Subject
 from zeren.moderation.service import WrongParty
 
 
@@ -40,10 +40,13 @@ def file_appeal(*, session: Session, actor: Actor, measure_id: str, appellant: S
                        details={"deadline": st.appeal_deadline.isoformat()})
     if m.status == d.MeasureStatus.LIFTED:
         raise Conflict("the measure has already been lifted", code="measure_not_active")
+    # A ladder measure is "decided" by system:ladder; the person who decided is the case's.
+    case = session.get(Case, m.case_id) if m.case_id else None
+    first = case.decided_by if case is not None and case.decided_by else m.decided_by
     a = Appeal(platform_id=m.platform_id, measure_id=m.id, case_id=m.case_id,
                appellant_id=appellant.id, open_key=m.id, grounds=grounds,
                status=d.AppealStatus.OPEN, deadline=st.appeal_deadline,
-               first_decider=m.decided_by)
+               first_decider=first)
     try:
         with session.begin_nested():
             session.add(a)
@@ -66,22 +69,43 @@ def get_appeal(*, session: Session, appeal_id: str) -> Appeal:
     return a
 
 
+def first_deciders(*, session: Session, appeal: Appeal) -> set[str]:
+    """Everyone who decided in the appealed matter: the appeal's first decider, the case's
+    decider and the decider of every measure of the case (ladder measures name
+    ``system:ladder``, so the case's decider is the one that counts)."""
+    out = {appeal.first_decider}
+    if appeal.case_id:
+        c = session.get(Case, appeal.case_id)
+        if c is not None and c.decided_by:
+            out.add(c.decided_by)
+        out.update(session.scalars(select(Measure.decided_by).where(
+            Measure.case_id == appeal.case_id)))
+    return out
+
+
+def _already_decided(a: Appeal) -> Conflict:
+    return Conflict("the appeal is already decided", code="already_decided",
+                    details={"status": a.status, "decided_by": a.decided_by})
+
+
 def decide_appeal(*, session: Session, actor: Actor, appeal_id: str, outcome: str, reason: str,
                   now: datetime | None = None) -> Appeal:
-    """Uphold or overturn; the moderator who decided first may not decide the appeal."""
+    """Uphold or overturn; no one who decided in the case may decide the appeal. Deciding
+    is a conditional UPDATE (one winner when two moderators decide at once)."""
     now = now or utcnow()
     a = get_appeal(session=session, appeal_id=appeal_id)
     if a.status != d.AppealStatus.OPEN:
-        raise Conflict("the appeal is already decided", code="already_decided",
-                       details={"status": a.status, "decided_by": a.decided_by})
-    if actor.username == a.first_decider:
+        raise _already_decided(a)
+    if actor.username in first_deciders(session=session, appeal=a):
         raise SameModerator("an appeal is decided by a different moderator than the first "
                             "decision", details={"first_decider": a.first_decider})
-    a.status = outcome
-    a.decided_by = actor.username
-    a.decided_at = now
-    a.reason = reason
-    a.open_key = None
+    res = session.execute(update(Appeal).where(
+        Appeal.id == a.id, Appeal.status == d.AppealStatus.OPEN)
+        .values(status=outcome, decided_by=actor.username, decided_at=now, reason=reason,
+                open_key=None).execution_options(synchronize_session=False))
+    session.refresh(a)
+    if res.rowcount != 1:  # type: ignore[attr-defined]
+        raise _already_decided(a)
     m = ms.get_measure(session=session, measure_id=a.measure_id)
     lifted: list[str] = []
     if outcome == d.AppealStatus.OVERTURNED:
