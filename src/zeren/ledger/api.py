@@ -32,6 +32,13 @@ router = APIRouter(tags=["ledger"])
 
 LogQ = Annotated[str, Query(description="Log name, e.g. orders/2025")]
 
+# A log holds one record class for one year across every platform, so reading a whole log
+# (its checkpoint, key, proofs of any entry, tiles and bundles) shows every platform's
+# records: it needs ``ledger.logs.read``, a group-wide permission (policy.yaml). A platform's
+# own records are read, with their proofs, through ``/orders/{id}`` and ``ledger.read``.
+LOGS_READ = "ledger.logs.read"
+LogsReader = Annotated[Actor, Depends(require(LOGS_READ))]
+
 
 @router.post("/orders", response_model=Logged, status_code=201)
 def log_order(
@@ -81,7 +88,7 @@ def read_order(
 
 @router.get("/ledger/logs", response_model=list[LogRead])
 def list_logs(
-    session: SessionDep, _actor: Annotated[Actor, Depends(require("ledger.read"))],
+    session: SessionDep, _actor: LogsReader,
 ) -> list[LogRead]:
     """Every log with its newest checkpoint and verifier key."""
     return [
@@ -94,7 +101,7 @@ def list_logs(
 
 @router.get("/ledger/checkpoint", response_class=PlainTextResponse)
 def checkpoint(
-    log: LogQ, session: SessionDep, _actor: Annotated[Actor, Depends(require("ledger.read"))],
+    log: LogQ, session: SessionDep, _actor: LogsReader,
 ) -> PlainTextResponse:
     """The newest signed checkpoint (C2SP signed note), as text."""
     info = store.get_log(session=session, name=log)
@@ -103,7 +110,7 @@ def checkpoint(
 
 @router.get("/ledger/key", response_class=PlainTextResponse)
 def key(
-    log: LogQ, session: SessionDep, _actor: Annotated[Actor, Depends(require("ledger.read"))],
+    log: LogQ, session: SessionDep, _actor: LogsReader,
 ) -> PlainTextResponse:
     """The log's verifier key."""
     return PlainTextResponse(store.verifier(store.get_log(session=session, name=log)).vkey)
@@ -112,7 +119,7 @@ def key(
 @router.get("/ledger/proof", response_model=ProofRead)
 def proof(
     log: LogQ, index: int, session: SessionDep,
-    _actor: Annotated[Actor, Depends(require("ledger.read"))], size: int | None = None,
+    _actor: LogsReader, size: int | None = None,
 ) -> ProofRead:
     """An entry with its inclusion proof in the checkpoint of ``size`` (default newest)."""
     info = store.get_log(session=session, name=log)
@@ -122,7 +129,7 @@ def proof(
 
 @router.get("/ledger/consistency", response_model=ConsistencyRead, response_model_by_alias=True)
 def consistency(
-    log: LogQ, session: SessionDep, _actor: Annotated[Actor, Depends(require("ledger.read"))],
+    log: LogQ, session: SessionDep, _actor: LogsReader,
     size1: Annotated[int, Query(alias="from")], size2: Annotated[int, Query(alias="to")],
 ) -> ConsistencyRead:
     """A consistency proof between two checkpoints of a log."""
@@ -156,7 +163,7 @@ def _parse(rel: str) -> tuple[int | None, int, int]:
 
 @router.get(TILES_PREFIX + "/checkpoint", response_class=PlainTextResponse)
 def tiles_checkpoint(
-    name: str, session: SessionDep, _actor: Annotated[Actor, Depends(require("ledger.read"))],
+    name: str, session: SessionDep, _actor: LogsReader,
 ) -> PlainTextResponse:
     """tlog-tiles: the newest signed checkpoint."""
     info = store.get_log(session=session, name=name)
@@ -167,7 +174,7 @@ def tiles_checkpoint(
 @router.get(TILES_PREFIX + "/tile/entries/{path:path}", response_class=Response)
 def tiles_entries(
     name: str, path: str, session: SessionDep,
-    _actor: Annotated[Actor, Depends(require("ledger.read"))],
+    _actor: LogsReader,
 ) -> Response:
     """tlog-tiles: entry bundle ``tile/entries/<N>[.p/<W>]``."""
     _, index, width = _parse(f"entries/{path}")
@@ -179,7 +186,7 @@ def tiles_entries(
 @router.get(TILES_PREFIX + "/tile/{level:int}/{path:path}", response_class=Response)
 def tiles_hashes(
     name: str, level: int, path: str, session: SessionDep,
-    _actor: Annotated[Actor, Depends(require("ledger.read"))],
+    _actor: LogsReader,
 ) -> Response:
     """tlog-tiles: Merkle tile ``tile/<L>/<N>[.p/<W>]``."""
     _, index, width = _parse(f"{level}/{path}")
