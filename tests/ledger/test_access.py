@@ -5,6 +5,8 @@ written with ``ledger.read`` / ``ledger.write`` for that platform; erasure needs
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -12,7 +14,9 @@ from tests.conftest import World
 from tests.ledger.test_api import _order
 from zeren.auth.policy import SYSTEM
 from zeren.auth.service import create_token, create_user
+from zeren.config import Settings
 from zeren.db.session import unit_of_work
+from zeren.ledger.service import record_log_for
 
 
 def _token(engine: Engine, username: str, roles: list[tuple[str, str | None]]) -> dict[str, str]:
@@ -65,3 +69,55 @@ def test_whole_logs_need_the_group_wide_logs_permission(
         assert r.json()[0]["proof"]["checkpoint"]
         r = client.get(f"/api/v1/orders/BIG-1?platform_id={world.big_id}", headers=h)
         assert r.status_code == 403
+
+
+def test_orders_check_the_permission_on_the_named_platform(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    # ledger.write on the small platform and a read-only grant over the whole group: the
+    # group-wide grant covers the big platform, but it does not carry ledger.write there.
+    writer = _token(engine, "mixed-writer", [("auditor", None), ("api_client", world.small_id)])
+    r = client.post("/api/v1/orders", headers=writer, json=_order(world.big_id, "W-1"))
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["details"] == {"permission": "ledger.write",
+                                            "platform_id": world.big_id}
+    assert client.post("/api/v1/orders", headers=writer,
+                       json=_order(world.small_id, "W-2")).status_code == 201
+    client.post("/api/v1/orders", headers=world.auth("admin"), json=_order(world.big_id, "R-1"))
+    # ledger.read on the small platform, a grant without it on the big one.
+    reader = _token(engine, "mixed-reader", [("api_client", world.small_id),
+                                             ("moderator", world.big_id)])
+    r = client.get(f"/api/v1/orders/R-1?platform_id={world.big_id}", headers=reader)
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["details"]["permission"] == "ledger.read"
+    r = client.get(f"/api/v1/orders/W-2?platform_id={world.small_id}&include_personal=true",
+                   headers=reader)
+    assert r.status_code == 200 and r.json()[0]["personal"]["data"]["buyer_ref"] == "b-1"
+
+
+def test_erasure_checks_the_platform_of_the_record(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    admin = world.auth("admin")
+    old = {"completed_at": "2019-03-05T10:00:00+08:00"}
+    big = client.post("/api/v1/orders", headers=admin,
+                      json={**_order(world.big_id, "X-1"), **old}).json()
+    small = client.post("/api/v1/orders", headers=admin,
+                        json={**_order(world.small_id, "X-2"), **old}).json()
+    nobody = record_log_for(engine, settings.data_dir).append(
+        record_class="notes", record={"note": "of no platform"}, personal={"name": "n"},
+        retain_until=datetime(2020, 1, 1, tzinfo=UTC), retention_source="test")
+
+    def erase(h: dict[str, str], log: str, index: int) -> tuple[int, dict[str, object]]:
+        r = client.post("/api/v1/ledger/erasures", headers=h, json={
+            "log": log, "index": index, "legal_basis": "个人信息保护法 第四十七条",
+            "approver": "dpo@example"})
+        return r.status_code, r.json()
+
+    scoped = world.auth("compliance_officer", scoped=True)
+    code, body = erase(scoped, big["log"], big["index"])
+    assert code == 403 and body["error"]["details"]["platform_id"] == world.big_id  # type: ignore[index]
+    code, body = erase(scoped, nobody.log, nobody.index)
+    assert code == 403, body
+    assert erase(scoped, small["log"], small["index"])[0] == 201
+    assert erase(world.auth("compliance_officer"), nobody.log, nobody.index)[0] == 201

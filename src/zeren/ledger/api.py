@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from zeren.audit.service import record as audit
-from zeren.auth.policy import Actor
+from zeren.auth.policy import Actor, role_allows
 from zeren.deps import SessionDep, require
-from zeren.errors import NotFound
+from zeren.errors import Forbidden, NotFound
 from zeren.ledger import service, store
 from zeren.ledger.schemas import (
     ConsistencyRead,
@@ -47,7 +47,8 @@ def log_order(
 ) -> Logged:
     """Log one order record; the buyer's data is sealed apart (erasable after retention)."""
     p = get_platform(session=session, platform_ref=body.platform_id)
-    actor.check_platform(p.id)
+    # require() above found ledger.write somewhere; it must be for this platform.
+    actor.require("ledger.write", p.id)
     rec = {**body.record(), "platform_id": p.id, "recorded_by": actor.username}
     r = service.ingest_order(record_log=service.record_log_for(
         request.app.state.engine, request.app.state.settings.data_dir),
@@ -68,7 +69,7 @@ def read_order(
 ) -> list[OrderRecordRead]:
     """Every logged record of an order, each with its inclusion proof and checkpoint."""
     p = get_platform(session=session, platform_ref=platform_id)
-    actor.check_platform(p.id)
+    actor.require("ledger.read", p.id)
     if include_personal:
         actor.require("ledger.write", p.id)
     out = []
@@ -204,6 +205,18 @@ def tiles_hashes(
 ERASE = "ledger.erase"
 
 
+def _require_group_wide(actor: Actor, permission: str) -> None:
+    """Refuse unless a group-wide grant carries ``permission``: a record that names no
+    platform (an erasure tombstone, another module's record) belongs to no one platform's
+    staff."""
+    if not any(g.platform_id is None and role_allows(g.role, permission) for g in actor.grants):
+        raise Forbidden(
+            f"{actor.username} may not {permission} on a record of no platform "
+            "(needs a group-wide grant)",
+            details={"permission": permission, "platform_id": None},
+        )
+
+
 @router.post("/ledger/erasures", response_model=Logged, status_code=201)
 def erase(
     body: ErasureCreate, request: Request, session: SessionDep,
@@ -216,6 +229,8 @@ def erase(
     platform_id = record.get("platform_id")
     if isinstance(platform_id, str):
         actor.require(ERASE, platform_id)
+    else:
+        _require_group_wide(actor, ERASE)
     r = service.erase_personal(
         session=session, integrator=service.integrator_for(
             request.app.state.engine, request.app.state.settings.data_dir),
