@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
@@ -25,11 +25,22 @@ def _event(session: Session, c: Complaint, kind: str, actor: str, now: datetime,
                                created_at=now))
 
 
-def _move(c: Complaint, to: d.ComplaintStatus) -> None:
+def _refuse(c: Complaint, to: d.ComplaintStatus) -> Conflict:
+    return Conflict(f"a complaint in status {c.status} cannot move to {to}",
+                    code="invalid_transition", details={"status": c.status, "to": str(to)})
+
+
+def _move(session: Session, c: Complaint, to: d.ComplaintStatus) -> None:
+    """Move the complaint on with a conditional UPDATE (``WHERE status = <the status
+    read>``): the second of two concurrent moves gets a 409 before writing anything."""
     if not d.can_move(d.COMPLAINT_TRANSITIONS, c.status, to):
-        raise Conflict(f"a complaint in status {c.status} cannot move to {to}",
-                       code="invalid_transition", details={"status": c.status, "to": str(to)})
-    c.status = to
+        raise _refuse(c, to)
+    res = session.execute(update(Complaint).where(Complaint.id == c.id,
+                                                  Complaint.status == c.status)
+                          .values(status=to).execution_options(synchronize_session=False))
+    session.refresh(c)
+    if res.rowcount != 1:  # type: ignore[attr-defined]
+        raise _refuse(c, to)
 
 
 def get_complaint(*, session: Session, complaint_id: str) -> Complaint:
@@ -68,13 +79,13 @@ def merchant_reply(*, session: Session, actor: Actor, complaint_id: str, reply: 
     if c.status != d.ComplaintStatus.AWAITING_MERCHANT:
         raise Conflict(f"the complaint is {c.status}; the merchant can no longer reply",
                        code="invalid_transition")
-    c.merchant_reply, c.replied_at = reply, now
     if accepted:
-        _move(c, d.ComplaintStatus.RESOLVED)
+        _move(session, c, d.ComplaintStatus.RESOLVED)
         c.outcome, c.resolved_at = f"merchant accepted: {reply}", now
     else:
-        _move(c, d.ComplaintStatus.MEDIATION)
+        _move(session, c, d.ComplaintStatus.MEDIATION)
         c.mediation_due_at = d.mediation_due(now)
+    c.merchant_reply, c.replied_at = reply, now
     _event(session, c, "merchant_reply", actor.username, now, {"accepted": accepted})
     record(session=session, actor=actor, action="moderation.complaint.reply",
            target_type="complaint", target_id=c.id, platform_id=c.platform_id)
@@ -85,7 +96,7 @@ def mediate(*, session: Session, actor: Actor, complaint_id: str, settled: bool,
             now: datetime | None = None) -> Complaint:
     now = now or utcnow()
     c = get_complaint(session=session, complaint_id=complaint_id)
-    _move(c, d.ComplaintStatus.RESOLVED if settled else d.ComplaintStatus.CLOSED_UNRESOLVED)
+    _move(session, c, d.ComplaintStatus.RESOLVED if settled else d.ComplaintStatus.CLOSED_UNRESOLVED)
     c.mediator, c.outcome, c.resolved_at = actor.username, outcome, now
     _event(session, c, "mediation_outcome", actor.username, now, {"settled": settled})
     record(session=session, actor=actor, action="moderation.complaint.mediate",
@@ -99,11 +110,17 @@ def run_deadlines(*, session: Session, now: datetime) -> int:
     due = session.scalars(select(Complaint).where(
         Complaint.status == d.ComplaintStatus.AWAITING_MERCHANT,
         Complaint.merchant_reply_due_at <= now)).all()
+    done = 0
     for c in due:
-        c.status = d.ComplaintStatus.MEDIATION
+        try:
+            with session.begin_nested():
+                _move(session, c, d.ComplaintStatus.MEDIATION)
+        except Conflict:
+            continue  # the merchant replied meanwhile
+        done += 1
         c.mediation_due_at = d.mediation_due(now)
         _event(session, c, "merchant_overdue", "system:odr", now, {})
-    return len(due)
+    return done
 
 
 def list_complaints(*, session: Session, platform_id: str, limit: int = 200) -> list[Complaint]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
@@ -31,11 +31,23 @@ def _event(session: Session, n: IPNotice, kind: str, actor: str, now: datetime,
                         created_at=now))
 
 
-def _move(n: IPNotice, to: d.IPStatus) -> None:
+def _refuse(n: IPNotice, to: d.IPStatus) -> Conflict:
+    return Conflict(f"an IP notice in status {n.status} cannot move to {to}",
+                    code="invalid_transition", details={"status": n.status, "to": str(to)})
+
+
+def _move(session: Session, n: IPNotice, to: d.IPStatus) -> None:
+    """Move the notice on with a conditional UPDATE (``WHERE status = <the status read>``):
+    of two requests moving one notice at once, the second finds 0 rows and gets a 409 before
+    it writes anything else."""
     if not d.can_move(d.IP_TRANSITIONS, n.status, to):
-        raise Conflict(f"an IP notice in status {n.status} cannot move to {to}",
-                       code="invalid_transition", details={"status": n.status, "to": str(to)})
-    n.status = to
+        raise _refuse(n, to)
+    res = session.execute(update(IPNotice).where(IPNotice.id == n.id,
+                                                 IPNotice.status == n.status)
+                          .values(status=to).execution_options(synchronize_session=False))
+    session.refresh(n)
+    if res.rowcount != 1:  # type: ignore[attr-defined]
+        raise _refuse(n, to)
 
 
 def get_notice(*, session: Session, notice_id: str) -> IPNotice:
@@ -77,7 +89,7 @@ def take_measures(*, session: Session, actor: Actor, notice_id: str, code: str, 
     """Take the necessary measure on the listing and forward the notice to the merchant."""
     now = now or utcnow()
     n = get_notice(session=session, notice_id=notice_id)
-    _move(n, d.IPStatus.MEASURES_TAKEN)
+    _move(session, n, d.IPStatus.MEASURES_TAKEN)
     subject = session.get(Subject, n.subject_id)
     assert subject is not None
     facts = (f"{n.rights_holder} notified a {n.right_type} infringement ({n.right_ref}) with "
@@ -110,7 +122,7 @@ def reject_notice(*, session: Session, actor: Actor, notice_id: str, reason: str
                   now: datetime | None = None) -> IPNotice:
     now = now or utcnow()
     n = get_notice(session=session, notice_id=notice_id)
-    _move(n, d.IPStatus.REJECTED)
+    _move(session, n, d.IPStatus.REJECTED)
     n.closed_at = now
     _event(session, n, "notice_rejected", actor.username, now, {"reason": reason})
     record(session=session, actor=actor, action="moderation.ip.reject", target_type="ip_notice",
@@ -127,7 +139,7 @@ def counter_notice(*, session: Session, actor: Actor, notice_id: str, body: Coun
     if not body.evidence:
         raise InvalidInput("a declaration must include preliminary evidence of non-infringement "
                            "(电子商务法 Art 43 不存在侵权行为的初步证据)", field="evidence")
-    _move(n, d.IPStatus.COUNTER_NOTICED)
+    _move(session, n, d.IPStatus.COUNTER_NOTICED)
     n.counter_declaration = body.declaration
     n.counter_evidence = [e.model_dump() for e in body.evidence]
     n.forwarded_to_holder_at = now
@@ -150,7 +162,7 @@ def holder_action(*, session: Session, actor: Actor, notice_id: str, kind: str,
     if n.status == d.IPStatus.COUNTER_NOTICED and n.clock_ends_at and now > n.clock_ends_at:
         raise Conflict("the 15-day period has ended; the measure was or will be ended",
                        code="ip_clock_ended", details={"clock_ends_at": n.clock_ends_at.isoformat()})
-    _move(n, d.IPStatus.UPHELD)
+    _move(session, n, d.IPStatus.UPHELD)
     n.action_kind, n.action_ref, n.closed_at = kind, reference, now
     _event(session, n, f"rights_holder_{kind}", actor.username, now,
            {"reference": reference, "body": body_name})
@@ -164,8 +176,14 @@ def run_clocks(*, session: Session, now: datetime) -> int:
     """End the measures of notices whose 15 days ran out without a complaint or lawsuit."""
     due = session.scalars(select(IPNotice).where(
         IPNotice.status == d.IPStatus.COUNTER_NOTICED, IPNotice.clock_ends_at <= now)).all()
+    done = 0
     for n in due:
-        n.status = d.IPStatus.RESTORED
+        try:
+            with session.begin_nested():
+                _move(session, n, d.IPStatus.RESTORED)
+        except Conflict:
+            continue  # the rights holder's action (or another clock run) came first
+        done += 1
         n.closed_at = now
         if n.measure_id:
             m = ms.get_measure(session=session, measure_id=n.measure_id)
@@ -175,7 +193,7 @@ def run_clocks(*, session: Session, now: datetime) -> int:
                                "within 15 days", now=now)
         _event(session, n, "measures_ended", "system:ip-clock", now,
                {"reason": "no complaint or lawsuit within 15 days (电子商务法 Art 43)"})
-    return len(due)
+    return done
 
 
 def list_notices(*, session: Session, platform_id: str, limit: int = 200) -> list[IPNotice]:

@@ -1,0 +1,126 @@
+"""Interleaved requests on the real database (both legs): each test holds two units of work
+at the point where both have read the same row, then lets them write. One wins; the other
+gets a 409 and writes nothing (ADR 0301)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from tests.conftest import World
+from zeren.auth.policy import SYSTEM, Actor, Grant
+from zeren.db.session import unit_of_work
+from zeren.errors import Conflict
+from zeren.moderation import appeals, ip
+from zeren.moderation import service as svc
+from zeren.moderation.models import (
+    Appeal,
+    IPEvent,
+    LedgerOutbox,
+    Measure,
+    Notice,
+    Subject,
+)
+from zeren.moderation.schemas import DecisionIn, GroundIn, IPNoticeIn, MeasureIn, ReportIn, SubjectIn
+
+A = Actor(user_id="a", username="mod-a", grants=(Grant("moderator", None),))
+B = Actor(user_id="b", username="mod-b", grants=(Grant("moderator", None),))
+C = Actor(user_id="c", username="mod-c", grants=(Grant("moderator", None),))
+
+
+def report(ref: str = "p1") -> ReportIn:
+    return ReportIn(subject=SubjectIn.model_validate(
+        {"kind": "post", "external_ref": ref, "text": "谣言",
+         "owner": {"kind": "user", "external_ref": "u1"}}), category="illegal.rumours")
+
+
+def both_read(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, n: int = 2) -> None:
+    """Make ``module.name`` (a reader) wait until ``n`` threads have read."""
+    barrier = threading.Barrier(n)
+    orig: Callable[..., Any] = getattr(module, name)
+
+    def read_then_wait(**kw: Any) -> Any:
+        got = orig(**kw)
+        barrier.wait(timeout=10)
+        return got
+    monkeypatch.setattr(module, name, read_then_wait)
+
+
+def race(engine: Engine, *jobs: Callable[[Any], object]) -> list[str]:
+    """Run each job in its own thread and unit of work; 'ok' or the Conflict's code."""
+    out: list[str] = [""] * len(jobs)
+
+    def run(i: int) -> None:
+        try:
+            with unit_of_work(engine) as s:
+                jobs[i](s)
+            out[i] = "ok"
+        except Conflict as exc:
+            out[i] = exc.code
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(len(jobs))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return out
+
+
+def decided_removal(engine: Engine, world: World, ref: str = "p1") -> str:
+    with unit_of_work(engine) as s:
+        r = svc.submit_reports(session=s, platform_id=world.big_id, items=[report(ref)],
+                               received_by="t")[0]
+        svc.claim_case(session=s, actor=A, case_id=r.case_id)
+        svc.decide_case(session=s, actor=A, case_id=r.case_id, body=DecisionIn(
+            decision="action", measures=[MeasureIn(code="removal")],
+            ground=GroundIn(kind="law", law="L", article="1"), facts="f"))
+        return r.case_id
+
+
+def test_two_moderators_deciding_one_appeal_have_one_winner(
+        engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    decided_removal(engine, world)
+    with unit_of_work(engine) as s:
+        m = s.scalars(select(Measure).where(Measure.code == "removal")).one()
+        acc = s.get(Subject, m.account_id)
+        assert acc is not None
+        aid = appeals.file_appeal(session=s, actor=SYSTEM, measure_id=m.id, appellant=acc,
+                                  grounds="g").id
+    both_read(monkeypatch, appeals, "get_appeal")
+    got = race(engine,
+               lambda s: appeals.decide_appeal(session=s, actor=B, appeal_id=aid,
+                                               outcome="upheld", reason="r"),
+               lambda s: appeals.decide_appeal(session=s, actor=C, appeal_id=aid,
+                                               outcome="overturned", reason="r"))
+    assert sorted(got) == ["already_decided", "ok"]
+    with unit_of_work(engine) as s:
+        a = s.get(Appeal, aid)
+        assert a is not None and a.decided_by == ("mod-b" if got[0] == "ok" else "mod-c")
+        assert s.scalar(select(func.count()).select_from(Notice).where(
+            Notice.kind == "appeal")) == 1
+        assert s.scalar(select(func.count()).select_from(LedgerOutbox).where(
+            LedgerOutbox.record_class == "moderation.appeals")) == 1
+
+
+def test_two_moderators_taking_ip_measures_have_one_winner(
+        engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    with unit_of_work(engine) as s:
+        nid = ip.file_notice(session=s, actor=SYSTEM, platform_id=world.big_id,
+                             body=IPNoticeIn.model_validate({
+                                 "subject": {"kind": "listing", "external_ref": "sku-9"},
+                                 "rights_holder": "X", "right_type": "trademark",
+                                 "evidence": [{"kind": "url", "ref": "https://e.x/1"}]})).id
+    both_read(monkeypatch, ip, "get_notice")
+    got = race(engine,
+               lambda s: ip.take_measures(session=s, actor=A, notice_id=nid,
+                                          code="stop_transmission", note=""),
+               lambda s: ip.take_measures(session=s, actor=B, notice_id=nid,
+                                          code="stop_transmission", note=""))
+    assert sorted(got) == ["invalid_transition", "ok"]
+    with unit_of_work(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Measure)) == 1
+        assert s.scalar(select(func.count()).select_from(IPEvent).where(
+            IPEvent.notice_id == nid, IPEvent.kind == "measures_taken")) == 1
