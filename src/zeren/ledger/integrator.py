@@ -109,6 +109,33 @@ class Batch:
         return [Receipt(self.log, i, self.checkpoint_size) for i in self.indexes]
 
 
+def _max_len(column: Any) -> int:
+    length = getattr(column.type, "length", None)
+    assert isinstance(length, int), column
+    return length
+
+
+def check_entry(item: PendingEntry) -> None:
+    """Refuse, before it joins a batch, an entry the database would refuse inside one: a batch
+    is one transaction, so one bad entry there would fail every other caller's entry too."""
+    if len(item.data) > MAX_ENTRY_SIZE:
+        raise InvalidInput("entry longer than 65535 bytes", field="data")
+    if item.subject is not None and len(item.subject) > _max_len(m.SUBJECTS.c.subject):
+        raise InvalidInput(
+            f"subject longer than {_max_len(m.SUBJECTS.c.subject)} characters", field="subject")
+    p = item.personal
+    if p is None:
+        return
+    if p.retain_until is not None and p.retain_until.utcoffset() is None:
+        raise InvalidInput("retain_until has no time zone (naive datetime)", field="retain_until")
+    for field, value, column in (
+        ("record_class", p.record_class, m.PERSONAL.c.record_class),
+        ("retention_source", p.retention_source, m.PERSONAL.c.retention_source),
+    ):
+        if len(value) > _max_len(column):
+            raise InvalidInput(f"{field} longer than {_max_len(column)} characters", field=field)
+
+
 def check_log_name(name: str) -> tuple[str, str]:
     """Split ``<record class>[/<period>]``; raises InvalidInput on a bad name."""
     if not LOG_NAME.match(name):
@@ -319,8 +346,7 @@ class Integrator:
         if not items:
             raise InvalidInput("nothing to append", field="items")
         for it in items:
-            if len(it.data) > MAX_ENTRY_SIZE:
-                raise InvalidInput("entry longer than 65535 bytes", field="data")
+            check_entry(it)
         info = self.log(name)
         with self._write:
             for attempt in (1, 2):
@@ -493,9 +519,15 @@ class Integrator:
     # ----------------------------------------------------------------- batching queue
 
     def submit(self, name: str, item: PendingEntry) -> Future[Receipt]:
-        """Queue one entry; the future resolves once its batch has committed."""
-        check_log_name(name)
+        """Queue one entry; the future resolves once its batch has committed. An entry that
+        cannot be stored fails its own future here and is never queued."""
         fut: Future[Receipt] = Future()
+        try:
+            check_log_name(name)
+            check_entry(item)
+        except InvalidInput as exc:
+            fut.set_exception(exc)
+            return fut
         with self._write:
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(

@@ -73,6 +73,8 @@ class LedgerRecordLog:
         retention_source: str = "",
         at: datetime | None = None,
     ) -> Receipt:
+        if at is not None and at.utcoffset() is None:
+            raise InvalidInput("'at' has no time zone (naive datetime)", field="at")
         sealed = None
         if personal is not None:
             sealed = seal(record_class=record_class, data=personal, retain_until=retain_until,

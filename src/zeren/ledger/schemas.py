@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 
 class OrderItem(BaseModel):
@@ -38,9 +38,11 @@ class OrderRecordCreate(BaseModel):
     total_amount: Decimal = Field(ge=0, decimal_places=2)
     paid_amount: Decimal = Field(ge=0, decimal_places=2)
     currency: str = Field(default="CNY", min_length=3, max_length=3)
-    placed_at: datetime
-    paid_at: datetime | None = None
-    completed_at: datetime | None = None
+    # With a time zone: a naive time is ambiguous, and retention (3 years from completion)
+    # is computed from it.
+    placed_at: AwareDatetime
+    paid_at: AwareDatetime | None = None
+    completed_at: AwareDatetime | None = None
     buyer: BuyerData
 
     def record(self) -> dict[str, Any]:
