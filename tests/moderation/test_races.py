@@ -124,3 +124,62 @@ def test_two_moderators_taking_ip_measures_have_one_winner(
         assert s.scalar(select(func.count()).select_from(Measure)) == 1
         assert s.scalar(select(func.count()).select_from(IPEvent).where(
             IPEvent.notice_id == nid, IPEvent.kind == "measures_taken")) == 1
+
+
+def test_report_on_a_case_decided_meanwhile_opens_a_new_case(
+        engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    with unit_of_work(engine) as s:
+        first = svc.submit_reports(session=s, platform_id=world.big_id, items=[report("p2")],
+                                   received_by="t")[0]
+        svc.claim_case(session=s, actor=A, case_id=first.case_id)
+    read, go = threading.Event(), threading.Event()
+    orig = svc._bundle
+
+    def bundle_later(*a: Any, **k: Any) -> bool:
+        read.set()  # the intake has read the case as open
+        go.wait(timeout=10)
+        return orig(*a, **k)
+    monkeypatch.setattr(svc, "_bundle", bundle_later)
+    got: list[svc.Receipt] = []
+
+    def intake() -> None:
+        with unit_of_work(engine) as s:
+            got.extend(svc.submit_reports(session=s, platform_id=world.big_id,
+                                          items=[report("p2")], received_by="t"))
+    t = threading.Thread(target=intake)
+    t.start()
+    assert read.wait(timeout=10)
+    with unit_of_work(engine) as s:
+        svc.decide_case(session=s, actor=A, case_id=first.case_id,
+                        body=DecisionIn(decision="no_action"))
+    go.set()
+    t.join()
+    assert got and got[0].case_id != first.case_id and not got[0].bundled
+    with unit_of_work(engine) as s:
+        old = svc.get_case(session=s, case_id=first.case_id)
+        new = svc.get_case(session=s, case_id=got[0].case_id)
+        assert old.status == "decided" and old.report_count == 1
+        assert new.status == "open" and new.report_count == 1 and new.open_key is not None
+
+
+def test_concurrent_reports_on_one_case_all_count(
+        engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    with unit_of_work(engine) as s:
+        first = svc.submit_reports(session=s, platform_id=world.big_id, items=[report("p3")],
+                                   received_by="t")[0]
+    barrier = threading.Barrier(2)
+    orig = svc._bundle
+
+    def bundle_together(*a: Any, **k: Any) -> bool:
+        barrier.wait(timeout=10)  # both have read report_count == 1
+        return orig(*a, **k)
+    monkeypatch.setattr(svc, "_bundle", bundle_together)
+    two = [ReportIn.model_validate({**report("p3").model_dump(), "source": src})
+           for src in ("user", "trusted_flagger")]
+    got = race(engine, *[lambda s, r=r: svc.submit_reports(
+        session=s, platform_id=world.big_id, items=[r], received_by="t") for r in two])
+    assert got == ["ok", "ok"]
+    with unit_of_work(engine) as s:
+        c = svc.get_case(session=s, case_id=first.case_id)
+        assert c.report_count == 3
+        assert set(c.sources.split(",")) == {"user", "trusted_flagger"}

@@ -249,12 +249,12 @@ def submit_reports(*, session: Session, platform_id: str, items: Sequence[Report
         for sid in sids:
             idx = groups[sid]
             srcs = sorted({str(items[j].source) for j in idx})
-            if sid in open_cases:
-                c = open_cases[sid]
-                _bundle(c, [cats[j] for j in idx], srcs, len(idx), now)
-                case_of[sid] = c.id
+            if sid in open_cases and _bundle(session, open_cases[sid], sid,
+                                             [cats[j] for j in idx], srcs, len(idx), now):
+                case_of[sid] = open_cases[sid].id
                 bundled.add(sid)
                 continue
+            # No open case, or the one read was decided meanwhile: open a new one.
             top = max((cats[j] for j in idx), key=lambda c: c.severity)
             first_src = str(items[idx[0]].source)
             new_rows.append({
@@ -308,14 +308,27 @@ def submit_reports(*, session: Session, platform_id: str, items: Sequence[Report
     return out
 
 
-def _bundle(c: Case, cats: list[d.Category], srcs: list[str], n: int, now: datetime) -> None:
-    """A further report on an open case: volume, severity and urgency can only go up."""
+def _bundle(session: Session, c: Case, subject_id: str, cats: list[d.Category],
+            srcs: list[str], n: int, now: datetime) -> bool:
+    """A further report on an open case: volume, severity and urgency can only go up.
+
+    The count moves by a relative, conditional UPDATE (``report_count = report_count + n
+    WHERE id = :id AND open_key = :subject``): a case decided since it was read matches no
+    row (False: the caller opens a new case), and two concurrent bundles both count. Once the
+    UPDATE has matched, the row is this transaction's until commit (PostgreSQL's row lock,
+    SQLite's single writer), so the re-read below sees the latest sources and severity and
+    the rest can be written from it without losing another request's change."""
+    res = session.execute(update(Case).where(Case.id == c.id, Case.open_key == subject_id)
+                          .values(report_count=Case.report_count + n, updated_at=now)
+                          .execution_options(synchronize_session=False))
+    if res.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.refresh(c)
     sources = sorted(set(filter(None, c.sources.split(","))) | set(srcs))
     top = max(cats, key=lambda x: x.severity)
     if top.severity > c.severity:
         c.category, c.severity = top.code, top.severity
     cat = d.category(c.category) or top
-    c.report_count += n
     c.sources = ",".join(sources)
     c.priority = d.priority(severity=c.severity, reports=c.report_count, sources=sources,
                             escalations=c.escalations)
@@ -323,7 +336,7 @@ def _bundle(c: Case, cats: list[d.Category], srcs: list[str], n: int, now: datet
     if c.status == d.CaseStatus.OPEN and c.escalations == 0:
         c.queue = d.route(source=d.Source.AUTHORITY if d.Source.AUTHORITY in sources
                           else srcs[0], cat=cat)
-    c.updated_at = now
+    return True
 
 
 def receipt_status(*, session: Session, receipt: str) -> tuple[Report, Case]:
