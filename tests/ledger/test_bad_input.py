@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from tests.conftest import World
 from tests.ledger.test_api import _order
 from zeren.errors import InvalidInput
+from zeren.ledger import store
 from zeren.ledger.integrator import Integrator, PendingEntry, Receipt
 from zeren.ledger.interfaces import LedgerRecordLog
 from zeren.ledger.keys import LogKeys
@@ -64,3 +66,39 @@ def test_order_times_need_a_time_zone(client: TestClient, world: World, field: s
     ok = client.post("/api/v1/orders", headers=world.auth("admin"),
                      json=_order(world.small_id, "N-2"))
     assert ok.status_code == 201, ok.text
+
+
+def test_huge_numbers_are_bad_input_naming_the_field(client: TestClient, world: World) -> None:
+    h = world.auth("admin")
+    log = client.post("/api/v1/orders", headers=h, json=_order(world.small_id, "H-1")).json()["log"]
+    huge, neg = str(10**20), str(-(10**20))
+    for query, field in [
+        (f"proof?log={log}&index=0&size={huge}", "size"),
+        (f"proof?log={log}&index={huge}", "index"),
+        (f"proof?log={log}&index={neg}", "index"),
+        (f"proof?log={log}&index=0&size=1e20", "size"),
+        (f"consistency?log={log}&from=0&to={huge}", "to"),
+        (f"consistency?log={log}&from={neg}&to=1", "from"),
+        (f"consistency?log={log}&from={huge}&to={huge}", "from"),
+    ]:
+        r = client.get(f"/api/v1/ledger/{query}", headers=h)
+        assert r.status_code == 422, (query, r.status_code, r.text)
+        assert r.json()["error"]["details"]["field"] == field, query
+    r = client.post("/api/v1/ledger/erasures", headers=h, json={
+        "log": log, "index": 10**20, "legal_basis": "x", "approver": "y"})
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "index"
+
+
+def test_store_refuses_sizes_no_column_holds(engine: Engine, integrator: Integrator) -> None:
+    integrator.append("test/2025", [PendingEntry(b"one")])
+    with Session(engine) as s:
+        log = store.get_log(session=s, name="test/2025")
+        for call, field in [
+            (lambda: store.inclusion(session=s, log=log, index=0, size=2**64), "size"),
+            (lambda: store.consistency(session=s, log=log, size1=-(2**64), size2=1), "from"),
+            (lambda: store.consistency(session=s, log=log, size1=0, size2=2**64), "to"),
+            (lambda: store.checkpoint_covering(session=s, log=log, index=2**64), "index"),
+        ]:
+            with pytest.raises(InvalidInput) as err:
+                call()
+            assert err.value.details["field"] == field

@@ -31,6 +31,10 @@ from zeren.platforms.service import get_platform
 router = APIRouter(tags=["ledger"])
 
 LogQ = Annotated[str, Query(description="Log name, e.g. orders/2025")]
+# Sizes and indexes are stored as 64-bit integers; larger ones are bad input, not a 500.
+IndexQ = Annotated[int, Query(ge=0, le=store.INT64_MAX, description="Entry index")]
+SizeQ = Annotated[int | None, Query(ge=0, le=store.INT64_MAX,
+                                    description="Tree size of a checkpoint (default: newest)")]
 
 # A log holds one record class for one year across every platform, so reading a whole log
 # (its checkpoint, key, proofs of any entry, tiles and bundles) shows every platform's
@@ -119,8 +123,7 @@ def key(
 
 @router.get("/ledger/proof", response_model=ProofRead)
 def proof(
-    log: LogQ, index: int, session: SessionDep,
-    _actor: LogsReader, size: int | None = None,
+    log: LogQ, index: IndexQ, session: SessionDep, _actor: LogsReader, size: SizeQ = None,
 ) -> ProofRead:
     """An entry with its inclusion proof in the checkpoint of ``size`` (default newest)."""
     info = store.get_log(session=session, name=log)
@@ -131,7 +134,8 @@ def proof(
 @router.get("/ledger/consistency", response_model=ConsistencyRead, response_model_by_alias=True)
 def consistency(
     log: LogQ, session: SessionDep, _actor: LogsReader,
-    size1: Annotated[int, Query(alias="from")], size2: Annotated[int, Query(alias="to")],
+    size1: Annotated[int, Query(alias="from", ge=0, le=store.INT64_MAX)],
+    size2: Annotated[int, Query(alias="to", ge=0, le=store.INT64_MAX)],
 ) -> ConsistencyRead:
     """A consistency proof between two checkpoints of a log."""
     info = store.get_log(session=session, name=log)

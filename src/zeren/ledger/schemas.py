@@ -119,7 +119,7 @@ class ErasureCreate(BaseModel):
     """Erase the personal data of one logged record (only once its retention period has run)."""
 
     log: str = Field(max_length=100, description="Log name, e.g. orders/2025")
-    index: int = Field(ge=0)
+    index: int = Field(ge=0, le=2**63 - 1)
     legal_basis: str = Field(min_length=1, max_length=400,
                              description="Why: the law and the request, e.g. 个人信息保护法 第四十七条")
     approver: str = Field(min_length=1, max_length=100, description="Who approved the erasure.")

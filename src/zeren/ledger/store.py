@@ -43,6 +43,14 @@ from zeren.ledger.verify import (
     tile_widths,
 )
 
+INT64_MAX = 2**63 - 1  # sizes and indexes are BIGINT columns
+
+
+def check_range(value: int, field: str) -> None:
+    """Refuse a size or index no log can have (and no database column can hold)."""
+    if not 0 <= value <= INT64_MAX:
+        raise InvalidInput(f"{field} {value} is out of range (0 … 2^63-1)", field=field)
+
 
 @dataclass(frozen=True)
 class StoredCheckpoint:
@@ -134,16 +142,20 @@ def latest_checkpoint(*, session: Session, log: LogInfo) -> StoredCheckpoint:
     return _cp(row)
 
 
-def checkpoint_at(*, session: Session, log: LogInfo, size: int) -> StoredCheckpoint:
+def checkpoint_at(
+    *, session: Session, log: LogInfo, size: int, field: str = "size"
+) -> StoredCheckpoint:
+    check_range(size, field)
     c = m.CHECKPOINTS
     row = session.execute(select(c).where(c.c.log_id == log.id, c.c.size == size)).first()
     if row is None:
-        raise InvalidInput(f"log {log.name} has no checkpoint of size {size}", field="size")
+        raise InvalidInput(f"log {log.name} has no checkpoint of size {size}", field=field)
     return _cp(row)
 
 
 def checkpoint_covering(*, session: Session, log: LogInfo, index: int) -> StoredCheckpoint | None:
     """The first checkpoint whose tree includes entry ``index``, if one exists yet."""
+    check_range(index, "index")
     c = m.CHECKPOINTS
     row = session.execute(
         select(c).where(c.c.log_id == log.id, c.c.size > index).order_by(c.c.size).limit(1)
@@ -358,8 +370,8 @@ def consistency(*, session: Session, log: LogInfo, size1: int, size2: int) -> Co
     """A consistency proof between two of the log's checkpoints."""
     if size1 > size2:
         raise InvalidInput(f"--from {size1} is larger than --to {size2}", field="from")
-    old = checkpoint_at(session=session, log=log, size=size1)
-    new = checkpoint_at(session=session, log=log, size=size2)
+    old = checkpoint_at(session=session, log=log, size=size1, field="from")
+    new = checkpoint_at(session=session, log=log, size=size2, field="to")
     proof = consistency_proof(StoredTree(session, log, size2), size1=size1, size2=size2)
     return ConsistencyProof(log.name, size1, size2, proof, old.note, new.note)
 
