@@ -126,7 +126,9 @@ def test_tiles_served_live_verify_like_the_export(
     assert v.decode_bundle(small, expect=5) == v.decode_bundle(
         (tmp_path / "exp/tile/entries/002.p/188").read_bytes(), expect=188)[:5]
     for bad in ["tile/0/002", "tile/0/003.p/1", "tile/2/000.p/1", "tile/0/002.p/189",
-                "tile/0/002.p/256", "tile/0/x000/002", "tile/entries/abc"]:
+                "tile/0/002.p/256", "tile/0/x000/002", "tile/entries/abc",
+                # non-canonical spellings of tiles that exist: leading zeroes
+                "tile/00/000", "tile/01/000.p/2", "tile/0/002.p/088", "tile/entries/002.p/05"]:
         r = client.get(f"{base}/{bad}", headers=h)
         assert r.status_code == 404, bad
         assert r.json()["error"]["code"] == "not_found"

@@ -4,6 +4,8 @@ signed notes, checkpoints, cosignatures and tile paths."""
 from __future__ import annotations
 
 import base64
+import json
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -274,3 +276,83 @@ def test_bundle_roundtrip_and_truncation() -> None:
         v.decode_bundle(data[:-1], expect=3)
     with pytest.raises(v.VerificationError, match="expected 4"):
         v.decode_bundle(data, expect=4)
+
+
+# ----------------------------------------------------------------------- reviewer's findings
+
+
+def test_size_zero_needs_the_empty_tree_root(tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    origin = "zeren.example/log"
+    ver = v.make_verifier(origin, v.raw_public_key(key.public_key()))
+    assert v.open_checkpoint(_signed_checkpoint(key, origin, 0, v.EMPTY_ROOT), [ver]).size == 0
+    forged = _signed_checkpoint(key, origin, 0, b"\x11" * 32)
+    with pytest.raises(v.VerificationError, match="empty-tree root"):
+        v.open_checkpoint(forged, [ver])
+    with pytest.raises(v.VerificationError, match="empty-tree root"):
+        v.verify_consistency(size1=0, size2=8, proof=[], root1=b"\x11" * 32, root2=ROOTS[8])
+    with pytest.raises(v.VerificationError, match="empty-tree root"):
+        v.verify_consistency(size1=0, size2=0, proof=[], root1=b"\x11" * 32, root2=b"\x11" * 32)
+    v.verify_consistency(size1=0, size2=8, proof=[], root1=v.EMPTY_ROOT, root2=ROOTS[8])
+    (tmp_path / "vkey").write_text(ver.vkey)
+    (tmp_path / "cp").write_text(forged)
+    assert v.main(["checkpoint", "--vkey", f"@{tmp_path / 'vkey'}", str(tmp_path / "cp")]) == 1
+
+
+def test_witness_keys_alone_do_not_verify_a_checkpoint(tmp_path: Path) -> None:
+    origin = "zeren.example/log"
+    forger, wit_key = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    note = v.parse_note(_signed_checkpoint(forger, origin, 5, b"\x22" * 32))
+    note.signatures.append(v.cosign_note_text(note.text, name="witness.example/w1",
+                                              private_key=wit_key, timestamp=1_700_000_000))
+    wv = v.make_verifier("witness.example/w1", v.raw_public_key(wit_key.public_key()),
+                         v.SIG_COSIGNATURE_V1)
+    with pytest.raises(v.VerificationError, match="no log key"):
+        v.open_checkpoint(note.encode(), [wv])
+    (tmp_path / "wkey").write_text(wv.vkey)
+    (tmp_path / "cp").write_bytes(note.encode())
+    assert v.main(["checkpoint", "--vkey", f"@{tmp_path / 'wkey'}", str(tmp_path / "cp")]) == 1
+
+
+@pytest.mark.parametrize("rel", [
+    "07/000", "00/000", "64/000", "0/000.p/08", "0/000.p/0", "entries/000.p/007",
+    "0/000.p/256", "1/x000/001", "0/00", "0/0000", "entries/000.p/",
+])
+def test_non_canonical_tile_paths_are_refused(rel: str) -> None:
+    with pytest.raises(v.VerificationError):
+        v.parse_tile_path(rel)
+
+
+def test_canonical_tile_paths_parse() -> None:
+    assert v.parse_tile_path("0/000") == (0, 0, 256)
+    assert v.parse_tile_path("63/x001/234.p/255") == (63, 1234, 255)
+    assert v.parse_tile_path("entries/005.p/1") == (None, 5, 1)
+    assert v.parse_tile_path("10/000.p/10") == (10, 0, 10)
+
+
+def test_vkey_key_id_must_be_lower_case() -> None:
+    ver = v.parse_vkey(SPEC_VKEY)
+    name, kid, blob = SPEC_VKEY.split("+", 2)
+    assert kid == kid.lower() and kid != kid.upper()
+    with pytest.raises(v.VerificationError, match="lower-case"):
+        v.parse_vkey(f"{name}+{kid.upper()}+{blob}")
+    assert v.parse_vkey(f"{name}+{kid}+{blob}") == ver
+
+
+@pytest.mark.parametrize("index", [5.9, "5", True, -1, None])
+def test_inclusion_json_index_must_be_an_integer(
+    tmp_path: Path, index: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    origin = "zeren.example/log"
+    tree = MemoryTree(LEAVES[:8])
+    good = {"index": 5, "size": 8, "entry": base64.b64encode(LEAVES[5]).decode(),
+            "proof": [base64.b64encode(p).decode() for p in inclusion_proof(tree, index=5, size=8)],
+            "checkpoint": _signed_checkpoint(key, origin, 8, ROOTS[8])}
+    (tmp_path / "vkey").write_text(v.make_verifier(origin, v.raw_public_key(key.public_key())).vkey)
+    args = ["inclusion", "--vkey", f"@{tmp_path / 'vkey'}", "--proof", str(tmp_path / "p.json")]
+    (tmp_path / "p.json").write_text(json.dumps(good))
+    assert v.main(args) == 0
+    (tmp_path / "p.json").write_text(json.dumps({**good, "index": index}))
+    assert v.main(args) == 1
+    assert "index" in capsys.readouterr().err

@@ -176,28 +176,22 @@ def tiles_checkpoint(
                              headers={"Cache-Control": "no-cache"})
 
 
-@router.get(TILES_PREFIX + "/tile/entries/{path:path}", response_class=Response)
-def tiles_entries(
-    name: str, path: str, session: SessionDep,
-    _actor: LogsReader,
+@router.get(TILES_PREFIX + "/tile/{path:path}", response_class=Response)
+def tiles_tile(
+    name: str, path: str, session: SessionDep, _actor: LogsReader,
 ) -> Response:
-    """tlog-tiles: entry bundle ``tile/entries/<N>[.p/<W>]``."""
-    _, index, width = _parse(f"entries/{path}")
+    """tlog-tiles: Merkle tile ``tile/<L>/<N>[.p/<W>]`` or entry bundle
+    ``tile/entries/<N>[.p/<W>]``. The whole path is parsed here, as the verifier parses it,
+    so a non-canonical spelling (``tile/07/…``, ``.p/08``) is 404, never a second name for a
+    tile."""
+    level, index, width = _parse(path)
     info = store.get_log(session=session, name=name)
-    return _tile_response(
-        store.bundle_bytes(session=session, log=info, index=index, width=width), width)
-
-
-@router.get(TILES_PREFIX + "/tile/{level:int}/{path:path}", response_class=Response)
-def tiles_hashes(
-    name: str, level: int, path: str, session: SessionDep,
-    _actor: LogsReader,
-) -> Response:
-    """tlog-tiles: Merkle tile ``tile/<L>/<N>[.p/<W>]``."""
-    _, index, width = _parse(f"{level}/{path}")
-    info = store.get_log(session=session, name=name)
-    return _tile_response(
-        store.tile_bytes(session=session, log=info, level=level, index=index, width=width), width)
+    if level is None:
+        data = store.bundle_bytes(session=session, log=info, index=index, width=width)
+    else:
+        data = store.tile_bytes(session=session, log=info, level=level, index=index,
+                                width=width)
+    return _tile_response(data, width)
 
 
 # ----------------------------------------------------------------------- erasure

@@ -161,6 +161,9 @@ def verify_consistency(
     """Check that the tree (size2, root2) extends (size1, root1) (RFC 9162 §2.1.4.2)."""
     if size1 < 0 or size2 < 0 or size1 > size2:
         raise VerificationError(f"consistency: sizes {size1} → {size2} go backwards")
+    for size, root in ((size1, root1), (size2, root2)):
+        if size == 0 and root != EMPTY_ROOT:
+            raise VerificationError("consistency: a tree of size 0 must have the empty-tree root")
     _check_hashes(proof, "consistency")
     if size1 == size2:
         if proof:
@@ -258,6 +261,9 @@ def make_verifier(name: str, public_key: bytes, sig_type: int = SIG_ED25519) -> 
     return Verifier(name, key_id(name, sig_type, public_key), sig_type, public_key)
 
 
+_KEY_ID = re.compile(r"[0-9a-f]{8}")
+
+
 def parse_vkey(text: str) -> Verifier:
     """Parse a verifier key string; raises with the reason when it is not one."""
     parts = text.strip().split("+", 2)  # base64 may itself hold "+"
@@ -265,13 +271,13 @@ def parse_vkey(text: str) -> Verifier:
         raise VerificationError("verifier key: expected <name>+<hex key id>+<base64 key>")
     name, hex_id, blob = parts
     _check_key_name(name)
-    try:
-        kid = bytes.fromhex(hex_id)
-    except ValueError as exc:
-        raise VerificationError(f"verifier key: bad key ID ({exc})") from exc
+    # Eight lower-case hex digits, as the format writes them: one spelling per key.
+    if not _KEY_ID.fullmatch(hex_id):
+        raise VerificationError(f"verifier key: key ID {hex_id!r} is not 8 lower-case hex digits")
+    kid = bytes.fromhex(hex_id)
     raw = b64decode_strict(blob, "verifier key")
-    if len(kid) != 4 or len(raw) != 33:
-        raise VerificationError("verifier key: wrong key ID or key length")
+    if len(raw) != 33:
+        raise VerificationError("verifier key: wrong key length")
     v = make_verifier(name, raw[1:], raw[0])
     if v.key_id != kid:
         raise VerificationError(f"verifier key: key ID {hex_id} does not match name and key")
@@ -431,11 +437,21 @@ def parse_checkpoint(text: str) -> Checkpoint:
         raise VerificationError("checkpoint: root hash is not 32 bytes")
     if any(not e for e in ext):
         raise VerificationError("checkpoint: empty extension line")
-    return Checkpoint(origin, int(size_s), root, tuple(ext))
+    size = int(size_s)
+    if size == 0 and root != EMPTY_ROOT:
+        raise VerificationError("checkpoint: size 0 but the root is not the empty-tree root")
+    return Checkpoint(origin, size, root, tuple(ext))
 
 
 def open_checkpoint(data: bytes | str, verifiers: Sequence[Verifier]) -> Checkpoint:
-    """Verify a signed checkpoint's signatures and return its body."""
+    """Verify a signed checkpoint's signatures and return its body. One of ``verifiers`` must
+    be the log's own key (Ed25519, type 0x01, named as the checkpoint's origin): witnesses'
+    cosignatures vouch for what the log signed, they never stand in for the log."""
+    if not any(v.sig_type == SIG_ED25519 for v in verifiers):
+        raise VerificationError(
+            "checkpoint: no log key given (a type 0x01 Ed25519 verifier key named as the "
+            "origin); witness keys alone do not verify the log's signature"
+        )
     note = verify_note(data, verifiers)
     cp = parse_checkpoint(note.text)
     for v in verifiers:
@@ -470,7 +486,13 @@ def bundle_path(index: int, width: int = TILE_WIDTH) -> str:
     return f"tile/entries/{_index_path(index)}{suffix}"
 
 
-_TILE_PATH = re.compile(r"^(entries|[0-9]{1,2})/((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([0-9]{1,3}))?$")
+# C2SP tlog-tiles: L is 0..63 and W is 1..255, both in decimal without leading zeroes, so
+# that each tile has exactly one path (a cache or mirror keyed by path cannot be fed a second,
+# different copy of a tile).
+_TILE_PATH = re.compile(
+    r"^(entries|0|[1-9][0-9]?)/((?:x[0-9]{3}/)*[0-9]{3})(?:\.p/([1-9][0-9]{0,2}))?$"
+)
+MAX_TILE_LEVEL = 63
 
 
 def parse_tile_path(rel: str) -> tuple[int | None, int, int]:
@@ -487,6 +509,8 @@ def parse_tile_path(rel: str) -> tuple[int | None, int, int]:
     if not 0 < width <= TILE_WIDTH or (m.group(3) is not None and width == TILE_WIDTH):
         raise VerificationError(f"tile/{rel}: partial width must be 1..255")
     level = None if m.group(1) == "entries" else int(m.group(1))
+    if level is not None and level > MAX_TILE_LEVEL:
+        raise VerificationError(f"tile/{rel}: level must be 0..{MAX_TILE_LEVEL}")
     return level, index, width
 
 
@@ -686,6 +710,17 @@ def _json_file(path: str) -> dict[str, Any]:
     return data
 
 
+def _json_int(data: dict[str, Any], key: str, default: int | None = None) -> int:
+    """A non-negative JSON integer (not 5.9, "5" or true); ``default`` when absent."""
+    value = data.get(key, default)
+    if value is None:
+        raise VerificationError(f"proof JSON: {key!r} is missing")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise VerificationError(f"proof JSON: {key!r} must be a non-negative integer, "
+                                f"not {value!r}")
+    return value
+
+
 def _verifiers(args: argparse.Namespace) -> list[Verifier]:
     return [parse_vkey(_load_text(v)) for v in args.vkey]
 
@@ -703,7 +738,7 @@ def _cmd_consistency(args: argparse.Namespace) -> str:
         raise VerificationError("consistency: the checkpoints come from different logs")
     data = _json_file(args.proof)
     proof = [_b64(p, "consistency proof") for p in data.get("proof", [])]
-    if int(data.get("from", old.size)) != old.size or int(data.get("to", new.size)) != new.size:
+    if _json_int(data, "from", old.size) != old.size or _json_int(data, "to", new.size) != new.size:
         raise VerificationError("consistency: proof sizes do not match the checkpoints")
     verify_consistency(
         size1=old.size, size2=new.size, proof=proof, root1=old.root_hash, root2=new.root_hash
@@ -717,9 +752,9 @@ def _cmd_inclusion(args: argparse.Namespace) -> str:
     cp_text = Path(args.checkpoint).read_text("utf-8") if args.checkpoint else data["checkpoint"]
     cp = open_checkpoint(cp_text, vs)
     entry = Path(args.entry).read_bytes() if args.entry else _b64(data.get("entry", ""), "entry")
-    index = int(data["index"])
+    index = _json_int(data, "index")
     proof = [_b64(p, "inclusion proof") for p in data.get("proof", [])]
-    size = int(data.get("size", cp.size))
+    size = _json_int(data, "size", cp.size)
     if size != cp.size:
         raise VerificationError(f"inclusion: proof is for size {size}, checkpoint is {cp.size}")
     verify_inclusion(
