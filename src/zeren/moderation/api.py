@@ -52,6 +52,7 @@ from zeren.moderation.schemas import (
     IPNoticePublic,
     IPNoticeRead,
     IPRejectIn,
+    JudgedContentRead,
     MeasureChangeRead,
     MeasureRead,
     MediationIn,
@@ -340,6 +341,8 @@ def case_page(case_id: str, session: SessionDep, actor: Read) -> CasePage:
     p = svc.case_page(session=session, case_id=case_id)
     return CasePage(case=CaseRead.model_validate(p["case"]),
                     subject=SubjectRead.model_validate(p["subject"]),
+                    judged=(JudgedContentRead.model_validate(p["judged"])
+                            if p["judged"] is not None else None),
                     owner=SubjectRead.model_validate(p["owner"]) if p["owner"] else None,
                     reports=[ReportRead.model_validate(r) for r in p["reports"]],
                     events=[EventRead.model_validate(e) for e in p["events"]],

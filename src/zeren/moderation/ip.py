@@ -98,7 +98,9 @@ def take_measures(*, session: Session, actor: Actor, notice_id: str, code: str, 
                          days=None, decided_by=actor.username,
                          automation=d.Automation.NOT_AUTOMATED, ground=ART42, facts=facts,
                          source=d.Source.RIGHTS_HOLDER, cat=d.category("ip_infringement"),
-                         now=now, ip_notice_id=n.id, trigger="ip_notice")
+                         now=now, ip_notice_id=n.id, trigger="ip_notice",
+                         content=ms.keep_judged_content(session=session, subject=subject,
+                                                        ip_notice_id=n.id))
     n.measure_id = m.id
     n.forwarded_to_merchant_at = now
     if n.merchant_id:

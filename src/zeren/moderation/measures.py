@@ -18,6 +18,7 @@ from zeren.moderation import domain as d
 from zeren.moderation.models import (
     Case,
     CaseEvent,
+    JudgedContent,
     LedgerOutbox,
     Measure,
     MeasureChange,
@@ -68,6 +69,28 @@ def get_measure(*, session: Session, measure_id: str) -> Measure:
     if m is None:
         raise NotFound(f"no measure {measure_id}", details={"field": "measure_id"})
     return m
+
+
+def keep_judged_content(*, session: Session, subject: Subject, case_id: str | None = None,
+                        ip_notice_id: str | None = None) -> JudgedContent:
+    """Keep the subject's content as it is being judged (append-only; see JudgedContent)."""
+    import json
+
+    canon = json.dumps({"kind": subject.kind, "ref": subject.external_ref,
+                        "name": subject.display_name, "text": subject.text,
+                        "media": list(subject.media)}, ensure_ascii=False, sort_keys=True)
+    jc = JudgedContent(case_id=case_id, ip_notice_id=ip_notice_id, subject_id=subject.id,
+                       kind=subject.kind, external_ref=subject.external_ref,
+                       display_name=subject.display_name, text=subject.text,
+                       media=list(subject.media),
+                       sha256=hashlib.sha256(canon.encode()).hexdigest())
+    session.add(jc)
+    session.flush()
+    return jc
+
+
+def judged_content_of(*, session: Session, case_id: str) -> JudgedContent | None:
+    return session.scalar(select(JudgedContent).where(JudgedContent.case_id == case_id))
 
 
 # -- validation -----------------------------------------------------------------------------
@@ -150,8 +173,8 @@ def _change(*, session: Session, m: Measure, subject: Subject, change: str, stat
 
 def statement_body(*, m: Measure, subject: Subject, account: Subject | None,
                    cat: d.Category | None, source: str, ground: dict[str, Any], facts: str,
-                   automated_detection: bool, now: datetime, appeal_by: datetime
-                   ) -> dict[str, Any]:
+                   automated_detection: bool, now: datetime, appeal_by: datetime,
+                   content: JudgedContent | None = None) -> dict[str, Any]:
     """The statement of reasons (DSA Art 17 fields, adapted to Chinese law)."""
     mt = d.measure_types()[m.code]
     vocab = d.statement_vocab()
@@ -166,6 +189,9 @@ def statement_body(*, m: Measure, subject: Subject, account: Subject | None,
         "facts": facts,
         "content_type": subject.kind,
         "subject_ref": subject.external_ref,
+        # What was judged (kept in mod_judged_content), not the subject's current text.
+        "content": ({"id": content.id, "sha256": content.sha256, "kind": content.kind,
+                     "ref": content.external_ref} if content is not None else None),
         "account_ref": account.external_ref if account is not None else None,
         "category": ({"code": cat.code, "name_zh": cat.name_zh, "name_en": cat.name_en}
                      if cat is not None else None),
@@ -188,6 +214,7 @@ def apply_measure(
     decided_by: str, automation: str, ground: dict[str, Any], facts: str, source: str,
     cat: d.Category | None, now: datetime, case: Case | None = None,
     ip_notice_id: str | None = None, trigger: str = "decision",
+    content: JudgedContent | None = None,
 ) -> Measure:
     """Apply one measure with its statement of reasons, notice, change, webhook and ledger
     records. Account measures on an item act on the item's owner."""
@@ -215,7 +242,7 @@ def apply_measure(
     body = statement_body(m=m, subject=target, account=account, cat=cat, source=source,
                           ground=ground, facts=facts,
                           automated_detection=source in d.AUTOMATED_SOURCES, now=now,
-                          appeal_by=appeal_by)
+                          appeal_by=appeal_by, content=content)
     st = Statement(measure_id=m.id, platform_id=platform_id, case_id=m.case_id,
                    account_id=m.account_id, body=body, appeal_deadline=appeal_by)
     session.add(st)
@@ -295,8 +322,8 @@ def _rules_version() -> str:
     return "strikes.toml@" + hashlib.sha256(raw).hexdigest()[:12]
 
 
-def strike_and_climb(*, session: Session, case: Case, subject: Subject, now: datetime
-                     ) -> Measure | None:
+def strike_and_climb(*, session: Session, case: Case, subject: Subject, now: datetime,
+                     content: JudgedContent | None = None) -> Measure | None:
     """Add the case's strike to the account behind the subject and, when the total crosses a
     threshold, apply the ladder's account measure (指南 Art 11: prevent repetition)."""
     account = subject if subject.kind in d.ACCOUNT_KINDS else (
@@ -324,7 +351,7 @@ def strike_and_climb(*, session: Session, case: Case, subject: Subject, now: dat
                          code=code, days=None, decided_by="system:ladder",
                          automation=d.Automation.FULLY, ground=ground, facts=facts,
                          source="platform", cat=d.category(case.category), now=now, case=case,
-                         trigger="ladder")
+                         trigger="ladder", content=content)
 
 
 def reverse_strikes(*, session: Session, case_id: str, now: datetime) -> int:

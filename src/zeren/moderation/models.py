@@ -391,9 +391,35 @@ class AuthorityReport(IdMixin, CreatedMixin, Base):
     reported_by: Mapped[str] = mapped_column(String(100), nullable=False)
 
 
+class JudgedContent(IdMixin, CreatedMixin, Base):
+    """The subject's content as it stood when a case was decided or an IP measure taken
+    (append-only): the case page and the statement of reasons refer to this, not to the
+    subject's current text, which the platform may update."""
+
+    __tablename__ = "mod_judged_content"
+    __table_args__ = (
+        Index("uq_mod_judged_content_case", "case_id", unique=True),
+        Index("ix_mod_judged_content_ip_notice", "ip_notice_id"),
+    )
+
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("mod_cases.id"), nullable=True)
+    ip_notice_id: Mapped[str | None] = mapped_column(ForeignKey("mod_ip_notices.id"),
+                                                     nullable=True)
+    subject_id: Mapped[str] = mapped_column(ForeignKey("mod_subjects.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    external_ref: Mapped[str] = mapped_column(String(200), nullable=False)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    media: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    sha256: Mapped[str] = mapped_column(
+        String(64), nullable=False,
+        comment="SHA-256 of the canonical JSON of kind, ref, name, text and media.")
+
+
 APPEND_ONLY = (
     "mod_reports", "mod_case_events", "mod_measure_changes", "mod_statements", "mod_strikes",
     "mod_notices", "mod_ip_events", "mod_complaint_events", "mod_authority_reports",
+    "mod_judged_content",
 )
 
 # Core tables for set-based intake (bulk INSERTs without the ORM's per-row bookkeeping).

@@ -201,9 +201,28 @@ class MeasureRead(BaseModel):
     trigger: str
 
 
+class JudgedContentRead(BaseModel):
+    """The subject's content as it was when the case was decided (kept; never updated)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    subject_id: str
+    kind: str
+    external_ref: str
+    display_name: str
+    text: str
+    media: list[str]
+    sha256: str
+    created_at: datetime
+
+
 class CasePage(BaseModel):
     case: CaseRead
-    subject: SubjectRead
+    subject: SubjectRead = Field(description="The subject as it is now (the platform may "
+                                 "have updated it since the decision).")
+    judged: JudgedContentRead | None = Field(default=None, description="What the decision "
+                                             "judged; null while the case is undecided.")
     owner: SubjectRead | None
     reports: list[ReportRead]
     events: list[EventRead]

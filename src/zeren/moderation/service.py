@@ -533,11 +533,14 @@ def decide_case(*, session: Session, actor: Actor, case_id: str, body: DecisionI
         raise Conflict("claim the case before deciding it" if c.claimed_by is None else
                        f"the case is claimed by {c.claimed_by}", code="not_claimed",
                        details={"claimed_by": c.claimed_by})
+    # Keep what is being judged: the platform may update the subject's text later.
+    content = ms.keep_judged_content(session=session, subject=subject, case_id=c.id)
     ms.case_event(session=session, case_id=c.id, kind="decision", actor=actor.username,
                   data={"decision": str(body.decision), "measures": [m.model_dump()
                                                                      for m in body.measures],
                         "ground": ground, "facts": body.facts,
-                        "automation": str(body.automation)}, at=now)
+                        "automation": str(body.automation),
+                        "content_sha256": content.sha256}, at=now)
     applied: list[Measure] = []
     if body.decision == d.Decision.ACTION:
         cat = d.category(c.category)
@@ -547,8 +550,10 @@ def decide_case(*, session: Session, actor: Actor, case_id: str, body: DecisionI
             applied.append(ms.apply_measure(
                 session=session, platform_id=c.platform_id, subject=subject, code=m.code,
                 days=m.days, decided_by=actor.username, automation=str(body.automation),
-                ground=ground, facts=body.facts, source=source, cat=cat, now=now, case=c))
-        ladder = ms.strike_and_climb(session=session, case=c, subject=subject, now=now)
+                ground=ground, facts=body.facts, source=source, cat=cat, now=now, case=c,
+                content=content))
+        ladder = ms.strike_and_climb(session=session, case=c, subject=subject, now=now,
+                                     content=content)
         if ladder is not None:
             applied.append(ladder)
     record(session=session, actor=actor, action="moderation.case.decide", target_type="case",
@@ -571,7 +576,8 @@ def case_page(*, session: Session, case_id: str, events_limit: int = 500
     measures = list(session.scalars(select(Measure).where(Measure.case_id == c.id)
                                     .order_by(Measure.created_at)))
     return {"case": c, "subject": subject, "owner": owner, "reports": reports,
-            "events": events, "measures": measures}
+            "events": events, "measures": measures,
+            "judged": ms.judged_content_of(session=session, case_id=c.id)}
 
 
 def bulk_select(*, session: Session, platform_id: str, case_ids: Sequence[str],
