@@ -120,7 +120,13 @@ def test_tiles_served_live_verify_like_the_export(
         r = client.get(f"{base}/{rel}", headers=h)
         assert r.status_code == 200, (rel, r.text)
         assert r.content == (tmp_path / "exp" / rel).read_bytes(), rel
-    assert "immutable" in client.get(f"{base}/tile/0/001", headers=h).headers["cache-control"]
+    # Served only with a token: a shared cache must not keep them (private, never public).
+    for rel, want in [("tile/0/001", "private, max-age=31536000, immutable"),
+                      ("tile/entries/001", "private, max-age=31536000, immutable"),
+                      ("tile/0/002.p/188", "private, max-age=60"),
+                      ("tile/entries/002.p/188", "private, max-age=60"),
+                      ("checkpoint", "private, no-cache")]:
+        assert client.get(f"{base}/{rel}", headers=h).headers["cache-control"] == want, rel
     # An older, smaller partial tile or bundle is a prefix of the newer one.
     small = client.get(f"{base}/tile/entries/002.p/5", headers=h).content
     assert v.decode_bundle(small, expect=5) == v.decode_bundle(

@@ -147,14 +147,17 @@ def consistency(
 # ``…/ledger/logs/<log>/`` is a tlog-tiles prefix: a client reads ``checkpoint``, then tiles
 # and entry bundles. Log names hold a slash (``orders/2025``), hence ``{name:path}``. Full
 # tiles and bundles never change, so they may be cached for good; a partial one is fixed by
-# its width too, but is superseded as the log grows.
+# its width too, but is superseded as the log grows. Every response needs a token (the log
+# holds every platform's records), so only the client may cache it: ``private``, never
+# ``public``, or a shared proxy could hand a tile to someone who was never allowed it.
 
-IMMUTABLE = "public, max-age=31536000, immutable"
+IMMUTABLE = "private, max-age=31536000, immutable"
+PARTIAL = "private, max-age=60"
 TILES_PREFIX = "/ledger/logs/{name:path}"
 
 
 def _tile_response(data: bytes, width: int) -> Response:
-    cache = IMMUTABLE if width == 256 else "public, max-age=60"
+    cache = IMMUTABLE if width == 256 else PARTIAL
     return Response(data, media_type="application/octet-stream",
                     headers={"Cache-Control": cache})
 
@@ -173,7 +176,7 @@ def tiles_checkpoint(
     """tlog-tiles: the newest signed checkpoint."""
     info = store.get_log(session=session, name=name)
     return PlainTextResponse(store.latest_checkpoint(session=session, log=info).note,
-                             headers={"Cache-Control": "no-cache"})
+                             headers={"Cache-Control": "private, no-cache"})
 
 
 @router.get(TILES_PREFIX + "/tile/{path:path}", response_class=Response)
