@@ -288,7 +288,7 @@ class Integrator:
             if not create:
                 raise NotFound(f"unknown log {name}", details={"log": name})
             info = self._create_log(name, cls, period)
-        key = self.keys.signing_key(name, create=False)
+        key = self.keys.signing_key(name, create=False, public_key=info.public_key)
         if raw_public_key(key.public_key()) != info.public_key:
             raise Conflict(
                 f"the signing key file of log {name} is not the key the log was created with",
