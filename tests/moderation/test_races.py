@@ -5,7 +5,9 @@ gets a 409 and writes nothing (ADR 0301)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,9 +15,11 @@ from sqlalchemy import Engine, func, select
 
 from tests.conftest import World
 from zeren.auth.policy import SYSTEM, Actor, Grant
+from zeren.db.base import utcnow
 from zeren.db.session import unit_of_work
 from zeren.errors import Conflict
-from zeren.moderation import appeals, ip
+from zeren.moderation import appeals, delivery, ip
+from zeren.moderation import measures as ms
 from zeren.moderation import service as svc
 from zeren.moderation.models import (
     Appeal,
@@ -23,6 +27,7 @@ from zeren.moderation.models import (
     LedgerOutbox,
     Measure,
     Notice,
+    OutboxMessage,
     Subject,
 )
 from zeren.moderation.schemas import DecisionIn, GroundIn, IPNoticeIn, MeasureIn, ReportIn, SubjectIn
@@ -183,3 +188,64 @@ def test_concurrent_reports_on_one_case_all_count(
         c = svc.get_case(session=s, case_id=first.case_id)
         assert c.report_count == 3
         assert set(c.sources.split(",")) == {"user", "trusted_flagger"}
+
+
+class SlowLog:
+    """A RecordLog that takes its time, so two flushes overlap."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def append(self, *, record_class: str, record: dict[str, Any], subject: str | None,
+               at: Any) -> Any:
+        time.sleep(0.3)
+        with self.lock:
+            self.seen[record["outbox_id"]] = self.seen.get(record["outbox_id"], 0) + 1
+            return SimpleNamespace(log="moderation.test", index=sum(self.seen.values()))
+
+
+def test_concurrent_ledger_flushes_append_each_record_once(engine: Engine,
+                                                           world: World) -> None:
+    with unit_of_work(engine) as s:
+        for i in range(6):
+            ms.to_ledger(session=s, record_class="moderation.measures", record={"i": i},
+                         subject=f"measure:{i}")
+    rl = SlowLog()
+    counts: list[int] = []
+    ts = [threading.Thread(target=lambda: counts.append(
+        delivery.flush_ledger(engine=engine, record_log=rl))) for _ in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert sorted(rl.seen.values()) == [1] * 6 and sum(counts) == 6
+    with unit_of_work(engine) as s:
+        rows = s.scalars(select(LedgerOutbox)).all()
+        assert all(r.logged_at is not None and r.claim is None for r in rows)
+
+
+def test_concurrent_webhook_runs_send_each_message_once(engine: Engine, world: World) -> None:
+    with unit_of_work(engine) as s:
+        h = delivery.create_webhook(session=s, actor=SYSTEM, platform_id=world.big_id,
+                                    url="http://127.0.0.1:9/x")
+        for i in range(5):
+            s.add(OutboxMessage(platform_id=world.big_id, webhook_id=h.id, event="x",
+                                payload={"i": i}, next_attempt_at=utcnow()))
+    sent: list[str] = []
+    lock = threading.Lock()
+
+    def post(url: str, body: bytes, headers: dict[str, str]) -> int:
+        time.sleep(0.1)
+        with lock:
+            sent.append(headers["X-Zeren-Delivery"])
+        return 204
+    ts = [threading.Thread(target=delivery.deliver_due, kwargs={"engine": engine, "post": post})
+          for _ in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert len(sent) == 5 and len(set(sent)) == 5
+    with unit_of_work(engine) as s:
+        assert {m.status for m in s.scalars(select(OutboxMessage))} == {"delivered"}

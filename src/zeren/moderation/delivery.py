@@ -10,17 +10,18 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Engine, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from zeren.audit.service import record
 from zeren.auth.policy import Actor
-from zeren.db.base import utcnow
+from zeren.db.base import new_id, utcnow
 from zeren.db.session import unit_of_work
 from zeren.errors import NotFound
 from zeren.ledger.interfaces import RecordLog
@@ -68,16 +69,47 @@ def http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
         return 0
 
 
+Outbox = type[OutboxMessage] | type[LedgerOutbox]
+
+
+def _claim(*, engine: Engine, table: Outbox, where: Sequence[ColumnElement[bool]],
+           order: InstrumentedAttribute[datetime], limit: int, now: datetime,
+           lease: timedelta) -> str:
+    """Claim up to ``limit`` free rows for this run, in a transaction of its own; the token.
+
+    The conditional UPDATE (``… WHERE id IN (…) AND the row is still free``) is what makes a
+    row one run's: of two runs, the second matches 0 rows for a row the first took. On
+    PostgreSQL the candidates are read ``FOR UPDATE SKIP LOCKED``, so concurrent runs pick
+    different rows instead of queueing behind each other; SQLite has one writer at a time.
+    A run that dies leaves its rows to the next run once the lease has passed."""
+    token = new_id()
+    free = or_(table.claimed_until.is_(None), table.claimed_until < now)
+    with unit_of_work(engine) as s:
+        q = select(table.id).where(*where, free).order_by(order).limit(limit)
+        if engine.dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        ids = list(s.scalars(q))
+        if ids:
+            s.execute(update(table).where(table.id.in_(ids), *where, free)
+                      .values(claim=token, claimed_until=now + lease)
+                      .execution_options(synchronize_session=False))
+    return token
+
+
 def deliver_due(*, engine: Engine, now: datetime | None = None, post: Poster = http_post,
                 limit: int = 200) -> dict[str, int]:
-    """Send every due webhook message once; failures are retried later with back-off."""
+    """Send every due webhook message once; failures are retried later with back-off. Rows
+    are claimed first, so concurrent runs never send one message twice."""
     now = now or utcnow()
     counts = {"delivered": 0, "failed": 0, "dead": 0}
+    token = _claim(engine=engine, table=OutboxMessage,
+                   where=(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+                   order=OutboxMessage.next_attempt_at, limit=limit, now=now,
+                   lease=timedelta(seconds=60 + 6 * limit))
     with unit_of_work(engine) as s:
         due = s.execute(select(OutboxMessage, Webhook).join(
-            Webhook, Webhook.id == OutboxMessage.webhook_id).where(
-            OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.next_attempt_at).limit(limit)).all()
+            Webhook, Webhook.id == OutboxMessage.webhook_id).where(OutboxMessage.claim == token)
+            .order_by(OutboxMessage.next_attempt_at)).all()
         for msg, hook in due:
             body = json.dumps({"id": msg.id, "event": msg.event, "platform_id": msg.platform_id,
                                "created_at": msg.created_at.isoformat(), "data": msg.payload},
@@ -87,6 +119,7 @@ def deliver_due(*, engine: Engine, now: datetime | None = None, post: Poster = h
                        "X-Zeren-Signature": d.sign_payload(hook.secret, int(time.time()), body)}
             status = post(hook.url, body, headers) if hook.active else 0
             msg.attempts += 1
+            msg.claim, msg.claimed_until = None, None
             if 200 <= status < 300:
                 msg.status, msg.delivered_at = "delivered", now
                 counts["delivered"] += 1
@@ -103,32 +136,42 @@ def deliver_due(*, engine: Engine, now: datetime | None = None, post: Poster = h
 
 
 def flush_ledger(*, engine: Engine, record_log: RecordLog, limit: int = 500) -> int:
-    """Append pending records to the ledger and note where each went. Appends run in
-    parallel so that they share the integrator's batches."""
+    """Append pending records to the ledger and note where each went. Rows are claimed
+    first (concurrent flushes never append one row twice); appends run in parallel, outside
+    any transaction of ours, so that they share the integrator's batches."""
+    now = utcnow()
+    token = _claim(engine=engine, table=LedgerOutbox, where=(LedgerOutbox.logged_at.is_(None),),
+                   order=LedgerOutbox.created_at, limit=limit, now=now,
+                   lease=timedelta(minutes=10))
     with unit_of_work(engine) as s:
-        rows = s.scalars(select(LedgerOutbox).where(LedgerOutbox.logged_at.is_(None))
-                         .order_by(LedgerOutbox.created_at).limit(limit)).all()
-        if not rows:
-            return 0
+        rows = s.scalars(select(LedgerOutbox).where(LedgerOutbox.claim == token)
+                         .order_by(LedgerOutbox.created_at)).all()
+    if not rows:
+        return 0
 
-        def one(r: LedgerOutbox) -> tuple[str, int]:
-            rec = {"outbox_id": r.id, **r.record}
-            got = record_log.append(record_class=r.record_class, record=rec, subject=r.subject,
-                                    at=r.created_at)
-            return got.log, got.index
+    def one(r: LedgerOutbox) -> tuple[str, int]:
+        rec = {"outbox_id": r.id, **r.record}
+        got = record_log.append(record_class=r.record_class, record=rec, subject=r.subject,
+                                at=r.created_at)
+        return got.log, got.index
 
-        done = 0
-        with ThreadPoolExecutor(max_workers=min(16, len(rows))) as pool:
-            futures = [(r, pool.submit(one, r)) for r in rows]
-            for r, f in futures:
-                try:
-                    r.log, r.log_index = f.result()
-                except Exception:  # the row stays pending; the next flush retries it
-                    log.exception("ledger append failed for %s", r.id)
-                    continue
-                r.logged_at = utcnow()
-                done += 1
-        return done
+    done: dict[str, tuple[str, int]] = {}
+    with ThreadPoolExecutor(max_workers=min(16, len(rows))) as pool:
+        futures = [(r, pool.submit(one, r)) for r in rows]
+        for r, f in futures:
+            try:
+                done[r.id] = f.result()
+            except Exception:  # the row stays pending; the next flush retries it
+                log.exception("ledger append failed for %s", r.id)
+    with unit_of_work(engine) as s:
+        for r in rows:
+            values: dict[str, Any] = {"claim": None, "claimed_until": None}
+            if r.id in done:
+                values.update(log=done[r.id][0], log_index=done[r.id][1], logged_at=utcnow())
+            s.execute(update(LedgerOutbox).where(LedgerOutbox.id == r.id,
+                                                 LedgerOutbox.claim == token).values(**values)
+                      .execution_options(synchronize_session=False))
+    return len(done)
 
 
 def after_commit(*, engine: Engine, data_dir: object) -> None:

@@ -258,6 +258,10 @@ class OutboxMessage(IdMixin, CreatedMixin, Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    claim: Mapped[str | None] = mapped_column(String(36), nullable=True,
+                                              comment="The worker run processing this row now.")
+    claimed_until: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, comment="End of the claim's lease; free after it.")
 
 
 class LedgerOutbox(IdMixin, CreatedMixin, Base):
@@ -272,6 +276,10 @@ class LedgerOutbox(IdMixin, CreatedMixin, Base):
     logged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     log: Mapped[str | None] = mapped_column(String(100), nullable=True)
     log_index: Mapped[int | None] = mapped_column(BIG, nullable=True)
+    claim: Mapped[str | None] = mapped_column(String(36), nullable=True,
+                                              comment="The worker run processing this row now.")
+    claimed_until: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, comment="End of the claim's lease; free after it.")
 
 
 class Appeal(IdMixin, CreatedMixin, Base):
