@@ -102,3 +102,39 @@ def test_concurrent_creators_agree_on_one_key(tmp_path: Path) -> None:
         pubs = set(ex.map(create, range(16)))
     assert len(pubs) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["orders_2f2026.ed25519"]
+
+
+def test_retire_keys_moves_the_folder_aside_and_never_deletes(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    assert k.retire_keys(data_dir) is None  # nothing to retire yet
+    first = k.LogKeys(k.key_dir(data_dir)).signing_key("orders/2026", create=True)
+    moved = k.retire_keys(data_dir)
+    assert moved is not None and moved.parent == data_dir / "ledger"
+    assert moved.name.startswith("keys.retired-")
+    assert not k.key_dir(data_dir).exists()
+    assert (moved / "orders_2f2026.ed25519").read_bytes() == _seed(first)
+    assert k.retire_keys(data_dir) is None
+    # A new history gets a new key, and retiring again keeps both old folders.
+    second = k.LogKeys(k.key_dir(data_dir)).signing_key("orders/2026", create=True)
+    assert _pub(second) != _pub(first)
+    again = k.retire_keys(data_dir)
+    assert again is not None and again != moved
+    assert (moved / "orders_2f2026.ed25519").exists() and (again / "orders_2f2026.ed25519").exists()
+
+
+def test_demo_reset_retires_the_ledger_keys(tmp_path: Path) -> None:
+    # ``zeren demo --reset`` (zeren.cli) deletes an SQLite demo database; the ledger keys of
+    # its logs must not sign the new history.
+    from zeren.cli import _reset_demo_database
+    from zeren.db.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    data_dir = tmp_path / "data"
+    old = k.LogKeys(k.key_dir(data_dir)).signing_key("orders/2026", create=True)
+    _reset_demo_database(url, data_dir)
+    assert not (tmp_path / "demo.db").exists()
+    (retired,) = (data_dir / "ledger").glob("keys.retired-*")
+    assert (retired / "orders_2f2026.ed25519").read_bytes() == _seed(old)
+    new = k.LogKeys(k.key_dir(data_dir)).signing_key("orders/2026", create=True)
+    assert _pub(new) != _pub(old)

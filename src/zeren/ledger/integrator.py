@@ -115,25 +115,27 @@ def _max_len(column: Any) -> int:
     return length
 
 
+_SUBJECT_MAX = _max_len(m.SUBJECTS.c.subject)
+_CLASS_MAX = _max_len(m.PERSONAL.c.record_class)
+_SOURCE_MAX = _max_len(m.PERSONAL.c.retention_source)
+
+
 def check_entry(item: PendingEntry) -> None:
     """Refuse, before it joins a batch, an entry the database would refuse inside one: a batch
     is one transaction, so one bad entry there would fail every other caller's entry too."""
     if len(item.data) > MAX_ENTRY_SIZE:
         raise InvalidInput("entry longer than 65535 bytes", field="data")
-    if item.subject is not None and len(item.subject) > _max_len(m.SUBJECTS.c.subject):
-        raise InvalidInput(
-            f"subject longer than {_max_len(m.SUBJECTS.c.subject)} characters", field="subject")
+    if item.subject is not None and len(item.subject) > _SUBJECT_MAX:
+        raise InvalidInput(f"subject longer than {_SUBJECT_MAX} characters", field="subject")
     p = item.personal
     if p is None:
         return
     if p.retain_until is not None and p.retain_until.utcoffset() is None:
         raise InvalidInput("retain_until has no time zone (naive datetime)", field="retain_until")
-    for field, value, column in (
-        ("record_class", p.record_class, m.PERSONAL.c.record_class),
-        ("retention_source", p.retention_source, m.PERSONAL.c.retention_source),
-    ):
-        if len(value) > _max_len(column):
-            raise InvalidInput(f"{field} longer than {_max_len(column)} characters", field=field)
+    for field, value, limit in (("record_class", p.record_class, _CLASS_MAX),
+                                ("retention_source", p.retention_source, _SOURCE_MAX)):
+        if len(value) > limit:
+            raise InvalidInput(f"{field} longer than {limit} characters", field=field)
 
 
 def check_log_name(name: str) -> tuple[str, str]:

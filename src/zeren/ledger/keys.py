@@ -12,6 +12,7 @@ import contextlib
 import os
 import re
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -55,6 +56,29 @@ def default_key_dir() -> Path:
     from zeren.config import get_settings
 
     return key_dir(get_settings().data_dir)
+
+
+def retire_keys(data_dir: Path) -> Path | None:
+    """Move the key folder of ``data_dir`` aside (to ``keys.retired-<UTC time>``), never
+    deleting it, and return where it went; None when there was no key to retire.
+
+    For a database that starts afresh (``zeren demo --reset``): its new logs must get new
+    keys, or the old and the new history would be signed by one key under one origin, two
+    different trees for the same log — a split view. The retired keys are kept because the
+    old history's checkpoints may still need to be verified (or disowned) with them."""
+    folder = key_dir(data_dir)
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1000):
+        target = folder.with_name(f"keys.retired-{stamp}" + (f"-{n}" if n else ""))
+        if target.exists():
+            continue
+        # rename(2) would replace an empty directory of that name; the check above and
+        # a fresh time stamp make that moot, and nothing is ever deleted here.
+        os.rename(folder, target)
+        return target
+    raise Conflict(f"cannot find a free name to retire {folder}", details={"path": str(folder)})
 
 
 def _fsync_dir(directory: Path) -> None:
