@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,13 +31,22 @@ from zeren.moderation.models import (
 )
 from zeren.moderation.service import get_case
 
+# Clocks differ a little; a report cannot have been made later than now.
+FUTURE_SKEW = timedelta(minutes=5)
+
 
 def report_case(*, session: Session, actor: Actor, case_id: str, authority: str,
                 reference: str, summary: str, reported_at: datetime | None = None
                 ) -> AuthorityReport:
     """Record that a case was reported to an authority."""
     c = get_case(session=session, case_id=case_id)
-    at = reported_at or utcnow()
+    now = utcnow()
+    at = reported_at or now
+    if at.tzinfo is None:  # a time without a zone is read as UTC
+        at = at.replace(tzinfo=UTC)
+    if at > now + FUTURE_SKEW:
+        raise InvalidInput("reported_at lies in the future", field="reported_at",
+                           details={"field": "reported_at", "value": at.isoformat()})
     r = AuthorityReport(platform_id=c.platform_id, case_id=c.id, authority=authority,
                         reference=reference, summary=summary, reported_at=at,
                         reported_by=actor.username)

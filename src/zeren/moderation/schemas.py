@@ -3,10 +3,10 @@ here so that oversized input is refused before it reaches a service."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from zeren.moderation.domain import Automation, Decision, Source, SubjectKind
 
@@ -143,6 +143,7 @@ class CaseRead(BaseModel):
     claimed_at: datetime | None
     escalations: int
     escalated_at: datetime | None
+    sla_breached_at: datetime | None = None
     decision: str | None
     decided_by: str | None
     decided_at: datetime | None
@@ -516,7 +517,14 @@ class AuthorityReportIn(BaseModel):
     authority: str = Field(min_length=1, max_length=200)
     reference: str = Field(default="", max_length=100)
     summary: str = Field(min_length=1, max_length=5000)
-    reported_at: datetime | None = None
+    reported_at: datetime | None = Field(default=None, description="When it was reported; "
+                                         "a time without a zone is read as UTC; not in the "
+                                         "future.")
+
+    @field_validator("reported_at")
+    @classmethod
+    def _utc(cls, v: datetime | None) -> datetime | None:
+        return v.replace(tzinfo=UTC) if v is not None and v.tzinfo is None else v
 
 
 class AuthorityReportRead(BaseModel):
