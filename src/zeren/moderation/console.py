@@ -189,7 +189,7 @@ def install_moderation_console(app: FastAPI) -> None:
                 session=s, platform_id=p.id, case_ids=[],
                 queue=str(form.get("queue") or "") or None,
                 category=str(form.get("category") or "") or None,
-                limit=int(str(form.get("limit") or "50")))
+                limit=_bulk_limit(form.get("limit")))
             result = None
             if form.get("confirm") == "1":
                 actor.require("moderation.admin", p.id)
@@ -258,6 +258,20 @@ def install_moderation_console(app: FastAPI) -> None:
             p = get_platform(session=s, platform_ref=ref)
             return render(request, "mod_sanctions.html", p=p,
                           rows=appeals.sanctions_board(session=s, platform_id=p.id))
+
+
+BULK_MAX = 500
+
+
+def _bulk_limit(raw: object) -> int:
+    """The bulk form's ``limit``: a whole number, clamped to 1–500 (50 when left empty)."""
+    text = str(raw or "").strip() or "50"
+    try:
+        n = int(text)
+    except ValueError:
+        raise InvalidInput(f"limit is a whole number from 1 to {BULK_MAX}, not {text[:20]!r}",
+                           field="limit") from None
+    return max(1, min(BULK_MAX, n))
 
 
 def _decision(form: dict[str, Any]) -> DecisionIn:
