@@ -120,3 +120,14 @@ def test_receipts_and_retries() -> None:
     assert r.startswith("R-20261128-") and len(r) == 23
     assert d.next_attempt(1, NOW) == NOW + timedelta(seconds=10)
     assert d.next_attempt(len(d.WEBHOOK_BACKOFF_S) + 1, NOW) is None
+
+
+def test_ladder_compares_rungs_within_a_family_only() -> None:
+    # restrict_service (user family) does not stand in for the content ladder's
+    # restrict_posting, nor suspend_updates (content) for merchant_suspend.
+    assert d.ladder_step(family="user", total=3, active=["restrict_service"]) == \
+        "restrict_posting"
+    assert d.ladder_step(family="merchant", total=6, active=["suspend_updates"]) == \
+        "merchant_suspend"
+    assert d.ladder_step(family="user", total=3, active=["suspend_updates"]) is None
+    assert d.ladder_step(family="merchant", total=6, active=["merchant_suspend"]) is None

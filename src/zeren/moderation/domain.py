@@ -342,7 +342,8 @@ def strike_total(strikes: Iterable[tuple[int, datetime]], *, now: datetime) -> i
 
 
 def ladder_step(*, family: str, total: int, active: Iterable[str]) -> str | None:
-    """The account measure a strike total calls for, unless one as strong is active."""
+    """The account measure a strike total calls for, unless it or a stronger measure of the
+    same family is active (strikes.toml); rungs of different families do not compare."""
     thresholds = strike_settings()["threshold"].get(family, [])
     reached = [t for t in thresholds if total >= int(t["points"])]
     if not reached:
@@ -352,7 +353,8 @@ def ladder_step(*, family: str, total: int, active: Iterable[str]) -> str | None
     want = types[code]
     for a in active:
         have = types.get(a)
-        if have is not None and have.target == "account" and have.rung >= want.rung:
+        if have is not None and have.family == want.family and have.target == "account" \
+                and have.rung >= want.rung:
             return None
     return code
 
