@@ -89,9 +89,10 @@ def take_measures(*, session: Session, actor: Actor, notice_id: str, code: str, 
     """Take the necessary measure on the listing and forward the notice to the merchant."""
     now = now or utcnow()
     n = get_notice(session=session, notice_id=notice_id)
-    _move(session, n, d.IPStatus.MEASURES_TAKEN)
     subject = session.get(Subject, n.subject_id)
     assert subject is not None
+    ms.check_measure_codes([code], subject=subject, field="code", single=True)
+    _move(session, n, d.IPStatus.MEASURES_TAKEN)
     facts = (f"{n.rights_holder} notified a {n.right_type} infringement ({n.right_ref}) with "
              f"{len(n.evidence)} item(s) of preliminary evidence. {note}").strip()
     m = ms.apply_measure(session=session, platform_id=n.platform_id, subject=subject, code=code,

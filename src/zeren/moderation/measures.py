@@ -114,21 +114,23 @@ def check_ground(ground: dict[str, Any] | None, *, field: str = "ground") -> dic
     return {k: ground.get(k, "") for k in ("kind", "law", "article", "rule", "rule_version")}
 
 
-def check_measure_codes(codes: Sequence[str], *, subject: Subject, field: str = "measures"
-                        ) -> None:
+def check_measure_codes(codes: Sequence[str], *, subject: Subject, field: str = "measures",
+                        single: bool = False) -> None:
+    """Known measures that can act on this subject; ``single``: one code named ``field``."""
     types = d.measure_types()
     for i, code in enumerate(codes):
+        where = field if single else f"{field}[{i}].code"
         if code not in types:
             raise InvalidInput(f"unknown measure {code!r}; known: {', '.join(sorted(types))}",
-                               field=f"{field}[{i}].code")
+                               field=where)
         if not d.measure_allowed_on(code, subject.kind):
             raise InvalidInput(f"measure {code} cannot act on a {subject.kind}",
-                               field=f"{field}[{i}].code")
+                               field=where)
         mt = types[code]
         if mt.target == "account" and subject.kind not in d.ACCOUNT_KINDS \
                 and subject.owner_id is None:
             raise InvalidInput(f"measure {code} acts on the account, but this {subject.kind} "
-                               "has no known owner", field=f"{field}[{i}].code")
+                               "has no known owner", field=where)
 
 
 # -- state ----------------------------------------------------------------------------------
