@@ -85,6 +85,9 @@ class Case(IdMixin, CreatedMixin, Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     escalations: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sla_breached_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True,
+        comment="When the clock found the SLA deadline passed (once; apart from escalation).")
     decision: Mapped[str | None] = mapped_column(String(20), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, union_all, update
+from sqlalchemy import insert, or_, select, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -268,6 +268,7 @@ def submit_reports(*, session: Session, platform_id: str, items: Sequence[Report
                 "report_count": len(idx), "sources": ",".join(srcs),
                 "sla_due_at": d.sla_deadline(opened_at=now, cat=top, sources=srcs),
                 "claimed_by": None, "claimed_at": None, "escalations": 0, "escalated_at": None,
+                "sla_breached_at": None,
                 "decision": None, "decided_by": None, "decided_at": None, "created_at": now,
                 "updated_at": now})
         if not new_rows:
@@ -478,29 +479,58 @@ def escalate(*, session: Session, actor_name: str, c: Case, reason: str, now: da
 
 def escalate_case(*, session: Session, actor: Actor, case_id: str, reason: str,
                   now: datetime | None = None) -> Case:
-    """Send a case up to senior moderators (the claim is released)."""
+    """Send a case up to senior moderators (the claim is released). A claimed case is
+    escalated only by the moderator holding it or by a moderation admin of its platform; a
+    conditional UPDATE decides, so a claim taken meanwhile is not released by someone else."""
     now = now or utcnow()
     c = get_case(session=session, case_id=case_id)
-    if c.status == d.CaseStatus.DECIDED:
-        raise Conflict("the case is already decided", code="already_decided")
-    escalate(session=session, actor_name=actor.username, c=c, reason=reason, now=now,
-             keep_claim=False)
+    cond = [Case.id == case_id, Case.status != d.CaseStatus.DECIDED]
+    if not actor.can("moderation.admin", c.platform_id):
+        cond.append(or_(Case.claimed_by.is_(None), Case.claimed_by == actor.username))
+    res = session.execute(update(Case).where(*cond).values(
+        escalations=Case.escalations + 1, escalated_at=now, queue=d.escalation_queue(),
+        status=d.CaseStatus.OPEN, claimed_by=None, claimed_at=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+    session.refresh(c)
+    if res.rowcount != 1:  # type: ignore[attr-defined]
+        if c.status == d.CaseStatus.DECIDED:
+            raise Conflict("the case is already decided", code="already_decided",
+                           details={"decided_by": c.decided_by})
+        raise Conflict(f"the case is claimed by {c.claimed_by}; only they or a moderation "
+                       "admin can escalate it", code="already_claimed",
+                       details={"case_id": case_id, "claimed_by": c.claimed_by})
+    c.priority = d.priority(severity=c.severity, reports=c.report_count,
+                            sources=c.sources.split(","), escalations=c.escalations)
+    ms.case_event(session=session, case_id=c.id, kind="escalation", actor=actor.username,
+                  data={"reason": reason, "level": c.escalations}, at=now)
     record(session=session, actor=actor, action="moderation.case.escalate", target_type="case",
            target_id=c.id, platform_id=c.platform_id, summary={"reason": reason})
     return c
 
 
 def escalate_overdue(*, session: Session, now: datetime, limit: int = 1000) -> int:
-    """Every undecided case past its deadline escalates once (SLA breach)."""
+    """Every undecided case past its deadline records its breach once (``sla_breached_at``,
+    kept apart from escalation, so a case escalated by hand still records it) and
+    escalates."""
     due = session.scalars(select(Case).where(
         Case.status.in_([d.CaseStatus.OPEN, d.CaseStatus.CLAIMED]), Case.sla_due_at < now,
-        Case.escalated_at.is_(None)).limit(limit)).all()
+        Case.sla_breached_at.is_(None)).limit(limit)).all()
+    n = 0
     for c in due:
-        escalate(session=session, actor_name="system:sla", c=c, now=now, keep_claim=True,
-                 reason=f"SLA deadline {c.sla_due_at.isoformat()} passed")
+        res = session.execute(update(Case).where(Case.id == c.id,
+                                                 Case.sla_breached_at.is_(None),
+                                                 Case.status != d.CaseStatus.DECIDED)
+                              .values(sla_breached_at=now)
+                              .execution_options(synchronize_session=False))
+        if res.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # decided, or another clock run recorded it
+        session.refresh(c)
+        n += 1
         ms.case_event(session=session, case_id=c.id, kind="sla_breached", actor="system:sla",
                       data={"due": c.sla_due_at.isoformat()}, at=now)
-    return len(due)
+        escalate(session=session, actor_name="system:sla", c=c, now=now, keep_claim=True,
+                 reason=f"SLA deadline {c.sla_due_at.isoformat()} passed")
+    return n
 
 
 def decide_case(*, session: Session, actor: Actor, case_id: str, body: DecisionIn,
