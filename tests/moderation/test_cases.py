@@ -88,3 +88,14 @@ def test_ip_measure_is_checked_against_the_subject(client: TestClient, world: Wo
     notice = client.get(f"{API}/platforms/{world.big_id}/moderation/ip-notices",
                         headers=world.auth("moderator")).json()[0]
     assert notice["status"] == "received"  # unchanged
+
+
+def test_tick_needs_a_group_wide_moderation_admin(client: TestClient, world: World) -> None:
+    # tick moves every platform's clocks: moderation.admin is a group permission
+    # (policy.yaml group_permissions), so a grant on one platform is not enough.
+    url = f"{API}/moderation/tick"
+    r = client.post(url, headers=world.auth("compliance_officer", scoped=True))
+    assert r.status_code == 403 and r.json()["error"]["details"]["permission"] == \
+        "moderation.admin"
+    assert client.post(url, headers=world.auth("moderator")).status_code == 403
+    assert client.post(url, headers=world.auth("compliance_officer")).status_code == 200
