@@ -32,10 +32,20 @@ def _whole_log_urls(log: str) -> list[str]:
     base = f"/api/v1/ledger/logs/{log}"
     return [
         "/api/v1/ledger/logs", f"/api/v1/ledger/checkpoint?log={log}",
-        f"/api/v1/ledger/key?log={log}", f"/api/v1/ledger/proof?log={log}&index=0",
+        f"/api/v1/ledger/proof?log={log}&index=0",
         f"/api/v1/ledger/consistency?log={log}&from=0&to=1", f"{base}/checkpoint",
         f"{base}/tile/0/000.p/1", f"{base}/tile/entries/000.p/1",
     ]
+
+
+def test_verifier_key_is_readable_with_ledger_read(client: TestClient, world: World) -> None:
+    r = client.post("/api/v1/orders", headers=world.auth("admin"),
+                    json=_order(world.small_id, "KEY-1"))
+    log = r.json()["log"]
+    key = client.get(f"/api/v1/ledger/key?log={log}", headers=world.auth("api_client", scoped=True))
+    assert key.status_code == 200 and key.text.startswith("zeren.local/ledger/")
+    assert client.get(f"/api/v1/ledger/key?log={log}",
+                      headers=world.auth("regulator")).status_code == 403
 
 
 def test_whole_logs_need_the_group_wide_logs_permission(

@@ -115,9 +115,10 @@ def checkpoint(
 
 @router.get("/ledger/key", response_class=PlainTextResponse)
 def key(
-    log: LogQ, session: SessionDep, _actor: LogsReader,
+    log: LogQ, session: SessionDep, _actor: Annotated[Actor, Depends(require("ledger.read"))],
 ) -> PlainTextResponse:
-    """The log's verifier key."""
+    """The log's verifier key. Public by nature (it reveals no record), so anyone who may read
+    their own platform's records with proofs may fetch it to check those proofs."""
     return PlainTextResponse(store.verifier(store.get_log(session=session, name=log)).vkey)
 
 
