@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
@@ -17,6 +17,7 @@ from zeren.moderation import domain as d
 from zeren.moderation.models import Complaint, ComplaintEvent
 from zeren.moderation.schemas import ComplaintIn, SubjectIn
 from zeren.moderation.service import upsert_subjects
+from zeren.moderation.transitions import move
 
 
 def _event(session: Session, c: Complaint, kind: str, actor: str, now: datetime,
@@ -25,22 +26,8 @@ def _event(session: Session, c: Complaint, kind: str, actor: str, now: datetime,
                                created_at=now))
 
 
-def _refuse(c: Complaint, to: d.ComplaintStatus) -> Conflict:
-    return Conflict(f"a complaint in status {c.status} cannot move to {to}",
-                    code="invalid_transition", details={"status": c.status, "to": str(to)})
-
-
 def _move(session: Session, c: Complaint, to: d.ComplaintStatus) -> None:
-    """Move the complaint on with a conditional UPDATE (``WHERE status = <the status
-    read>``): the second of two concurrent moves gets a 409 before writing anything."""
-    if not d.can_move(d.COMPLAINT_TRANSITIONS, c.status, to):
-        raise _refuse(c, to)
-    res = session.execute(update(Complaint).where(Complaint.id == c.id,
-                                                  Complaint.status == c.status)
-                          .values(status=to).execution_options(synchronize_session=False))
-    session.refresh(c)
-    if res.rowcount != 1:  # type: ignore[attr-defined]
-        raise _refuse(c, to)
+    move(session=session, row=c, model=Complaint, machine=d.COMPLAINT_TRANSITIONS, to=to, noun="a complaint")
 
 
 def get_complaint(*, session: Session, complaint_id: str) -> Complaint:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
@@ -21,6 +21,7 @@ from zeren.moderation import measures as ms
 from zeren.moderation.models import IPEvent, IPNotice, Notice, Subject
 from zeren.moderation.schemas import CounterNoticeIn, IPNoticeIn
 from zeren.moderation.service import upsert_subjects
+from zeren.moderation.transitions import move
 
 ART42 = {"kind": "law", "law": "电子商务法", "article": "Art 42", "rule": "", "rule_version": ""}
 
@@ -31,23 +32,8 @@ def _event(session: Session, n: IPNotice, kind: str, actor: str, now: datetime,
                         created_at=now))
 
 
-def _refuse(n: IPNotice, to: d.IPStatus) -> Conflict:
-    return Conflict(f"an IP notice in status {n.status} cannot move to {to}",
-                    code="invalid_transition", details={"status": n.status, "to": str(to)})
-
-
 def _move(session: Session, n: IPNotice, to: d.IPStatus) -> None:
-    """Move the notice on with a conditional UPDATE (``WHERE status = <the status read>``):
-    of two requests moving one notice at once, the second finds 0 rows and gets a 409 before
-    it writes anything else."""
-    if not d.can_move(d.IP_TRANSITIONS, n.status, to):
-        raise _refuse(n, to)
-    res = session.execute(update(IPNotice).where(IPNotice.id == n.id,
-                                                 IPNotice.status == n.status)
-                          .values(status=to).execution_options(synchronize_session=False))
-    session.refresh(n)
-    if res.rowcount != 1:  # type: ignore[attr-defined]
-        raise _refuse(n, to)
+    move(session=session, row=n, model=IPNotice, machine=d.IP_TRANSITIONS, to=to, noun="an IP notice")
 
 
 def get_notice(*, session: Session, notice_id: str) -> IPNotice:
