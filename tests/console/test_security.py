@@ -15,14 +15,16 @@ from zeren.auth.service import create_user
 from zeren.db.session import unit_of_work
 
 
-def _login(client: TestClient, engine: Engine) -> str:
+def _login(client: TestClient, engine: Engine, username: str = "officer") -> str:
+    """Create a compliance officer, sign in through the login form; return the CSRF token."""
     with unit_of_work(engine) as s:
-        create_user(session=s, actor=SYSTEM, username="officer", display_name="o",
+        create_user(session=s, actor=SYSTEM, username=username, display_name="o",
                     password="a-long-password", roles=[("compliance_officer", None)])
+    client.cookies.clear()
     page = client.get("/login").text
     m = re.search(r'name="csrf" value="([^"]+)"', page)
     assert m
-    r = client.post("/login", data={"csrf": m.group(1), "username": "officer",
+    r = client.post("/login", data={"csrf": m.group(1), "username": username,
                                     "password": "a-long-password", "next": "/"},
                     follow_redirects=False)
     assert r.status_code == 303

@@ -26,10 +26,12 @@ from zeren.auth import service as auth
 from zeren.auth.models import User
 from zeren.auth.policy import Actor
 from zeren.deps import SessionDep
-from zeren.errors import AppError, Forbidden, InvalidInput, Unauthorized
-from zeren.exemptions.service import list_exemptions
+from zeren.errors import AppError, Forbidden, InvalidInput, NotFound, Unauthorized
+from zeren.exemptions.models import Exemption
+from zeren.exemptions.service import decide_exemption, list_exemptions, request_exemption
 from zeren.guideline.domain import load_guideline
 from zeren.optional import optional_import
+from zeren.org import service as org_service
 from zeren.platforms import service as platforms
 from zeren.platforms.models import Platform
 from zeren.posture import service as posture
@@ -201,7 +203,49 @@ def install_console(app: FastAPI) -> None:
                       articles=platforms.applicable(session=s, platform_id=p.id),
                       exemptions=(list_exemptions(session=s, platform_id=p.id)
                                   if actor.can("exemption.read", p.id) else None),
+                      org=({"departments": org_service.departments(session=s, platform_id=p.id),
+                            "people": org_service.people(session=s, platform_id=p.id),
+                            "duties": org_service.duties(session=s, platform_id=p.id)}
+                           if actor.can("org.read", p.id) else None),
+                      can_request=actor.can("exemption.request", p.id),
+                      can_decide=actor.can("exemption.decide", p.id),
+                      default_ends_on=(datetime.now(UTC) + timedelta(days=90)).date().isoformat(),
+                      saved=request.query_params.get("saved"),
                       guideline=load_guideline())
+
+    @app.post("/platforms/{ref}/exemptions", include_in_schema=False)
+    async def console_request_exemption(request: Request, ref: str) -> Response:
+        form = await request.form()
+        _check_csrf(request, form.get("csrf"))
+        actor = _need_actor(request)
+        item = str(form.get("item") or "").strip()
+        with _session(request) as s:
+            p = _platform(s, actor, ref, "exemption.request")
+            request_exemption(session=s, actor=actor, platform=p, data={
+                "article": str(form.get("article") or ""),
+                "item": int(item) if item.isdigit() else (item or None),
+                "ground": str(form.get("ground") or ""),
+                "justification": str(form.get("justification") or ""),
+                "ends_on": str(form.get("ends_on") or "")})
+            s.commit()
+        return RedirectResponse(f"/platforms/{ref}?saved=exemption#exemptions", status_code=303)
+
+    @app.post("/platforms/{ref}/exemptions/{exemption_id}/decision", include_in_schema=False)
+    async def console_decide_exemption(request: Request, ref: str, exemption_id: str
+                                       ) -> Response:
+        form = await request.form()
+        _check_csrf(request, form.get("csrf"))
+        actor = _need_actor(request)
+        with _session(request) as s:
+            p = _platform(s, actor, ref, "exemption.read")
+            ex = s.get(Exemption, exemption_id)
+            if ex is None or ex.platform_id != p.id:
+                raise NotFound(f"no exemption {exemption_id} on this platform")
+            decide_exemption(session=s, actor=actor, exemption_id=ex.id,
+                             action=str(form.get("action") or ""),
+                             note=str(form.get("note") or ""))
+            s.commit()
+        return RedirectResponse(f"/platforms/{ref}?saved=exemption#exemptions", status_code=303)
 
     @app.get("/platforms/{ref}/posture", response_class=HTMLResponse, include_in_schema=False)
     def posture_page(request: Request, s: SessionDep, ref: str) -> Response:

@@ -90,6 +90,11 @@ def people(*, session: Session, platform_id: str) -> list[Person]:
                                 .order_by(Person.name)))
 
 
+def duties(*, session: Session, platform_id: str) -> list[Duty]:
+    return list(session.scalars(select(Duty).where(Duty.platform_id == platform_id)
+                                .order_by(Duty.duty, Duty.since)))
+
+
 def holders(*, session: Session, platform_id: str, duty: str, on: date) -> list[Person]:
     """People who hold ``duty`` on ``on``."""
     q = (select(Person).join(Duty, Duty.person_id == Person.id)
