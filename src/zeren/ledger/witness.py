@@ -3,7 +3,8 @@ one only with a valid consistency proof from the old, and then adds its timestam
 cosignature (C2SP tlog-cosignature, type 0x04). Two parties shown different histories cannot
 both get this witness's cosignature, which is what makes a split view detectable.
 
-Uses only :mod:`zeren.ledger.verify`, so it can run apart from the platform.
+Uses only :mod:`zeren.ledger.verify` (and the key-file writer of :mod:`zeren.ledger.keys`),
+so it can run apart from the platform.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from zeren.ledger.keys import write_key_file
 from zeren.ledger.verify import (
     SIG_COSIGNATURE_V1,
     VerificationError,
@@ -33,14 +35,16 @@ from zeren.ledger.verify import (
 
 
 def load_key(path: Path, *, create: bool = False) -> Ed25519PrivateKey:
-    """The witness's key (a 32-byte seed file, mode 0600), created on first use."""
+    """The witness's key (a 32-byte seed file, mode 0600), created on first use.
+
+    A new key is written to a temporary file, synced, then linked into place, so a reader
+    (another witness process starting at the same time) sees no file or the whole key, never
+    part of one; when two create it at once, the first link wins and both use that key."""
     if not path.exists() and create:
         path.parent.mkdir(parents=True, exist_ok=True)
         seed = Ed25519PrivateKey.generate().private_bytes(
             Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(seed)
+        write_key_file(path, seed)  # False: another process created it first; use theirs
     try:
         return Ed25519PrivateKey.from_private_bytes(path.read_bytes())
     except (OSError, ValueError) as exc:
