@@ -321,11 +321,58 @@ def test_bulk_preview_then_apply(client: TestClient, world: World) -> None:
                        headers=world.auth("compliance_officer"), json=body).json()
     assert len(prev["cases"]) == 3 and prev["skipped"][0]["case_id"] == "missing"
     assert all(c["status"] != "decided" for c in prev["cases"])
-    done = client.post(f"{API}/platforms/{world.big_id}/moderation/bulk",
-                       headers=world.auth("compliance_officer"), json=body).json()
+    url = f"{API}/platforms/{world.big_id}/moderation/bulk"
+    r = client.post(url, headers=world.auth("compliance_officer"), json=body)
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "case_ids"
+    assert [x["case_id"] for x in r.json()["error"]["details"]["refused"]] == ["missing"]
+    assert all(case(client, world, i)["case"]["status"] != "decided" for i in ids)
+    body = {"case_ids": [c["id"] for c in prev["cases"]], "decision": {"decision": "no_action"}}
+    done = client.post(url, headers=world.auth("compliance_officer"), json=body).json()
     assert sorted(done["decided"]) == sorted(ids[1:])
-    assert {s["case_id"] for s in done["skipped"]} == {"missing", ids[0]}
+    assert {s["case_id"] for s in done["skipped"]} == {ids[0]}
     assert case(client, world, ids[0])["case"]["status"] == "claimed"
+
+
+def test_bulk_apply_decides_exactly_the_previewed_ids(client: TestClient, world: World) -> None:
+    url = f"{API}/platforms/{world.big_id}/moderation/bulk"
+    co = world.auth("compliance_officer")
+    ids = [file_report(client, world, ref=f"x{i}", category="harmful.vulgar")["case_id"]
+           for i in range(2)]
+    prev = client.post(url + "/preview", headers=co,
+                       json={"category": "harmful.vulgar", "decision": {"decision": "no_action"}})
+    shown = [c["id"] for c in prev.json()["cases"]]
+    assert sorted(shown) == sorted(ids)
+    late = file_report(client, world, ref="x-late", category="harmful.vulgar")["case_id"]
+    # a filter alone no longer applies: the confirm must name the previewed ids
+    r = client.post(url, headers=co, json={"category": "harmful.vulgar",
+                                           "decision": {"decision": "no_action"}})
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "case_ids"
+    done = client.post(url, headers=co, json={"case_ids": shown, "category": "harmful.vulgar",
+                                              "decision": {"decision": "no_action"}})
+    assert done.status_code == 200 and sorted(done.json()["decided"]) == sorted(ids)
+    assert case(client, world, late)["case"]["status"] == "open"  # arrived after the preview
+
+
+def test_bulk_apply_refuses_decided_or_foreign_ids_and_decides_none(
+        client: TestClient, world: World) -> None:
+    url = f"{API}/platforms/{world.big_id}/moderation/bulk"
+    co = world.auth("compliance_officer")
+    fresh = file_report(client, world, ref="y0", category="harmful.vulgar")["case_id"]
+    gone = file_report(client, world, ref="y1", category="harmful.vulgar")["case_id"]
+    client.post(url, headers=co, json={"case_ids": [gone],
+                                       "decision": {"decision": "no_action"}})
+    assert case(client, world, gone)["case"]["status"] == "decided"
+    r = client.post(f"{API}/platforms/{world.small_id}/moderation/reports",
+                    headers=world.auth("api_client"), json=report_body(ref="y2"))
+    assert r.status_code == 201, r.text
+    foreign = r.json()["case_id"]
+    r = client.post(url, headers=co, json={"case_ids": [fresh, gone, foreign],
+                                           "decision": {"decision": "no_action"}})
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "case_ids"
+    refused = {x["case_id"]: x["reason"] for x in r.json()["error"]["details"]["refused"]}
+    assert set(refused) == {gone, foreign} and "not open" in refused[gone]
+    assert case(client, world, fresh)["case"]["status"] == "open"  # none was decided
+    assert case(client, world, foreign)["case"]["status"] == "open"
 
 
 def test_pre_publication_verdict(client: TestClient, world: World) -> None:

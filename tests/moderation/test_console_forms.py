@@ -44,3 +44,44 @@ def test_bulk_limit_is_parsed_and_clamped(app: object, world: World) -> None:
         r = c.post("/moderation/bulk", data={"platform": "big", "queue": "default",
                                              "limit": limit, "csrf": csrf})
         assert r.status_code == 200, (limit, r.text[:200])
+
+
+def _report(c: TestClient, world: World, ref: str) -> str:
+    r = c.post(f"/api/v1/platforms/{world.big_id}/moderation/reports",
+               headers=world.auth("api_client"),
+               json={"subject": {"kind": "post", "external_ref": ref, "text": "低俗内容"},
+                     "category": "harmful.vulgar", "source": "user", "description": "低俗"})
+    assert r.status_code == 201, r.text
+    cid: str = r.json()["case_id"]
+    return cid
+
+
+def _status(c: TestClient, world: World, case_id: str) -> str:
+    r = c.get(f"/api/v1/moderation/cases/{case_id}", headers=world.auth("moderator"))
+    status: str = r.json()["case"]["status"]
+    return status
+
+
+def test_bulk_confirm_decides_exactly_the_previewed_cases(app: object, world: World) -> None:
+    c = _console(app)
+    ids = [_report(c, world, f"cf-{i}") for i in range(2)]
+    csrf = _csrf(c, "/moderation/bulk?platform=big")
+    prev = c.post("/moderation/bulk", data={"platform": "big", "category": "harmful.vulgar",
+                                            "csrf": csrf})
+    assert prev.status_code == 200
+    shown = re.findall(r'name="case_ids" value="([^"]+)"', prev.text)
+    assert sorted(shown) == sorted(ids)
+    late = _report(c, world, "cf-late")  # arrives between the preview and the confirm
+    bad = c.post("/moderation/bulk", data={"platform": "big", "category": "harmful.vulgar",
+                                           "confirm": "1", "csrf": csrf,
+                                           "case_ids": [*shown, "no-such-case"]})
+    assert bad.status_code == 422 and "case_ids" in bad.text
+    assert all(_status(c, world, i) == "open" for i in ids)  # none decided
+    none = c.post("/moderation/bulk", data={"platform": "big", "category": "harmful.vulgar",
+                                            "confirm": "1", "csrf": csrf})
+    assert none.status_code == 422 and "case_ids" in none.text
+    r = c.post("/moderation/bulk", data={"platform": "big", "category": "harmful.vulgar",
+                                         "confirm": "1", "csrf": csrf, "case_ids": shown})
+    assert r.status_code == 200 and 'id="bulk-result"' in r.text
+    assert all(_status(c, world, i) == "decided" for i in ids)
+    assert _status(c, world, late) == "open"

@@ -414,13 +414,15 @@ def bulk_preview(platform_id: str, body: BulkIn, session: SessionDep, _a: Decide
 @router.post(P + "/bulk", response_model=BulkResult)
 def bulk_apply(platform_id: str, body: BulkIn, request: Request, tasks: BackgroundTasks,
                session: SessionDep, actor: Admin) -> BulkResult:
-    """Apply one decision to many cases (needs moderation.admin); held cases are skipped."""
+    """Apply one decision to exactly the previewed ``case_ids`` (needs moderation.admin); the
+    filter is not run again. An id that is not an undecided case of this platform is refused
+    (422 naming ``case_ids``, nothing decided); cases held by someone else are skipped."""
     pid = _pid(session, platform_id)
-    cases, skipped = svc.bulk_select(session=session, platform_id=pid, case_ids=body.case_ids,
-                                     queue=body.queue, category=body.category, limit=body.limit)
-    done, more = svc.bulk_decide(session=session, actor=actor, cases=cases, body=body.decision)
+    cases = svc.bulk_confirm(session=session, platform_id=pid, case_ids=body.case_ids)
+    done, skipped = svc.bulk_decide(session=session, actor=actor, cases=cases,
+                                    body=body.decision)
     _after_commit(request, tasks)
-    return BulkResult(decided=done, skipped=skipped + more)
+    return BulkResult(decided=done, skipped=skipped)
 
 
 # -- measures, statements, notices, strikes, change feed -------------------------------------

@@ -185,19 +185,24 @@ def install_moderation_console(app: FastAPI) -> None:
         with session(request) as s:
             p = get_platform(session=s, platform_ref=str(form.get("platform")))
             actor.require("moderation.decide", p.id)
-            cases, skipped = svc.bulk_select(
-                session=s, platform_id=p.id, case_ids=[],
-                queue=str(form.get("queue") or "") or None,
-                category=str(form.get("category") or "") or None,
-                limit=_bulk_limit(form.get("limit")))
             result = None
             if form.get("confirm") == "1":
+                # exactly the cases the preview listed (its hidden case_ids), not the filter
+                # run again: a case that arrived since the preview is not decided unseen
                 actor.require("moderation.admin", p.id)
-                done, more = svc.bulk_decide(session=s, actor=actor, cases=cases,
-                                             body=DecisionIn(decision=d.Decision.NO_ACTION))
+                ids = [str(v) for v in (await request.form()).getlist("case_ids")]
+                chosen = svc.bulk_confirm(session=s, platform_id=p.id, case_ids=ids)
+                done, skipped = svc.bulk_decide(session=s, actor=actor, cases=chosen,
+                                                body=DecisionIn(decision=d.Decision.NO_ACTION))
                 s.commit()
-                result = {"decided": done, "skipped": skipped + more}
-                cases = []
+                result = {"decided": done, "skipped": skipped}
+                cases: list[Any] = []
+            else:
+                cases, skipped = svc.bulk_select(
+                    session=s, platform_id=p.id, case_ids=[],
+                    queue=str(form.get("queue") or "") or None,
+                    category=str(form.get("category") or "") or None,
+                    limit=_bulk_limit(form.get("limit")))
             return render(request, "mod_bulk.html", p=p, queues=svc.all_queues(),
                           preview=cases, skipped=skipped, form=form, result=result,
                           categories=d.categories())

@@ -267,7 +267,8 @@ class NextCaseIn(BaseModel):
 
 
 class BulkIn(BaseModel):
-    """A bulk action over cases chosen by id or by filter; preview first, then apply."""
+    """A bulk action: preview cases chosen by id or by filter, then apply to the ids the
+    preview returned (apply takes ``case_ids`` only; it never selects by filter again)."""
 
     case_ids: list[str] = Field(default_factory=list, max_length=500)
     queue: str | None = None

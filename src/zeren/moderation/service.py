@@ -638,6 +638,28 @@ def bulk_select(*, session: Session, platform_id: str, case_ids: Sequence[str],
                                 .limit(limit))), skipped
 
 
+def bulk_confirm(*, session: Session, platform_id: str, case_ids: Sequence[str]) -> list[Case]:
+    """The cases a confirmed bulk action decides: exactly ``case_ids`` (the ids its preview
+    showed), never a fresh selection. Every id must be an undecided case of this platform;
+    if any is not, none is decided and the refusal names ``case_ids`` and each id's reason."""
+    ids = list(dict.fromkeys(case_ids))
+    if not ids:
+        raise InvalidInput("name the case_ids the preview showed", field="case_ids")
+    found = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))}
+    refused: list[dict[str, str]] = []
+    for cid in ids:
+        c = found.get(cid)
+        if c is None or c.platform_id != platform_id:
+            refused.append({"case_id": cid, "reason": "not a case of this platform"})
+        elif c.status == d.CaseStatus.DECIDED:
+            refused.append({"case_id": cid, "reason": "not open: already decided"})
+    if refused:
+        raise InvalidInput(
+            f"{len(refused)} of the case_ids cannot be decided; none was",
+            details={"field": "case_ids", "refused": refused})
+    return [found[cid] for cid in ids]
+
+
 def bulk_decide(*, session: Session, actor: Actor, cases: Sequence[Case], body: DecisionIn,
                 now: datetime | None = None) -> tuple[list[str], list[dict[str, str]]]:
     """Claim and decide each case in turn; a case held by someone else is skipped."""
