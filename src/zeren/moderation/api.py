@@ -6,11 +6,13 @@ of work has committed."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from zeren.audit.service import record
@@ -89,6 +91,7 @@ Decide = Annotated[Actor, Depends(require("moderation.decide"))]
 Admin = Annotated[Actor, Depends(require("moderation.admin"))]
 Public = Annotated[None, Depends(public)]
 P = "/platforms/{platform_id}/moderation"
+T = TypeVar("T")
 
 
 def _pid(session: SessionDep, platform_id: str) -> str:
@@ -110,12 +113,57 @@ def _limiter(request: Request) -> d.RateLimiter:
     return lim
 
 
-def flood_guard(request: Request) -> None:
-    """Public writes: refuse oversized bodies and senders over the rate limit."""
+def _too_large(cap: int) -> TooLarge:
+    return TooLarge(f"the form accepts at most {cap} bytes", details={"max_bytes": cap})
+
+
+async def read_capped(request: Request) -> None:
+    """Read a public write's body piece by piece and stop with 413 as soon as it passes the
+    cap, so a body without ``Content-Length`` (chunked) is never read in full, let alone
+    parsed. The body read is kept on the request for the form or JSON parser after it."""
     cap = int(d.intake_settings()["public"]["max_body_bytes"])
     size = request.headers.get("content-length")
     if size is not None and size.isdigit() and int(size) > cap:
-        raise TooLarge(f"the form accepts at most {cap} bytes", details={"max_bytes": cap})
+        raise _too_large(cap)
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > cap:
+            raise _too_large(cap)
+        chunks.append(chunk)
+    request._body = b"".join(chunks)
+
+
+class CappedRoute(APIRoute):
+    """A public write route: the body is read under the size cap (:func:`read_capped`) before
+    FastAPI parses it; dependencies would run too late, after the whole body was read."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def capped(request: Request) -> Response:
+            await read_capped(request)
+            return await handler(request)
+        return capped
+
+
+def _capped_post(path: str, **kw: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """``@router.post`` for a public write, with its body read under the cap."""
+    def register(endpoint: Callable[..., T]) -> Callable[..., T]:
+        router.add_api_route(path, endpoint, methods=["POST"], route_class_override=CappedRoute,
+                             **kw)
+        return endpoint
+    return register
+
+
+def flood_guard(request: Request) -> None:
+    """Public writes: refuse oversized bodies (by ``Content-Length``; :class:`CappedRoute`
+    and :func:`read_capped` also cap bodies without one) and senders over the rate limit."""
+    cap = int(d.intake_settings()["public"]["max_body_bytes"])
+    size = request.headers.get("content-length")
+    if size is not None and size.isdigit() and int(size) > cap:
+        raise _too_large(cap)
     who = request.client.host if request.client else "unknown"
     if not _limiter(request).allow(who, time.monotonic()):
         cfg = d.intake_settings()["public"]
@@ -142,7 +190,7 @@ def list_categories(_: Public) -> list[CategoryRead]:
                          name_en=c.name_en, source=c.source) for c in d.categories().values()]
 
 
-@router.post("/moderation/public/reports", response_model=ReceiptRead, status_code=201)
+@_capped_post("/moderation/public/reports", response_model=ReceiptRead, status_code=201)
 def public_report(body: PublicReportIn, request: Request, session: SessionDep, _: Public,
                   _g: Guarded) -> ReceiptRead:
     """The public report form: no login, rate-limited; answers with a receipt number."""
@@ -205,8 +253,8 @@ def inbox(token: str, session: SessionDep, _: Public) -> list[NoticeRead]:
                                                                 account_id=acc.id)]
 
 
-@router.post("/moderation/public/inbox/{token}/appeals", response_model=AppealRead,
-             status_code=201)
+@_capped_post("/moderation/public/inbox/{token}/appeals", response_model=AppealRead,
+              status_code=201)
 def inbox_appeal(token: str, body: PublicAppealIn, session: SessionDep, _: Public,
                  _g: Guarded) -> AppealRead:
     """Appeal a measure from the notice inbox, as the party it affects."""

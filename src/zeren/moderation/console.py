@@ -217,8 +217,9 @@ def install_moderation_console(app: FastAPI) -> None:
 
     @app.post("/moderation/report", response_class=HTMLResponse, include_in_schema=False)
     async def report_submit(request: Request) -> Response:
-        from zeren.moderation.api import flood_guard
+        from zeren.moderation.api import flood_guard, read_capped
 
+        await read_capped(request)  # 413 once past the cap, Content-Length or not
         flood_guard(request)
         form = await form_of(request)
         kinds = [k.value for k in d.SubjectKind]
