@@ -33,6 +33,7 @@ demo: venv
 lint: venv
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: venv browser lint test-sqlite test-postgresql
 

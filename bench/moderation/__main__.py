@@ -8,9 +8,9 @@ within a run, not across runs).
 * With ``--cases`` cases stored (default 1,000,000: 10 % open across the queues, the rest
   decided; one subject and one case event each, generated inside the database with bulk
   INSERT … SELECT), the latency of
-  - next case: ``service.next_case`` — find the most urgent open case across every queue and
+  - next case: ``services.cases.next_case`` — find the most urgent open case across every queue and
     claim it (conditional UPDATE, audit event, commit), one moderator after another;
-  - case page: ``service.case_page`` for a random case — case, subject, owner, reports,
+  - case page: ``services.cases.case_page`` for a random case — case, subject, owner, reports,
     history and measures.
   Percentiles over ``--samples`` calls; medians of ``--repeat`` intake runs.
 
@@ -38,9 +38,10 @@ from zeren.auth.policy import SYSTEM, Actor, Grant
 from zeren.db.base import new_id, utcnow
 from zeren.db.migrate import upgrade
 from zeren.db.session import make_engine, unit_of_work
-from zeren.moderation import service as svc
 from zeren.moderation.models import Report
 from zeren.moderation.schemas import ReportIn, SubjectIn
+from zeren.moderation.services import cases
+from zeren.moderation.services.intake import submit_reports
 from zeren.platforms.service import create_platform
 
 OUT = Path(__file__).resolve().parents[1] / "out" / "moderation"
@@ -107,7 +108,7 @@ def intake(engine: Engine, pid: str, items: list[ReportIn], batch: int) -> float
     t = time.perf_counter()
     for i in range(0, len(items), batch):
         with unit_of_work(engine) as s:
-            svc.submit_reports(session=s, platform_id=pid, items=items[i:i + batch],
+            submit_reports(session=s, platform_id=pid, items=items[i:i + batch],
                                received_by="bench")
     return len(items) / (time.perf_counter() - t)
 
@@ -115,7 +116,7 @@ def intake(engine: Engine, pid: str, items: list[ReportIn], batch: int) -> float
 def baseline(engine: Engine, pid: str, n: int, batch: int) -> float:
     """A bare INSERT of n report rows (pointing at one existing case)."""
     with unit_of_work(engine) as s:
-        r = svc.submit_reports(session=s, platform_id=pid, received_by="bench", items=[
+        r = submit_reports(session=s, platform_id=pid, received_by="bench", items=[
             ReportIn(subject=SubjectIn(kind="post", external_ref=f"base-{uuid.uuid4().hex}"),
                      category="fraud")])[0]
         subject_id = s.get(Report, r.report_id).subject_id  # type: ignore[union-attr]
@@ -216,7 +217,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, float]:
 
         def take(i: int) -> object:
             with unit_of_work(eng) as s:
-                return svc.next_case(session=s, actor=mods[i], platform_id=pid)
+                return cases.next_case(session=s, actor=mods[i], platform_id=pid)
 
         take(0)  # warm caches
         nxt = latencies(lambda i: take(i + 1 if i + 1 < len(mods) else 0), args.samples - 1)
@@ -225,7 +226,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, float]:
 
         def page(i: int) -> object:
             with unit_of_work(eng) as s:
-                return svc.case_page(session=s, case_id=ids[i])
+                return cases.case_page(session=s, actor=SYSTEM, case_id=ids[i])
 
         pages = latencies(page, args.samples)
         res.update(next_p50=pct(nxt, 50), next_p99=pct(nxt, 99), page_p50=pct(pages, 50),

@@ -208,7 +208,7 @@ def load_demo_records(*, engine: Any, data_dir: Path) -> dict[str, int]:
         list(pool.map(ingest, orders))
     counts["orders"] = len(orders)
     counts["cases"] = _demo_moderation(engine=engine, platform=platforms["jingxuan-mall"].id)
-    from zeren.moderation.delivery import flush_ledger
+    from zeren.moderation.services.delivery import flush_ledger
 
     counts["moderation_records_logged"] = flush_ledger(engine=engine, record_log=log)
     with unit_of_work(engine) as s:
@@ -222,9 +222,8 @@ def _demo_moderation(*, engine: Any, platform: str) -> int:
     moderator decides two cases with measures and statements of reasons; one merchant is
     warned (on the sanctions board) and appeals."""
     from zeren.db.session import unit_of_work
-    from zeren.moderation import appeals
-    from zeren.moderation import service as mod
-    from zeren.moderation.schemas import DecisionIn, ReportIn
+    from zeren.moderation.schemas import AppealIn, DecisionIn, ReportIn
+    from zeren.moderation.services import appeals, cases, decisions, intake
 
     moderator = Actor(user_id="demo:moderator", username="moderator",
                       grants=(Grant("moderator", None),))
@@ -248,12 +247,11 @@ def _demo_moderation(*, engine: Any, platform: str) -> int:
          "document_no": "市监广〔2026〕31号", "description": "广告使用绝对化用语"},
     ]
     with unit_of_work(engine) as s:
-        receipts = mod.submit_reports(session=s, platform_id=platform,
-                                      items=[ReportIn.model_validate(r) for r in reports],
-                                      received_by="demo")
+        receipts = intake.report_batch(session=s, actor=SYSTEM, platform_id=platform,
+                                       items=[ReportIn.model_validate(r) for r in reports])
         case_ids = list(dict.fromkeys(r.case_id for r in receipts))
     ground = {"kind": "law", "law": "网络信息内容生态治理规定", "article": "第六条"}
-    decisions = {
+    bodies = {
         case_ids[0]: DecisionIn.model_validate({
             "decision": "action", "measures": [{"code": "removal"}, {"code": "merchant_warning"}],
             "ground": {"kind": "platform_rule", "rule": "禁限售商品管理规则", "rule_version": "2026.1"},
@@ -262,18 +260,17 @@ def _demo_moderation(*, engine: Any, platform: str) -> int:
             "decision": "action", "measures": [{"code": "removal"}], "ground": ground,
             "facts": "帖子散布未经核实的水库决堤信息，经核实为谣言。"}),
     }
-    for case_id, body in decisions.items():
+    for case_id, body in bodies.items():
         with unit_of_work(engine) as s:
-            mod.claim_case(session=s, actor=moderator, case_id=case_id)
+            cases.claim_case(session=s, actor=moderator, case_id=case_id)
         with unit_of_work(engine) as s:
-            mod.decide_case(session=s, actor=moderator, case_id=case_id, body=body)
+            decisions.decide_case(session=s, actor=moderator, case_id=case_id, body=body)
     with unit_of_work(engine) as s:
         from zeren.moderation.models import Measure
 
         warning = s.scalar(select(Measure).where(Measure.code == "merchant_warning"))
         if warning is not None:
-            appellant = mod.find_account(session=s, platform_id=platform, ref="M-104")
-            appeals.file_appeal(session=s, actor=SYSTEM, measure_id=warning.id,
-                                appellant=appellant,
-                                grounds="配件为合法的模型玩具零件，附购货凭证。")
+            appeals.file_appeal(session=s, actor=SYSTEM, platform_id=platform, body=AppealIn(
+                measure_id=warning.id, appellant_ref="M-104", appellant_kind="merchant",
+                grounds="配件为合法的模型玩具零件，附购货凭证。"))
     return len(case_ids)

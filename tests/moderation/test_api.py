@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 from tests.conftest import World
 from zeren.db.base import utcnow
 from zeren.db.session import unit_of_work
-from zeren.moderation import service as svc
+from zeren.moderation.schemas import SubjectIn
+from zeren.moderation.services import clocks, common, subjects
 
 API = "/api/v1"
 
@@ -177,8 +178,8 @@ def test_appeal_rules_and_overturn(client: TestClient, world: World, engine: Eng
     url = f"{API}/platforms/{world.big_id}/moderation/appeals"
     # Wrong party.
     with unit_of_work(engine) as s:
-        svc.upsert_subjects(session=s, platform_id=world.big_id, now=utcnow(), items=[
-            svc.SubjectIn(kind="user", external_ref="someone-else")])
+        subjects.upsert_subjects(session=s, platform_id=world.big_id, now=utcnow(), items=[
+            SubjectIn(kind="user", external_ref="someone-else")])
     r = client.post(url, headers=world.auth("api_client"),
                     json={"measure_id": m["id"], "appellant_ref": "someone-else",
                           "grounds": "不是我"})
@@ -214,8 +215,8 @@ def test_appeal_rules_and_overturn(client: TestClient, world: World, engine: Eng
 
 
 def test_appeal_after_deadline(client: TestClient, world: World, engine: Engine) -> None:
-    from zeren.moderation.appeals import file_appeal
     from zeren.moderation.models import Measure, Subject
+    from zeren.moderation.services.appeals import appeal_as_party
 
     cid = _decide_new(client, world, "p-late")
     m = case(client, world, cid)["measures"][0]
@@ -223,7 +224,7 @@ def test_appeal_after_deadline(client: TestClient, world: World, engine: Engine)
         acc = s.query(Subject).filter_by(external_ref="user-1").one()
         late = utcnow() + timedelta(days=16)
         with pytest.raises(Exception) as exc:
-            file_appeal(session=s, actor=svc.PUBLIC_ACTOR, measure_id=m["id"], appellant=acc,
+            appeal_as_party(session=s, actor=common.PUBLIC_ACTOR, measure_id=m["id"], appellant=acc,
                         grounds="晚了", now=late)
         assert getattr(exc.value, "code", "") == "appeal_deadline_passed"
         assert s.get(Measure, m["id"]).status == "active"  # type: ignore[union-attr]
@@ -288,13 +289,13 @@ def test_next_case_takes_the_most_urgent(client: TestClient, world: World) -> No
 def test_escalation_when_sla_breached(client: TestClient, world: World, engine: Engine) -> None:
     cid = file_report(client, world, category="harmful.vulgar")["case_id"]
     with unit_of_work(engine) as s:
-        out = svc.tick(session=s, now=utcnow() + timedelta(hours=73))
+        out = clocks.advance(session=s, now=utcnow() + timedelta(hours=73))
     assert out["escalated"] == 1
     c = case(client, world, cid)
     assert c["case"]["queue"] == "escalated" and c["case"]["escalations"] == 1
     assert "sla_breached" in [e["kind"] for e in c["events"]]
     with unit_of_work(engine) as s:
-        assert svc.tick(session=s, now=utcnow() + timedelta(hours=74))["escalated"] == 0
+        assert clocks.advance(session=s, now=utcnow() + timedelta(hours=74))["escalated"] == 0
 
 
 def test_measures_expire(client: TestClient, world: World, engine: Engine) -> None:
@@ -303,7 +304,7 @@ def test_measures_expire(client: TestClient, world: World, engine: Engine) -> No
     assert decide(client, world, cid, measures=[{"code": "restrict_posting", "days": 1}]
                   ).status_code == 200
     with unit_of_work(engine) as s:
-        assert svc.tick(session=s, now=utcnow() + timedelta(days=2))["expired"] == 1
+        assert clocks.advance(session=s, now=utcnow() + timedelta(days=2))["expired"] == 1
     m = case(client, world, cid)["measures"][0]
     assert m["status"] == "expired"
     feed = client.get(f"{API}/platforms/{world.big_id}/moderation/measure-changes",

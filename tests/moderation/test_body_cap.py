@@ -15,7 +15,7 @@ from starlette.types import Message
 from tests.conftest import World
 from zeren.errors import TooLarge
 from zeren.moderation import domain as d
-from zeren.moderation.api import read_capped
+from zeren.moderation.web import read_capped
 
 API = "/api/v1"
 CAP = int(d.intake_settings()["public"]["max_body_bytes"])

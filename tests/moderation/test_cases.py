@@ -15,8 +15,8 @@ from zeren.auth.policy import SYSTEM, Actor, Grant
 from zeren.db.base import utcnow
 from zeren.db.session import unit_of_work
 from zeren.errors import Conflict
-from zeren.moderation import service as svc
 from zeren.moderation.models import CaseEvent, Measure
+from zeren.moderation.services import cases, intake
 
 
 def test_only_the_holder_or_an_admin_escalates_a_claimed_case(client: TestClient,
@@ -28,7 +28,7 @@ def test_only_the_holder_or_an_admin_escalates_a_claimed_case(client: TestClient
                        headers=world.auth("moderator")).status_code == 200
     other = Actor(user_id="o", username="mod-other", grants=(Grant("moderator", None),))
     with pytest.raises(Conflict) as exc, unit_of_work(engine) as s:
-        svc.escalate_case(session=s, actor=other, case_id=cid, reason="mine now")
+        cases.escalate_case(session=s, actor=other, case_id=cid, reason="mine now")
     assert exc.value.code == "already_claimed"
     c = case(client, world, cid)["case"]
     assert c["claimed_by"] == "u-moderator" and c["escalations"] == 0  # unchanged
@@ -53,19 +53,19 @@ def test_hand_escalated_case_still_records_its_sla_breach(engine: Engine,
 
     now = utcnow()
     with unit_of_work(engine) as s:
-        r = svc.submit_reports(session=s, platform_id=world.big_id, received_by="t", now=now,
+        r = intake.submit_reports(session=s, platform_id=world.big_id, received_by="t", now=now,
                                items=[ReportIn(subject=SubjectIn(kind="post", external_ref="p9"),
                                                category="illegal.rumours")])[0]
-        svc.escalate_case(session=s, actor=SYSTEM, case_id=r.case_id, reason="look", now=now)
+        cases.escalate_case(session=s, actor=SYSTEM, case_id=r.case_id, reason="look", now=now)
     with unit_of_work(engine) as s:
-        due = svc.get_case(session=s, case_id=r.case_id).sla_due_at
-        assert svc.escalate_overdue(session=s, now=due + timedelta(hours=5)) == 1
+        due = cases.get_case(session=s, case_id=r.case_id).sla_due_at
+        assert cases.escalate_overdue(session=s, now=due + timedelta(hours=5)) == 1
     with unit_of_work(engine) as s:
-        c = svc.get_case(session=s, case_id=r.case_id)
+        c = cases.get_case(session=s, case_id=r.case_id)
         assert c.sla_breached_at is not None and c.escalations == 2
         kinds = [e.kind for e in s.scalars(select(CaseEvent).where(CaseEvent.case_id == c.id))]
         assert kinds.count("sla_breached") == 1
-        assert svc.escalate_overdue(session=s, now=due + timedelta(hours=6)) == 0  # once
+        assert cases.escalate_overdue(session=s, now=due + timedelta(hours=6)) == 0  # once
 
 
 def test_ip_measure_is_checked_against_the_subject(client: TestClient, world: World,

@@ -17,9 +17,9 @@ from zeren.auth.policy import SYSTEM
 from zeren.auth.service import create_user
 from zeren.db.base import utcnow
 from zeren.db.session import unit_of_work
-from zeren.moderation import service as svc
 from zeren.moderation.models import Subject
 from zeren.moderation.schemas import AccountIn, ReportIn, SubjectIn
+from zeren.moderation.services import intake
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +33,7 @@ def _seed(engine: Engine, world: World) -> None:
                     password=PASSWORD, roles=[("moderator", None)])
         create_user(session=s, actor=SYSTEM, username="lead", display_name="合规",
                     password=PASSWORD, roles=[("compliance_officer", None)])
-        svc.submit_reports(session=s, platform_id=world.big_id, received_by="seed", items=[
+        intake.submit_reports(session=s, platform_id=world.big_id, received_by="seed", items=[
             ReportIn(subject=SubjectIn(kind="post", external_ref="post-77", text="某地发生大事了",
                                        media=["/static/console.css"],
                                        owner=AccountIn(kind="user", external_ref="user-77",

@@ -22,10 +22,9 @@ from zeren.auth.policy import Actor, Grant
 from zeren.db.base import utcnow
 from zeren.db.session import unit_of_work
 from zeren.errors import Conflict
-from zeren.moderation import delivery
 from zeren.moderation import domain as d
-from zeren.moderation import service as svc
 from zeren.moderation.models import LedgerOutbox, OutboxMessage
+from zeren.moderation.services import cases, clocks, delivery
 
 
 def public_body(**kw: Any) -> dict[str, Any]:
@@ -174,8 +173,8 @@ def test_ip_notice_and_takedown(client: TestClient, world: World, engine: Engine
     got = r.json()
     assert got["status"] == "counter_noticed" and got["clock_ends_at"]
     with unit_of_work(engine) as s:
-        assert svc.tick(session=s, now=utcnow() + timedelta(days=14))["ip_restored"] == 0
-        assert svc.tick(session=s, now=utcnow() + timedelta(days=15, minutes=1)
+        assert clocks.advance(session=s, now=utcnow() + timedelta(days=14))["ip_restored"] == 0
+        assert clocks.advance(session=s, now=utcnow() + timedelta(days=15, minutes=1)
                         )["ip_restored"] == 1
     pub = client.get(f"{API}/moderation/public/ip-notices", params={"platform": "big"}).json()
     kinds = [e["kind"] for e in pub[0]["events"]]
@@ -214,7 +213,7 @@ def test_complaint_to_mediation(client: TestClient, world: World, engine: Engine
     assert r.json()["status"] == "resolved"
     c2 = client.post(base, headers=world.auth("api_client"), json=body).json()
     with unit_of_work(engine) as s:
-        assert svc.tick(session=s, now=utcnow() + timedelta(hours=49)
+        assert clocks.advance(session=s, now=utcnow() + timedelta(hours=49)
                         )["complaints_to_mediation"] == 1
     r = client.post(f"{API}/moderation/complaints/{c2['id']}/merchant-reply",
                     headers=world.auth("api_client"), json={"reply": "晚了", "accepted": False})
@@ -236,7 +235,7 @@ def test_claim_race_has_one_winner(client: TestClient, world: World, engine: Eng
         barrier.wait()
         try:
             with unit_of_work(engine) as s:
-                svc.claim_case(session=s, actor=a, case_id=cid)
+                cases.claim_case(session=s, actor=a, case_id=cid)
             wins.append(a.username)
         except Conflict:
             losses.append(a.username)

@@ -18,9 +18,6 @@ from zeren.auth.policy import SYSTEM, Actor, Grant
 from zeren.db.base import utcnow
 from zeren.db.session import unit_of_work
 from zeren.errors import Conflict
-from zeren.moderation import appeals, delivery, ip
-from zeren.moderation import measures as ms
-from zeren.moderation import service as svc
 from zeren.moderation.models import (
     Appeal,
     IPEvent,
@@ -31,6 +28,7 @@ from zeren.moderation.models import (
     Subject,
 )
 from zeren.moderation.schemas import DecisionIn, GroundIn, IPNoticeIn, MeasureIn, ReportIn, SubjectIn
+from zeren.moderation.services import appeals, cases, common, decisions, delivery, intake, ip
 
 A = Actor(user_id="a", username="mod-a", grants=(Grant("moderator", None),))
 B = Actor(user_id="b", username="mod-b", grants=(Grant("moderator", None),))
@@ -76,10 +74,10 @@ def race(engine: Engine, *jobs: Callable[[Any], object]) -> list[str]:
 
 def decided_removal(engine: Engine, world: World, ref: str = "p1") -> str:
     with unit_of_work(engine) as s:
-        r = svc.submit_reports(session=s, platform_id=world.big_id, items=[report(ref)],
+        r = intake.submit_reports(session=s, platform_id=world.big_id, items=[report(ref)],
                                received_by="t")[0]
-        svc.claim_case(session=s, actor=A, case_id=r.case_id)
-        svc.decide_case(session=s, actor=A, case_id=r.case_id, body=DecisionIn(
+        cases.claim_case(session=s, actor=A, case_id=r.case_id)
+        decisions.decide_case(session=s, actor=A, case_id=r.case_id, body=DecisionIn(
             decision="action", measures=[MeasureIn(code="removal")],
             ground=GroundIn(kind="law", law="L", article="1"), facts="f"))
         return r.case_id
@@ -92,7 +90,7 @@ def test_two_moderators_deciding_one_appeal_have_one_winner(
         m = s.scalars(select(Measure).where(Measure.code == "removal")).one()
         acc = s.get(Subject, m.account_id)
         assert acc is not None
-        aid = appeals.file_appeal(session=s, actor=SYSTEM, measure_id=m.id, appellant=acc,
+        aid = appeals.appeal_as_party(session=s, actor=SYSTEM, measure_id=m.id, appellant=acc,
                                   grounds="g").id
     both_read(monkeypatch, appeals, "get_appeal")
     got = race(engine,
@@ -134,35 +132,35 @@ def test_two_moderators_taking_ip_measures_have_one_winner(
 def test_report_on_a_case_decided_meanwhile_opens_a_new_case(
         engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     with unit_of_work(engine) as s:
-        first = svc.submit_reports(session=s, platform_id=world.big_id, items=[report("p2")],
-                                   received_by="t")[0]
-        svc.claim_case(session=s, actor=A, case_id=first.case_id)
+        first = intake.submit_reports(session=s, platform_id=world.big_id, items=[report("p2")],
+                                      received_by="t")[0]
+        cases.claim_case(session=s, actor=A, case_id=first.case_id)
     read, go = threading.Event(), threading.Event()
-    orig = svc._bundle
+    orig = intake._bundle
 
     def bundle_later(*a: Any, **k: Any) -> bool:
         read.set()  # the intake has read the case as open
         go.wait(timeout=10)
         return orig(*a, **k)
-    monkeypatch.setattr(svc, "_bundle", bundle_later)
-    got: list[svc.Receipt] = []
+    monkeypatch.setattr(intake, "_bundle", bundle_later)
+    got: list[intake.Receipt] = []
 
-    def intake() -> None:
+    def take_in() -> None:
         with unit_of_work(engine) as s:
-            got.extend(svc.submit_reports(session=s, platform_id=world.big_id,
-                                          items=[report("p2")], received_by="t"))
-    t = threading.Thread(target=intake)
+            got.extend(intake.submit_reports(session=s, platform_id=world.big_id,
+                                             items=[report("p2")], received_by="t"))
+    t = threading.Thread(target=take_in)
     t.start()
     assert read.wait(timeout=10)
     with unit_of_work(engine) as s:
-        svc.decide_case(session=s, actor=A, case_id=first.case_id,
-                        body=DecisionIn(decision="no_action"))
+        decisions.decide_case(session=s, actor=A, case_id=first.case_id,
+                              body=DecisionIn(decision="no_action"))
     go.set()
     t.join()
     assert got and got[0].case_id != first.case_id and not got[0].bundled
     with unit_of_work(engine) as s:
-        old = svc.get_case(session=s, case_id=first.case_id)
-        new = svc.get_case(session=s, case_id=got[0].case_id)
+        old = cases.get_case(session=s, case_id=first.case_id)
+        new = cases.get_case(session=s, case_id=got[0].case_id)
         assert old.status == "decided" and old.report_count == 1
         assert new.status == "open" and new.report_count == 1 and new.open_key is not None
 
@@ -170,22 +168,22 @@ def test_report_on_a_case_decided_meanwhile_opens_a_new_case(
 def test_concurrent_reports_on_one_case_all_count(
         engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     with unit_of_work(engine) as s:
-        first = svc.submit_reports(session=s, platform_id=world.big_id, items=[report("p3")],
-                                   received_by="t")[0]
+        first = intake.submit_reports(session=s, platform_id=world.big_id, items=[report("p3")],
+                                      received_by="t")[0]
     barrier = threading.Barrier(2)
-    orig = svc._bundle
+    orig = intake._bundle
 
     def bundle_together(*a: Any, **k: Any) -> bool:
         barrier.wait(timeout=10)  # both have read report_count == 1
         return orig(*a, **k)
-    monkeypatch.setattr(svc, "_bundle", bundle_together)
+    monkeypatch.setattr(intake, "_bundle", bundle_together)
     two = [ReportIn.model_validate({**report("p3").model_dump(), "source": src})
            for src in ("user", "trusted_flagger")]
-    got = race(engine, *[lambda s, r=r: svc.submit_reports(
+    got = race(engine, *[lambda s, r=r: intake.submit_reports(
         session=s, platform_id=world.big_id, items=[r], received_by="t") for r in two])
     assert got == ["ok", "ok"]
     with unit_of_work(engine) as s:
-        c = svc.get_case(session=s, case_id=first.case_id)
+        c = cases.get_case(session=s, case_id=first.case_id)
         assert c.report_count == 3
         assert set(c.sources.split(",")) == {"user", "trusted_flagger"}
 
@@ -209,7 +207,7 @@ def test_concurrent_ledger_flushes_append_each_record_once(engine: Engine,
                                                            world: World) -> None:
     with unit_of_work(engine) as s:
         for i in range(6):
-            ms.to_ledger(session=s, record_class="moderation.measures", record={"i": i},
+            common.to_ledger(session=s, record_class="moderation.measures", record={"i": i},
                          subject=f"measure:{i}")
     rl = SlowLog()
     counts: list[int] = []

@@ -10,7 +10,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from zeren.moderation import domain as d
-from zeren.moderation import measures as ms
 from zeren.moderation.models import (
     Appeal,
     Case,
@@ -22,6 +21,7 @@ from zeren.moderation.models import (
     Strike,
     Subject,
 )
+from zeren.moderation.services import measures as ms
 from zeren.posture.domain import Check, CheckContext, CheckResult, Status
 from zeren.posture.hookspecs import hookimpl
 

@@ -13,15 +13,13 @@ from typing import Annotated
 
 import typer
 
-from zeren.audit.service import record
 from zeren.cli_support import cli_actor, console, db, handles_errors
 from zeren.config import get_settings
 from zeren.db.session import engine_for
 from zeren.errors import InvalidInput
-from zeren.moderation import authority, delivery
 from zeren.moderation import domain as d
-from zeren.moderation import service as svc
 from zeren.moderation.schemas import ReportIn
+from zeren.moderation.services import authority, cases, clocks, delivery, intake
 from zeren.platforms.service import get_platform
 
 app = typer.Typer(help="Moderation, reports and complaints (Art 11, 12, 13, 22, 28, 29).",
@@ -61,11 +59,8 @@ def intake_cmd(
     for start in range(0, len(items), batch):
         with db() as s:
             pid = get_platform(session=s, platform_ref=platform).id
-            out = svc.submit_reports(session=s, platform_id=pid, received_by=actor.username,
-                                     items=items[start:start + batch])
-            record(session=s, actor=actor, action="moderation.report.batch",
-                   target_type="platform", target_id=pid, platform_id=pid,
-                   summary={"reports": len(out)})
+            out = intake.report_batch(session=s, actor=actor, platform_id=pid,
+                                      items=items[start:start + batch])
             total += len(out)
     console.print(f"{total} reports taken in")
 
@@ -78,7 +73,8 @@ def queue_cmd(platform: PlatformOpt,
     now = datetime.now(UTC)
     with db() as s:
         pid = get_platform(session=s, platform_ref=platform).id
-        for c in svc.list_cases(session=s, platform_id=pid, status="open", limit=limit):
+        for c in cases.list_cases(session=s, actor=cli_actor(), platform_id=pid,
+                                  status="open", limit=limit):
             left = (c.sla_due_at - now).total_seconds() / 3600
             console.print(f"{c.id}\t{c.queue}\t{c.priority}\t{c.category}\t{left:+.1f} h")
 
@@ -88,7 +84,7 @@ def queue_cmd(platform: PlatformOpt,
 def tick_cmd() -> None:
     """Escalate overdue cases, expire measures, run IP clocks and complaint deadlines."""
     with db() as s:
-        _print_json(svc.tick(session=s))
+        _print_json(clocks.tick(session=s, actor=cli_actor()))
 
 
 @app.command("deliver")
@@ -121,7 +117,7 @@ def worker_cmd(
     engine = engine_for(s.database_url)
     while True:
         with db() as session:
-            out = svc.tick(session=session)
+            out = clocks.tick(session=session, actor=cli_actor())
         delivery.after_commit(engine=engine, data_dir=s.data_dir)
         console.print(json.dumps(out))
         if once:
@@ -148,7 +144,8 @@ def report_cmd(
     start = when(since, end - timedelta(days=30))
     with db() as s:
         pid = get_platform(session=s, platform_ref=platform).id
-        data = authority.periodic_report(session=s, platform_id=pid, start=start, end=end)
+        data = authority.periodic_report(session=s, actor=cli_actor(), platform_id=pid,
+                                         start=start, end=end)
     if fmt == "csv":
         sys.stdout.write(authority.to_csv(data))
     else:

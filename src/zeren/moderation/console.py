@@ -25,12 +25,10 @@ from starlette.background import BackgroundTask
 from zeren.console import views
 from zeren.db.base import utcnow
 from zeren.errors import InvalidInput
-from zeren.moderation import appeals, delivery
 from zeren.moderation import domain as d
-from zeren.moderation import measures as ms
-from zeren.moderation import service as svc
-from zeren.moderation.models import Subject
-from zeren.moderation.schemas import DecisionIn, GroundIn, MeasureIn, ReportIn, SubjectIn
+from zeren.moderation.schemas import DecisionIn, GroundIn, MeasureIn, PublicReportIn
+from zeren.moderation.services import appeals, cases, decisions, delivery, intake, statements
+from zeren.moderation.web import flood_guard, read_capped
 from zeren.platforms.service import get_platform, list_platforms
 
 HERE = Path(__file__).resolve().parent
@@ -67,14 +65,6 @@ def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> H
     return templates.TemplateResponse(request, name, {**base, **ctx}, status_code=status_code)
 
 
-def report_html(request: Request, data: dict[str, Any]) -> str:
-    """The periodic report as a printable page (used by the API's format=html)."""
-    from zeren.moderation.authority import flatten
-
-    tpl = templates.env.get_template("mod_report.html")
-    return tpl.render(data=data, rows=flatten(data))
-
-
 def _left(due: datetime, now: datetime) -> str:
     s = int((due - now).total_seconds())
     sign = "-" if s < 0 else ""
@@ -107,13 +97,14 @@ def install_moderation_console(app: FastAPI) -> None:
         actor = views._need_actor(request)
         with session(request) as s:
             p = platform_ref(request, s, actor)
-            actor.require("moderation.read", p.id)
             q = request.query_params.get("queue") or None
-            rows = svc.list_cases(session=s, platform_id=p.id, status="open", queue=q, limit=100)
-            mine = svc.list_cases(session=s, platform_id=p.id, status="claimed", limit=100)
+            rows = cases.list_cases(session=s, actor=actor, platform_id=p.id, status="open",
+                                    queue=q, limit=100)
+            mine = cases.list_cases(session=s, actor=actor, platform_id=p.id, status="claimed",
+                                    limit=100)
             mine = [c for c in mine if c.claimed_by == actor.username]
             return render(request, "mod_queue.html", p=p, rows=rows, mine=mine,
-                          queues=svc.all_queues(), queue=q,
+                          queues=cases.all_queues(), queue=q,
                           platforms=list_platforms(session=s, actor=actor))
 
     @app.post("/moderation/queue/next", include_in_schema=False)
@@ -122,8 +113,7 @@ def install_moderation_console(app: FastAPI) -> None:
         actor = views._need_actor(request)
         with session(request) as s:
             p = get_platform(session=s, platform_ref=str(form.get("platform")))
-            actor.require("moderation.decide", p.id)
-            c = svc.next_case(session=s, actor=actor, platform_id=p.id)
+            c = cases.next_case(session=s, actor=actor, platform_id=p.id)
             s.commit()
         if c is None:
             return RedirectResponse(f"/moderation/queue?platform={p.code}&empty=1", 303)
@@ -134,8 +124,7 @@ def install_moderation_console(app: FastAPI) -> None:
     def case_page(request: Request, case_id: str) -> Response:
         actor = views._need_actor(request)
         with session(request) as s:
-            page = svc.case_page(session=s, case_id=case_id)
-            actor.require("moderation.read", page["case"].platform_id)
+            page = cases.case_page(session=s, actor=actor, case_id=case_id)
             return render(request, "mod_case.html", **page,
                           measure_types=d.measure_types(), cat=d.category(page["case"].category),
                           can_decide=actor.can("moderation.decide", page["case"].platform_id),
@@ -147,20 +136,19 @@ def install_moderation_console(app: FastAPI) -> None:
         actor = views._need_actor(request)
         task = None
         with session(request) as s:
-            c = svc.get_case(session=s, case_id=case_id)
-            actor.require("moderation.decide", c.platform_id)
             if action == "claim":
-                svc.claim_case(session=s, actor=actor, case_id=case_id)
+                cases.claim_case(session=s, actor=actor, case_id=case_id)
             elif action == "release":
-                svc.release_case(session=s, actor=actor, case_id=case_id)
+                cases.release_case(session=s, actor=actor, case_id=case_id)
             elif action == "escalate":
-                svc.escalate_case(session=s, actor=actor, case_id=case_id,
-                                  reason=str(form.get("reason") or "").strip() or "—")
+                cases.escalate_case(session=s, actor=actor, case_id=case_id,
+                                    reason=str(form.get("reason") or "").strip() or "—")
             elif action == "comment":
-                svc.comment(session=s, actor=actor, case_id=case_id,
-                            text=str(form.get("text") or "").strip() or "—")
+                cases.comment(session=s, actor=actor, case_id=case_id,
+                              text=str(form.get("text") or "").strip() or "—")
             elif action == "decide":
-                svc.decide_case(session=s, actor=actor, case_id=case_id, body=_decision(form))
+                decisions.decide_case(session=s, actor=actor, case_id=case_id,
+                                      body=_decision(form))
                 task = BackgroundTask(delivery.after_commit, engine=request.app.state.engine,
                                       data_dir=request.app.state.settings.data_dir)
             else:
@@ -175,7 +163,7 @@ def install_moderation_console(app: FastAPI) -> None:
         with session(request) as s:
             p = platform_ref(request, s, actor)
             actor.require("moderation.read", p.id)
-            return render(request, "mod_bulk.html", p=p, queues=svc.all_queues(), preview=None,
+            return render(request, "mod_bulk.html", p=p, queues=cases.all_queues(), preview=None,
                           form={}, result=None, categories=d.categories())
 
     @app.post("/moderation/bulk", response_class=HTMLResponse, include_in_schema=False)
@@ -184,27 +172,25 @@ def install_moderation_console(app: FastAPI) -> None:
         actor = views._need_actor(request)
         with session(request) as s:
             p = get_platform(session=s, platform_ref=str(form.get("platform")))
-            actor.require("moderation.decide", p.id)
             result = None
             if form.get("confirm") == "1":
                 # exactly the cases the preview listed (its hidden case_ids), not the filter
                 # run again: a case that arrived since the preview is not decided unseen
-                actor.require("moderation.admin", p.id)
                 ids = [str(v) for v in (await request.form()).getlist("case_ids")]
-                chosen = svc.bulk_confirm(session=s, platform_id=p.id, case_ids=ids)
-                done, skipped = svc.bulk_decide(session=s, actor=actor, cases=chosen,
-                                                body=DecisionIn(decision=d.Decision.NO_ACTION))
+                done, skipped = decisions.bulk_apply(
+                    session=s, actor=actor, platform_id=p.id, case_ids=ids,
+                    body=DecisionIn(decision=d.Decision.NO_ACTION))
                 s.commit()
                 result = {"decided": done, "skipped": skipped}
-                cases: list[Any] = []
+                chosen: list[Any] = []
             else:
-                cases, skipped = svc.bulk_select(
-                    session=s, platform_id=p.id, case_ids=[],
+                chosen, skipped = cases.bulk_preview(
+                    session=s, actor=actor, platform_id=p.id, case_ids=[],
                     queue=str(form.get("queue") or "") or None,
                     category=str(form.get("category") or "") or None,
                     limit=_bulk_limit(form.get("limit")))
-            return render(request, "mod_bulk.html", p=p, queues=svc.all_queues(),
-                          preview=cases, skipped=skipped, form=form, result=result,
+            return render(request, "mod_bulk.html", p=p, queues=cases.all_queues(),
+                          preview=chosen, skipped=skipped, form=form, result=result,
                           categories=d.categories())
 
     # -- public pages ------------------------------------------------------------------
@@ -217,26 +203,24 @@ def install_moderation_console(app: FastAPI) -> None:
 
     @app.post("/moderation/report", response_class=HTMLResponse, include_in_schema=False)
     async def report_submit(request: Request) -> Response:
-        from zeren.moderation.api import flood_guard, read_capped
-
         await read_capped(request)  # 413 once past the cap, Content-Length or not
         flood_guard(request)
         form = await form_of(request)
         kinds = [k.value for k in d.SubjectKind]
         try:
-            item = ReportIn(subject=SubjectIn(kind=d.SubjectKind(str(form.get("subject_kind"))),
-                                              external_ref=str(form.get("subject_ref") or "")),
-                            category=str(form.get("category") or ""), source=d.Source.PUBLIC,
-                            description=str(form.get("description") or "")[:2000],
-                            reporter_contact=str(form.get("contact") or "")[:200])
+            body = PublicReportIn(platform=str(form.get("platform") or "")[:60],
+                                  subject_kind=d.SubjectKind(str(form.get("subject_kind"))),
+                                  subject_ref=str(form.get("subject_ref") or ""),
+                                  category=str(form.get("category") or ""),
+                                  description=str(form.get("description") or "")[:2000],
+                                  contact=str(form.get("contact") or "")[:200])
         except ValueError as exc:
             return render(request, "mod_report_form.html", status_code=422,
                           categories=d.categories(), kinds=kinds,
                           platform=form.get("platform"), receipt=None, error=str(exc))
         with session(request) as s:
             p = get_platform(session=s, platform_ref=str(form.get("platform") or ""))
-            r = svc.submit_reports(session=s, platform_id=p.id, items=[item],
-                                   received_by="public")[0]
+            r = intake.public_report(session=s, platform_id=p.id, body=body)
             s.commit()
         return render(request, "mod_report_form.html", status_code=201,
                       categories=d.categories(), kinds=kinds, platform=p.code,
@@ -244,16 +228,9 @@ def install_moderation_console(app: FastAPI) -> None:
 
     @app.get("/moderation/inbox/{token}", response_class=HTMLResponse, include_in_schema=False)
     def inbox_page(request: Request, token: str) -> Response:
-        from sqlalchemy import select
-
-        from zeren.errors import NotFound
-
         with session(request) as s:
-            acc = s.scalar(select(Subject).where(Subject.inbox_token == token))
-            if acc is None:
-                raise NotFound("no inbox at this address")
-            return render(request, "mod_inbox.html", account=acc,
-                          notices=ms.notices_of(session=s, account_id=acc.id))
+            acc, notices = statements.inbox(session=s, token=token)
+            return render(request, "mod_inbox.html", account=acc, notices=notices)
 
     @app.get("/moderation/sanctions", response_class=HTMLResponse, include_in_schema=False)
     def sanctions_page(request: Request) -> Response:

@@ -9,12 +9,11 @@ from typing import Any
 from zeren.config import get_settings
 from zeren.hookspecs import hookimpl
 from zeren.jobs.domain import Every, Job, JobContext
-from zeren.moderation import delivery
-from zeren.moderation import service as svc
+from zeren.moderation.services import clocks, delivery
 
 
 def tick(ctx: JobContext) -> dict[str, Any]:
-    return dict(svc.tick(session=ctx.session, now=ctx.now))
+    return dict(clocks.advance(session=ctx.session, now=ctx.now))
 
 
 def flush_and_deliver(ctx: JobContext) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Appeals (申诉, 指南 Art 29): open until the deadline in data, filed only by the affected
 party, decided by a different moderator than the first decision; an overturned decision lifts
-its measures, cancels its strikes and tells the platform. Keyword-only; never commits."""
+its measures, cancels its strikes and tells the platform. The party may appeal from its
+notice inbox without a login."""
 
 from __future__ import annotations
 
@@ -13,27 +14,55 @@ from sqlalchemy.orm import Session
 from zeren.audit.service import record
 from zeren.auth.policy import Actor
 from zeren.db.base import utcnow
-from zeren.errors import AppError, Conflict, NotFound
+from zeren.errors import Conflict, NotFound
 from zeren.moderation import domain as d
-from zeren.moderation import measures as ms
-from zeren.moderation.models import Appeal, Case, Measure, Notice, Subject
-from zeren.moderation.service import WrongParty
+from zeren.moderation.errors import SameModerator, WrongParty
+from zeren.moderation.models import Appeal, Case, Measure, Notice, Statement, Subject
+from zeren.moderation.schemas import AppealIn, PublicAppealIn
+from zeren.moderation.services import measures as ms
+from zeren.moderation.services.common import (
+    LEDGER_APPEALS,
+    case_event,
+    get_measure,
+    publish,
+    to_ledger,
+)
+from zeren.moderation.services.statements import statement_of
+from zeren.moderation.services.subjects import account_by_inbox, find_account
 
 
-class SameModerator(AppError):
-    status = 403
-    code = "same_moderator"
+def file_appeal(*, session: Session, actor: Actor, platform_id: str, body: AppealIn,
+                now: datetime | None = None) -> Appeal:
+    """File an appeal on behalf of the affected account, named by the platform's id
+    (moderation.write)."""
+    actor.require("moderation.write", platform_id)
+    acc = find_account(session=session, platform_id=platform_id, ref=body.appellant_ref,
+                       kinds=[body.appellant_kind])
+    return appeal_as_party(session=session, actor=actor, measure_id=body.measure_id,
+                           appellant=acc, grounds=body.grounds, now=now)
 
 
-def file_appeal(*, session: Session, actor: Actor, measure_id: str, appellant: Subject,
-                grounds: str, now: datetime | None = None) -> Appeal:
-    """File an appeal against a measure, as the party it affects, before the deadline."""
+def appeal_from_inbox(*, session: Session, token: str, body: PublicAppealIn,
+                      now: datetime | None = None) -> Appeal:
+    """The affected party appeals from its notice inbox: the secret link is its proof of
+    identity, so no grant is needed; the audit trail names the party."""
+    acc = account_by_inbox(session=session, token=token)
+    actor = Actor(user_id="public:inbox", username=f"party:{acc.external_ref}"[:100],
+                  grants=(), via="inbox")
+    return appeal_as_party(session=session, actor=actor, measure_id=body.measure_id,
+                           appellant=acc, grounds=body.grounds, now=now)
+
+
+def appeal_as_party(*, session: Session, actor: Actor, measure_id: str, appellant: Subject,
+                    grounds: str, now: datetime | None = None) -> Appeal:
+    """File an appeal against a measure, as the party it affects, before the deadline. The
+    two use cases above establish who ``appellant`` is; this checks the rest."""
     now = now or utcnow()
-    m = ms.get_measure(session=session, measure_id=measure_id)
+    m = get_measure(session=session, measure_id=measure_id)
     if m.platform_id != appellant.platform_id or m.account_id != appellant.id:
         raise WrongParty("only the party the measure affects may appeal it",
                          details={"measure_id": measure_id})
-    st = ms.statement_of(session=session, measure_id=m.id)
+    st = statement_of(session=session, measure_id=m.id)
     if now > st.appeal_deadline:
         raise Conflict(f"the appeal period ended on {st.appeal_deadline.isoformat()}",
                        code="appeal_deadline_passed",
@@ -55,7 +84,7 @@ def file_appeal(*, session: Session, actor: Actor, measure_id: str, appellant: S
         raise Conflict("an appeal against this measure is already open",
                        code="appeal_open") from None
     if m.case_id:
-        ms.case_event(session=session, case_id=m.case_id, kind="appeal", actor=actor.username,
+        case_event(session=session, case_id=m.case_id, kind="appeal", actor=actor.username,
                       data={"appeal_id": a.id, "measure_id": m.id}, at=now)
     record(session=session, actor=actor, action="moderation.appeal.file", target_type="appeal",
            target_id=a.id, platform_id=a.platform_id, summary={"measure_id": m.id})
@@ -90,10 +119,11 @@ def _already_decided(a: Appeal) -> Conflict:
 
 def decide_appeal(*, session: Session, actor: Actor, appeal_id: str, outcome: str, reason: str,
                   now: datetime | None = None) -> Appeal:
-    """Uphold or overturn; no one who decided in the case may decide the appeal. Deciding
+    """Uphold or overturn (moderation.decide); no one who decided in the case may decide the appeal. Deciding
     is a conditional UPDATE (one winner when two moderators decide at once)."""
     now = now or utcnow()
     a = get_appeal(session=session, appeal_id=appeal_id)
+    actor.require("moderation.decide", a.platform_id)
     if a.status != d.AppealStatus.OPEN:
         raise _already_decided(a)
     if actor.username in first_deciders(session=session, appeal=a):
@@ -106,7 +136,7 @@ def decide_appeal(*, session: Session, actor: Actor, appeal_id: str, outcome: st
     session.refresh(a)
     if res.rowcount != 1:  # type: ignore[attr-defined]
         raise _already_decided(a)
-    m = ms.get_measure(session=session, measure_id=a.measure_id)
+    m = get_measure(session=session, measure_id=a.measure_id)
     lifted: list[str] = []
     if outcome == d.AppealStatus.OVERTURNED:
         targets = [m]
@@ -119,7 +149,7 @@ def decide_appeal(*, session: Session, actor: Actor, appeal_id: str, outcome: st
                                reason=f"appeal {a.id} overturned: {reason}", now=now)
                 lifted.append(t.id)
     if m.case_id:
-        ms.case_event(session=session, case_id=m.case_id, kind=f"appeal_{outcome}",
+        case_event(session=session, case_id=m.case_id, kind=f"appeal_{outcome}",
                       actor=actor.username,
                       data={"appeal_id": a.id, "reason": reason, "lifted": lifted}, at=now)
     zh = "申诉成立，处置已撤销" if outcome == d.AppealStatus.OVERTURNED else "申诉不成立，维持原处置"
@@ -129,10 +159,10 @@ def decide_appeal(*, session: Session, actor: Actor, appeal_id: str, outcome: st
                        title_zh=zh, title_en=en, measure_id=m.id,
                        body={"appeal_id": a.id, "outcome": outcome, "reason": reason,
                              "decided_at": now.isoformat()}))
-    ms.publish(session=session, platform_id=a.platform_id, event=f"appeal.{outcome}",
+    publish(session=session, platform_id=a.platform_id, event=f"appeal.{outcome}",
                payload={"appeal_id": a.id, "measure_id": m.id, "outcome": outcome,
                         "lifted": lifted, "at": now.isoformat()}, now=now)
-    ms.to_ledger(session=session, record_class=ms.LEDGER_APPEALS, subject=f"measure:{m.id}",
+    to_ledger(session=session, record_class=LEDGER_APPEALS, subject=f"measure:{m.id}",
                  record={"platform_id": a.platform_id, "appeal_id": a.id, "measure_id": m.id,
                          "case_id": m.case_id, "outcome": outcome, "reason": reason,
                          "first_decider": a.first_decider, "decided_by": actor.username,
@@ -144,8 +174,10 @@ def decide_appeal(*, session: Session, actor: Actor, appeal_id: str, outcome: st
     return a
 
 
-def list_appeals(*, session: Session, platform_id: str, status: str | None = None,
-                 limit: int = 200) -> list[Appeal]:
+def list_appeals(*, session: Session, actor: Actor, platform_id: str,
+                 status: str | None = None, limit: int = 200) -> list[Appeal]:
+    """Appeals of a platform, newest first (moderation.read)."""
+    actor.require("moderation.read", platform_id)
     q = select(Appeal).where(Appeal.platform_id == platform_id)
     if status:
         q = q.where(Appeal.status == status)
@@ -155,9 +187,7 @@ def list_appeals(*, session: Session, platform_id: str, status: str | None = Non
 def sanctions_board(*, session: Session, platform_id: str, limit: int = 500
                     ) -> list[dict[str, object]]:
     """Warnings, suspensions and terminations of merchants, with ground and appeal status
-    (指南 Art 29; 电子商务法 Art 36)."""
-    from zeren.moderation.models import Statement
-
+    (指南 Art 29; 电子商务法 Art 36). Public: anyone may read the board."""
     publicised = [c for c, t in d.measure_types().items() if t.publicise]
     rows = session.execute(
         select(Measure, Subject, Statement)

@@ -34,7 +34,9 @@ Poster = Callable[[str, bytes, dict[str, str]], int]
 
 
 def create_webhook(*, session: Session, actor: Actor, platform_id: str, url: str) -> Webhook:
-    """Subscribe ``url`` to the platform's measure changes; the secret is returned once."""
+    """Subscribe ``url`` to the platform's measure changes (moderation.admin); the secret is
+    returned once."""
+    actor.require("moderation.admin", platform_id)
     h = Webhook(platform_id=platform_id, url=url, secret=secrets.token_urlsafe(32),
                 created_by=actor.username)
     session.add(h)
@@ -46,6 +48,7 @@ def create_webhook(*, session: Session, actor: Actor, platform_id: str, url: str
 
 
 def deactivate_webhook(*, session: Session, actor: Actor, webhook_id: str) -> Webhook:
+    """Stop sending to a webhook (moderation.admin); its messages stay on record."""
     h = session.get(Webhook, webhook_id)
     if h is None:
         raise NotFound(f"no webhook {webhook_id}", details={"field": "webhook_id"})
@@ -56,7 +59,9 @@ def deactivate_webhook(*, session: Session, actor: Actor, webhook_id: str) -> We
     return h
 
 
-def list_webhooks(*, session: Session, platform_id: str) -> list[Webhook]:
+def list_webhooks(*, session: Session, actor: Actor, platform_id: str) -> list[Webhook]:
+    """Webhooks of a platform (moderation.read)."""
+    actor.require("moderation.read", platform_id)
     return list(session.scalars(select(Webhook).where(Webhook.platform_id == platform_id)
                                 .order_by(Webhook.created_at)))
 

@@ -1,7 +1,7 @@
 """Reports to authorities (指南 Art 11, 12, 13): a record of each serious case reported (who,
 when, what, reference) and the periodic report for a platform and period — counts by
 category, source, measure and automation, median and 90th-percentile handling times, SLA
-breaches, appeals and reversals — as JSON, CSV or an HTML page. Keyword-only; never commits."""
+breaches, appeals and reversals — as JSON, CSV or an HTML page."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from zeren.auth.policy import Actor
 from zeren.db.base import utcnow
 from zeren.errors import InvalidInput
 from zeren.moderation import domain as d
-from zeren.moderation import measures as ms
 from zeren.moderation.models import (
     Appeal,
     AuthorityReport,
@@ -29,7 +28,8 @@ from zeren.moderation.models import (
     Measure,
     Report,
 )
-from zeren.moderation.service import get_case
+from zeren.moderation.services.cases import get_case
+from zeren.moderation.services.common import case_event
 
 # Clocks differ a little; a report cannot have been made later than now.
 FUTURE_SKEW = timedelta(minutes=5)
@@ -38,8 +38,9 @@ FUTURE_SKEW = timedelta(minutes=5)
 def report_case(*, session: Session, actor: Actor, case_id: str, authority: str,
                 reference: str, summary: str, reported_at: datetime | None = None
                 ) -> AuthorityReport:
-    """Record that a case was reported to an authority."""
+    """Record that a case was reported to an authority (reports.write)."""
     c = get_case(session=session, case_id=case_id)
+    actor.require("reports.write", c.platform_id)
     now = utcnow()
     at = reported_at or now
     if at.tzinfo is None:  # a time without a zone is read as UTC
@@ -52,7 +53,7 @@ def report_case(*, session: Session, actor: Actor, case_id: str, authority: str,
                         reported_by=actor.username)
     session.add(r)
     session.flush()
-    ms.case_event(session=session, case_id=c.id, kind="reported_to_authority",
+    case_event(session=session, case_id=c.id, kind="reported_to_authority",
                   actor=actor.username, data={"authority": authority, "reference": reference,
                                               "report_id": r.id})
     record(session=session, actor=actor, action="moderation.authority.report",
@@ -61,8 +62,10 @@ def report_case(*, session: Session, actor: Actor, case_id: str, authority: str,
     return r
 
 
-def list_reports(*, session: Session, platform_id: str, limit: int = 500
+def list_reports(*, session: Session, actor: Actor, platform_id: str, limit: int = 500
                  ) -> list[AuthorityReport]:
+    """Serious cases reported to authorities, newest first (reports.read)."""
+    actor.require("reports.read", platform_id)
     return list(session.scalars(select(AuthorityReport).where(
         AuthorityReport.platform_id == platform_id)
         .order_by(AuthorityReport.reported_at.desc()).limit(limit)))
@@ -72,9 +75,10 @@ def _hours(a: datetime, b: datetime) -> float:
     return round((b - a).total_seconds() / 3600, 3)
 
 
-def periodic_report(*, session: Session, platform_id: str, start: datetime, end: datetime
-                    ) -> dict[str, Any]:
-    """Figures for the cases opened in [start, end)."""
+def periodic_report(*, session: Session, actor: Actor, platform_id: str, start: datetime,
+                    end: datetime) -> dict[str, Any]:
+    """Figures for the cases opened in [start, end) (reports.read)."""
+    actor.require("reports.read", platform_id)
     if end <= start:
         raise InvalidInput("the period ends after it starts", field="to")
     now = utcnow()

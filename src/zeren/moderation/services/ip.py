@@ -1,8 +1,7 @@
 """IP notice-and-takedown (指南 Art 22; 电子商务法 Art 42-44): a notice with preliminary
 evidence → necessary measures and forwarding to the merchant → a counter-notice with evidence
 → forwarding to the rights holder → the 15-day clock → the measure ends unless the rights
-holder shows a complaint or lawsuit. Every step is publicised (Art 44). Keyword-only; never
-commits."""
+holder shows a complaint or lawsuit. Every step is publicised (Art 44)."""
 
 from __future__ import annotations
 
@@ -17,11 +16,13 @@ from zeren.auth.policy import Actor
 from zeren.db.base import utcnow
 from zeren.errors import Conflict, InvalidInput, NotFound
 from zeren.moderation import domain as d
-from zeren.moderation import measures as ms
 from zeren.moderation.models import IPEvent, IPNotice, Notice, Subject
 from zeren.moderation.schemas import CounterNoticeIn, IPNoticeIn
-from zeren.moderation.service import upsert_subjects
-from zeren.moderation.transitions import move
+from zeren.moderation.services import measures as ms
+from zeren.moderation.services.common import get_measure
+from zeren.moderation.services.statements import keep_judged_content
+from zeren.moderation.services.subjects import upsert_subjects
+from zeren.moderation.services.transitions import move
 
 ART42 = {"kind": "law", "law": "电子商务法", "article": "Art 42", "rule": "", "rule_version": ""}
 
@@ -45,7 +46,9 @@ def get_notice(*, session: Session, notice_id: str) -> IPNotice:
 
 def file_notice(*, session: Session, actor: Actor, platform_id: str, body: IPNoticeIn,
                 now: datetime | None = None) -> IPNotice:
-    """Receive a rights holder's notice; it must carry preliminary evidence (Art 42)."""
+    """Receive a rights holder's notice (moderation.write); it must carry preliminary
+    evidence (Art 42)."""
+    actor.require("moderation.write", platform_id)
     now = now or utcnow()
     if not body.evidence:
         raise InvalidInput("a notice must include preliminary evidence of infringement "
@@ -72,9 +75,11 @@ def file_notice(*, session: Session, actor: Actor, platform_id: str, body: IPNot
 
 def take_measures(*, session: Session, actor: Actor, notice_id: str, code: str, note: str,
                   now: datetime | None = None) -> IPNotice:
-    """Take the necessary measure on the listing and forward the notice to the merchant."""
+    """Take the necessary measure on the listing and forward the notice to the merchant
+    (moderation.decide)."""
     now = now or utcnow()
     n = get_notice(session=session, notice_id=notice_id)
+    actor.require("moderation.decide", n.platform_id)
     subject = session.get(Subject, n.subject_id)
     assert subject is not None
     ms.check_measure_codes([code], subject=subject, field="code", single=True)
@@ -86,7 +91,7 @@ def take_measures(*, session: Session, actor: Actor, notice_id: str, code: str, 
                          automation=d.Automation.NOT_AUTOMATED, ground=ART42, facts=facts,
                          source=d.Source.RIGHTS_HOLDER, cat=d.category("ip_infringement"),
                          now=now, ip_notice_id=n.id, trigger="ip_notice",
-                         content=ms.keep_judged_content(session=session, subject=subject,
+                         content=keep_judged_content(session=session, subject=subject,
                                                         ip_notice_id=n.id))
     n.measure_id = m.id
     n.forwarded_to_merchant_at = now
@@ -109,8 +114,10 @@ def take_measures(*, session: Session, actor: Actor, notice_id: str, code: str, 
 
 def reject_notice(*, session: Session, actor: Actor, notice_id: str, reason: str,
                   now: datetime | None = None) -> IPNotice:
+    """Refuse a notice (moderation.decide)."""
     now = now or utcnow()
     n = get_notice(session=session, notice_id=notice_id)
+    actor.require("moderation.decide", n.platform_id)
     _move(session, n, d.IPStatus.REJECTED)
     n.closed_at = now
     _event(session, n, "notice_rejected", actor.username, now, {"reason": reason})
@@ -122,9 +129,10 @@ def reject_notice(*, session: Session, actor: Actor, notice_id: str, reason: str
 def counter_notice(*, session: Session, actor: Actor, notice_id: str, body: CounterNoticeIn,
                    now: datetime | None = None) -> IPNotice:
     """The merchant's declaration (with evidence) is forwarded to the rights holder; the
-    15-day clock of Art 43 starts."""
+    15-day clock of Art 43 starts (moderation.write)."""
     now = now or utcnow()
     n = get_notice(session=session, notice_id=notice_id)
+    actor.require("moderation.write", n.platform_id)
     if not body.evidence:
         raise InvalidInput("a declaration must include preliminary evidence of non-infringement "
                            "(电子商务法 Art 43 不存在侵权行为的初步证据)", field="evidence")
@@ -145,9 +153,11 @@ def counter_notice(*, session: Session, actor: Actor, notice_id: str, body: Coun
 
 def holder_action(*, session: Session, actor: Actor, notice_id: str, kind: str,
                   reference: str, body_name: str, now: datetime | None = None) -> IPNotice:
-    """The rights holder shows it complained to an authority or sued: the measure stays."""
+    """The rights holder shows it complained to an authority or sued: the measure stays
+    (moderation.write)."""
     now = now or utcnow()
     n = get_notice(session=session, notice_id=notice_id)
+    actor.require("moderation.write", n.platform_id)
     if n.status == d.IPStatus.COUNTER_NOTICED and n.clock_ends_at and now > n.clock_ends_at:
         raise Conflict("the 15-day period has ended; the measure was or will be ended",
                        code="ip_clock_ended", details={"clock_ends_at": n.clock_ends_at.isoformat()})
@@ -175,7 +185,7 @@ def run_clocks(*, session: Session, now: datetime) -> int:
         done += 1
         n.closed_at = now
         if n.measure_id:
-            m = ms.get_measure(session=session, measure_id=n.measure_id)
+            m = get_measure(session=session, measure_id=n.measure_id)
             if m.status == d.MeasureStatus.ACTIVE:
                 ms.end_measure(session=session, m=m, change="lifted", actor="system:ip-clock",
                                reason="电子商务法 Art 43: no complaint or lawsuit notified "
@@ -185,7 +195,14 @@ def run_clocks(*, session: Session, now: datetime) -> int:
     return done
 
 
-def list_notices(*, session: Session, platform_id: str, limit: int = 200) -> list[IPNotice]:
+def list_notices(*, session: Session, actor: Actor, platform_id: str, limit: int = 200
+                 ) -> list[IPNotice]:
+    """IP notices of a platform, newest first (moderation.read)."""
+    actor.require("moderation.read", platform_id)
+    return _notices(session=session, platform_id=platform_id, limit=limit)
+
+
+def _notices(*, session: Session, platform_id: str, limit: int) -> list[IPNotice]:
     return list(session.scalars(select(IPNotice).where(IPNotice.platform_id == platform_id)
                                 .order_by(IPNotice.created_at.desc()).limit(limit)))
 
@@ -196,9 +213,10 @@ def events_of(*, session: Session, notice_id: str) -> list[IPEvent]:
 
 
 def publicity(*, session: Session, platform_id: str, limit: int = 200) -> list[dict[str, Any]]:
-    """What Art 44 asks to publicise: notices, declarations and outcomes (no contact data)."""
+    """What Art 44 asks to publicise: notices, declarations and outcomes (no contact data;
+    public)."""
     out = []
-    for n in list_notices(session=session, platform_id=platform_id, limit=limit):
+    for n in _notices(session=session, platform_id=platform_id, limit=limit):
         s = session.get(Subject, n.subject_id)
         out.append({"receipt": n.receipt, "rights_holder": n.rights_holder,
                     "right_type": n.right_type, "right_ref": n.right_ref,

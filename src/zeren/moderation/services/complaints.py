@@ -1,6 +1,5 @@
 """Consumer complaints and online dispute resolution (指南 Art 28): complaint → merchant reply
-deadline → platform mediation → outcome, with the deadlines of data/deadlines.toml.
-Keyword-only; never commits."""
+deadline → platform mediation → outcome, with the deadlines of data/deadlines.toml."""
 
 from __future__ import annotations
 
@@ -16,8 +15,8 @@ from zeren.errors import Conflict, NotFound
 from zeren.moderation import domain as d
 from zeren.moderation.models import Complaint, ComplaintEvent
 from zeren.moderation.schemas import ComplaintIn, SubjectIn
-from zeren.moderation.service import upsert_subjects
-from zeren.moderation.transitions import move
+from zeren.moderation.services.subjects import upsert_subjects
+from zeren.moderation.services.transitions import move
 
 
 def _event(session: Session, c: Complaint, kind: str, actor: str, now: datetime,
@@ -39,6 +38,9 @@ def get_complaint(*, session: Session, complaint_id: str) -> Complaint:
 
 def file_complaint(*, session: Session, actor: Actor, platform_id: str, body: ComplaintIn,
                    now: datetime | None = None) -> Complaint:
+    """A consumer complaint against a merchant (moderation.write); the merchant's reply
+    deadline starts."""
+    actor.require("moderation.write", platform_id)
     now = now or utcnow()
     mid = upsert_subjects(session=session, platform_id=platform_id, now=now, items=[SubjectIn(
         kind=d.SubjectKind.MERCHANT, external_ref=body.merchant.external_ref,
@@ -60,9 +62,10 @@ def file_complaint(*, session: Session, actor: Actor, platform_id: str, body: Co
 def merchant_reply(*, session: Session, actor: Actor, complaint_id: str, reply: str,
                    accepted: bool, now: datetime | None = None) -> Complaint:
     """The merchant answers; if the consumer's claim is accepted the complaint is resolved,
-    otherwise the platform mediates."""
+    otherwise the platform mediates (moderation.write)."""
     now = now or utcnow()
     c = get_complaint(session=session, complaint_id=complaint_id)
+    actor.require("moderation.write", c.platform_id)
     if c.status != d.ComplaintStatus.AWAITING_MERCHANT:
         raise Conflict(f"the complaint is {c.status}; the merchant can no longer reply",
                        code="invalid_transition")
@@ -81,8 +84,10 @@ def merchant_reply(*, session: Session, actor: Actor, complaint_id: str, reply: 
 
 def mediate(*, session: Session, actor: Actor, complaint_id: str, settled: bool, outcome: str,
             now: datetime | None = None) -> Complaint:
+    """The platform's mediation ends, settled or not (moderation.decide)."""
     now = now or utcnow()
     c = get_complaint(session=session, complaint_id=complaint_id)
+    actor.require("moderation.decide", c.platform_id)
     _move(session, c, d.ComplaintStatus.RESOLVED if settled else d.ComplaintStatus.CLOSED_UNRESOLVED)
     c.mediator, c.outcome, c.resolved_at = actor.username, outcome, now
     _event(session, c, "mediation_outcome", actor.username, now, {"settled": settled})
@@ -110,6 +115,9 @@ def run_deadlines(*, session: Session, now: datetime) -> int:
     return done
 
 
-def list_complaints(*, session: Session, platform_id: str, limit: int = 200) -> list[Complaint]:
+def list_complaints(*, session: Session, actor: Actor, platform_id: str, limit: int = 200
+                    ) -> list[Complaint]:
+    """Complaints of a platform, newest first (moderation.read)."""
+    actor.require("moderation.read", platform_id)
     return list(session.scalars(select(Complaint).where(Complaint.platform_id == platform_id)
                                 .order_by(Complaint.created_at.desc()).limit(limit)))

@@ -1,7 +1,7 @@
-"""Measures and what every measure brings with it: the statement of reasons, the notice to the
-affected party, strikes and the ladder (repeat offenders move up), the numbered change feed,
-webhook messages in the outbox and records for the ledger (appended after commit, see
-``delivery.flush_ledger``). Keyword-only functions; they never commit."""
+"""Measures (指南 Art 11, 29) and what every measure brings with it: the statement of
+reasons, the notice to the affected party, strikes and the ladder (repeat offenders move up),
+the numbered change feed, webhook messages in the outbox and records for the ledger
+(appended after commit, see ``delivery.flush_ledger``)."""
 
 from __future__ import annotations
 
@@ -13,85 +13,29 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from zeren.errors import InvalidInput, NotFound
+from zeren.auth.policy import Actor
+from zeren.errors import InvalidInput
 from zeren.moderation import domain as d
 from zeren.moderation.models import (
     Case,
-    CaseEvent,
     JudgedContent,
-    LedgerOutbox,
     Measure,
     MeasureChange,
     Notice,
-    OutboxMessage,
     Statement,
     Strike,
     Subject,
-    Webhook,
 )
-
-LEDGER_MEASURES = "moderation.measures"
-LEDGER_STATEMENTS = "moderation.statements"
-LEDGER_APPEALS = "moderation.appeals"
-
-
-# -- small shared writes --------------------------------------------------------------------
-
-
-def case_event(*, session: Session, case_id: str, kind: str, actor: str,
-               data: dict[str, Any] | None = None, at: datetime | None = None) -> None:
-    """Append one event to a case's history."""
-    ev = CaseEvent(case_id=case_id, kind=kind, actor=actor, data=data or {})
-    if at is not None:
-        ev.created_at = at
-    session.add(ev)
-
-
-def publish(*, session: Session, platform_id: str, event: str, payload: dict[str, Any],
-            now: datetime) -> int:
-    """Queue a webhook message for every active subscription of the platform."""
-    hooks = session.scalars(select(Webhook).where(Webhook.platform_id == platform_id,
-                                                  Webhook.active.is_(True))).all()
-    for h in hooks:
-        session.add(OutboxMessage(platform_id=platform_id, webhook_id=h.id, event=event,
-                                  payload=payload, next_attempt_at=now))
-    return len(hooks)
-
-
-def to_ledger(*, session: Session, record_class: str, record: dict[str, Any],
-              subject: str | None) -> None:
-    """Queue a record for the ledger; it is appended once this transaction has committed."""
-    session.add(LedgerOutbox(record_class=record_class, record=record, subject=subject))
-
-
-def get_measure(*, session: Session, measure_id: str) -> Measure:
-    m = session.get(Measure, measure_id)
-    if m is None:
-        raise NotFound(f"no measure {measure_id}", details={"field": "measure_id"})
-    return m
-
-
-def keep_judged_content(*, session: Session, subject: Subject, case_id: str | None = None,
-                        ip_notice_id: str | None = None) -> JudgedContent:
-    """Keep the subject's content as it is being judged (append-only; see JudgedContent)."""
-    import json
-
-    canon = json.dumps({"kind": subject.kind, "ref": subject.external_ref,
-                        "name": subject.display_name, "text": subject.text,
-                        "media": list(subject.media)}, ensure_ascii=False, sort_keys=True)
-    jc = JudgedContent(case_id=case_id, ip_notice_id=ip_notice_id, subject_id=subject.id,
-                       kind=subject.kind, external_ref=subject.external_ref,
-                       display_name=subject.display_name, text=subject.text,
-                       media=list(subject.media),
-                       sha256=hashlib.sha256(canon.encode()).hexdigest())
-    session.add(jc)
-    session.flush()
-    return jc
-
-
-def judged_content_of(*, session: Session, case_id: str) -> JudgedContent | None:
-    return session.scalar(select(JudgedContent).where(JudgedContent.case_id == case_id))
-
+from zeren.moderation.services.common import (
+    LEDGER_MEASURES,
+    LEDGER_STATEMENTS,
+    case_event,
+    ensure_inbox,
+    publish,
+    to_ledger,
+)
+from zeren.moderation.services.statements import statement_body
+from zeren.moderation.services.subjects import find_account
 
 # -- validation -----------------------------------------------------------------------------
 
@@ -173,44 +117,6 @@ def _change(*, session: Session, m: Measure, subject: Subject, change: str, stat
 # -- applying a measure ---------------------------------------------------------------------
 
 
-def statement_body(*, m: Measure, subject: Subject, account: Subject | None,
-                   cat: d.Category | None, source: str, ground: dict[str, Any], facts: str,
-                   automated_detection: bool, now: datetime, appeal_by: datetime,
-                   content: JudgedContent | None = None) -> dict[str, Any]:
-    """The statement of reasons (DSA Art 17 fields, adapted to Chinese law)."""
-    mt = d.measure_types()[m.code]
-    vocab = d.statement_vocab()
-    src = vocab["sources"].get(source, {"zh": source, "en": source})
-    days = int(d.deadlines()["appeal"]["window_days"])
-    how = vocab["appeal_channel"]
-    when = appeal_by.strftime("%Y-%m-%d %H:%M UTC")
-    return {
-        "measure": {"code": m.code, "name_zh": mt.name_zh, "name_en": mt.name_en,
-                    "family": mt.family, "source": mt.source},
-        "ground": ground,
-        "facts": facts,
-        "content_type": subject.kind,
-        "subject_ref": subject.external_ref,
-        # What was judged (kept in mod_judged_content), not the subject's current text.
-        "content": ({"id": content.id, "sha256": content.sha256, "kind": content.kind,
-                     "ref": content.external_ref} if content is not None else None),
-        "account_ref": account.external_ref if account is not None else None,
-        "category": ({"code": cat.code, "name_zh": cat.name_zh, "name_en": cat.name_en}
-                     if cat is not None else None),
-        "source_of_detection": {"code": source, "zh": src["zh"], "en": src["en"]},
-        "automated_detection": automated_detection,
-        "automated_decision": m.automation,
-        "decided_at": now.isoformat(),
-        "starts_at": m.starts_at.isoformat(),
-        "ends_at": m.ends_at.isoformat() if m.ends_at else None,
-        "scope": "account" if mt.target == "account" else "item",
-        "territorial_scope": "platform-wide 平台全域",
-        "appeal": {"deadline": appeal_by.isoformat(), "days": days,
-                   "how_zh": how["zh"].format(days=days, deadline=when),
-                   "how_en": how["en"].format(days=days, deadline=when)},
-    }
-
-
 def apply_measure(
     *, session: Session, platform_id: str, subject: Subject, code: str, days: float | None,
     decided_by: str, automation: str, ground: dict[str, Any], facts: str, source: str,
@@ -262,15 +168,6 @@ def apply_measure(
                    data={"measure_id": m.id, "code": code, "trigger": trigger,
                          "ends_at": m.ends_at.isoformat() if m.ends_at else None}, at=now)
     return m
-
-
-def ensure_inbox(account: Subject) -> str:
-    """The account's inbox token (created the first time it is needed)."""
-    import secrets
-
-    if not account.inbox_token:
-        account.inbox_token = secrets.token_urlsafe(24)
-    return account.inbox_token
 
 
 def end_measure(*, session: Session, m: Measure, change: str, reason: str, actor: str,
@@ -376,17 +273,21 @@ def reverse_strikes(*, session: Session, case_id: str, now: datetime) -> int:
 # -- reading --------------------------------------------------------------------------------
 
 
-def changes_after(*, session: Session, platform_id: str, after: int, limit: int
-                  ) -> list[MeasureChange]:
-    """The platform's measure changes numbered after ``after`` (the pull API)."""
+def changes_after(*, session: Session, actor: Actor, platform_id: str, after: int,
+                  limit: int) -> list[MeasureChange]:
+    """The platform's measure changes numbered after ``after`` (the pull API;
+    moderation.read)."""
+    actor.require("moderation.read", platform_id)
     return list(session.scalars(select(MeasureChange).where(
         MeasureChange.platform_id == platform_id, MeasureChange.seq > after)
         .order_by(MeasureChange.seq).limit(limit)))
 
 
-def list_measures(*, session: Session, platform_id: str, status: str | None = None,
-                  family: str | None = None, offset: int = 0, limit: int = 50
-                  ) -> list[Measure]:
+def list_measures(*, session: Session, actor: Actor, platform_id: str,
+                  status: str | None = None, family: str | None = None, offset: int = 0,
+                  limit: int = 50) -> list[Measure]:
+    """Measures of a platform, newest first (moderation.read)."""
+    actor.require("moderation.read", platform_id)
     q = select(Measure).where(Measure.platform_id == platform_id)
     if status:
         q = q.where(Measure.status == status)
@@ -396,17 +297,13 @@ def list_measures(*, session: Session, platform_id: str, status: str | None = No
                                 .limit(limit)))
 
 
-def statement_of(*, session: Session, measure_id: str) -> Statement:
-    st = session.scalar(select(Statement).where(Statement.measure_id == measure_id))
-    if st is None:
-        raise NotFound(f"no statement of reasons for measure {measure_id}",
-                       details={"field": "measure_id"})
-    return st
-
-
-def notices_of(*, session: Session, account_id: str, limit: int = 200) -> list[Notice]:
-    return list(session.scalars(select(Notice).where(Notice.account_id == account_id)
-                                .order_by(Notice.created_at.desc()).limit(limit)))
+def strike_summary(*, session: Session, actor: Actor, platform_id: str, account_ref: str,
+                   now: datetime) -> tuple[Subject, int, list[Strike]]:
+    """An account's strikes and their total within the window (moderation.read)."""
+    actor.require("moderation.read", platform_id)
+    acc = find_account(session=session, platform_id=platform_id, ref=account_ref)
+    return (acc, strike_total(session=session, account_id=acc.id, now=now),
+            strikes_of(session=session, account_id=acc.id))
 
 
 def count_active(*, session: Session, platform_id: str) -> int:

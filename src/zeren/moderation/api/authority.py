@@ -1,0 +1,68 @@
+"""Routes of reports to authorities: a serious case reported, the list, and the periodic
+report as JSON, CSV or a printable page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from zeren.db.base import utcnow
+from zeren.deps import SessionDep
+from zeren.errors import InvalidInput
+from zeren.moderation.api.common import P, ReportsRead, ReportsWrite, pid
+from zeren.moderation.schemas import AuthorityReportIn, AuthorityReportRead
+from zeren.moderation.services import authority
+from zeren.moderation.web import report_html
+
+router = APIRouter()
+
+
+@router.post("/moderation/cases/{case_id}/authority-reports",
+             response_model=AuthorityReportRead, status_code=201)
+def report_to_authority(case_id: str, body: AuthorityReportIn, session: SessionDep,
+                        actor: ReportsWrite) -> AuthorityReportRead:
+    """Record that a serious case was reported to an authority (who, when, reference)."""
+    return AuthorityReportRead.model_validate(authority.report_case(
+        session=session, actor=actor, case_id=case_id, authority=body.authority,
+        reference=body.reference, summary=body.summary, reported_at=body.reported_at))
+
+
+@router.get(P + "/authority-reports", response_model=list[AuthorityReportRead])
+def authority_reports(platform_id: str, session: SessionDep, actor: ReportsRead
+                      ) -> list[AuthorityReportRead]:
+    """Serious cases reported to authorities."""
+    return [AuthorityReportRead.model_validate(r) for r in authority.list_reports(
+        session=session, actor=actor, platform_id=pid(session, platform_id))]
+
+
+def parse_day(value: str | None, field: str, default: datetime) -> datetime:
+    if not value:
+        return default
+    try:
+        got = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field} is an ISO date or datetime", field=field) from None
+    return got if got.tzinfo else got.replace(tzinfo=UTC)
+
+
+@router.get(P + "/report", response_model=None)
+def periodic_report(
+    platform_id: str, session: SessionDep, actor: ReportsRead,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: Annotated[str | None, Query()] = None,
+    format: Annotated[Literal["json", "csv", "html"], Query()] = "json",
+) -> Response:
+    """The periodic report to authorities for [from, to) (default: the last 30 days), as JSON,
+    CSV or a printable HTML page."""
+    end = parse_day(to, "to", utcnow())
+    start = parse_day(from_, "from", end - timedelta(days=30))
+    data = authority.periodic_report(session=session, actor=actor,
+                                     platform_id=pid(session, platform_id), start=start, end=end)
+    if format == "csv":
+        return PlainTextResponse(authority.to_csv(data), media_type="text/csv; charset=utf-8")
+    if format == "html":
+        return HTMLResponse(report_html(data))
+    return JSONResponse(data)
