@@ -326,7 +326,7 @@ def attest(
     """Record a dated attestation with evidence files (each kept with its SHA-256)."""
     from zeren.platforms.service import get_platform
     from zeren.posture import service
-    from zeren.posture.api import parse_when
+    from zeren.timepolicy import parse_instant
 
     files = []
     for f in evidence or []:
@@ -337,7 +337,8 @@ def attest(
         p = get_platform(session=s, platform_ref=platform)
         att = service.attest(session=s, actor=cli_actor(), platform=p, check_key=check,
                              statement=statement, valid_from=None,
-                             valid_until=parse_when(valid_until, "valid_until"), files=files,
+                             valid_until=parse_instant(valid_until, "valid_until", bare_date="end"),
+                             files=files,
                              data_dir=get_settings().data_dir)
         console.print(f"[green]attestation recorded[/] {att.id} until {att.valid_until:%Y-%m-%d}")
 

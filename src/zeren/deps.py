@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zeren.auth.policy import Actor
-from zeren.auth.service import authenticate_token
+from zeren.auth.service import actor_for_user_id, authenticate_token
 from zeren.db.session import unit_of_work
 from zeren.errors import Forbidden, Unauthorized
 from zeren.platforms.models import Platform
 from zeren.settings_dep import settings_of
 
-__all__ = ["ActorDep", "SessionDep", "require", "settings_of"]
+__all__ = ["ActorDep", "SessionDep", "require", "session_actor", "settings_of"]
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -30,14 +30,29 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
+_UNSET = object()
+
+
+def session_actor(request: Request, session: Session) -> Actor | None:
+    """The console user behind the signed session cookie, read in the request's own unit of
+    work and once per request (no extra session in a middleware); None when signed out or
+    when the user was deactivated."""
+    known = getattr(request.state, "console_actor", _UNSET)
+    if known is not _UNSET:
+        return known if isinstance(known, Actor) else None
+    uid = request.session.get("uid") if "session" in request.scope else None
+    actor = actor_for_user_id(session=session, user_id=str(uid)) if uid else None
+    request.state.console_actor = actor
+    return actor
+
 
 def current_actor(request: Request, session: SessionDep) -> Actor:
     """The actor behind a Bearer token or a console session; 401 when there is neither."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return authenticate_token(session=session, token=auth[7:].strip())
-    console_actor = getattr(request.state, "console_actor", None)
-    if isinstance(console_actor, Actor):
+    console_actor = session_actor(request, session)
+    if console_actor is not None:
         # A cookie rides along with any request the browser sends; a write through the API on
         # the strength of the console cookie must carry the session's CSRF token as well.
         if request.method not in SAFE_METHODS and (

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from zeren.console.web import ConsolePages
     from zeren.jobs.domain import Job
     from zeren.posture.domain import Check
 
@@ -25,3 +26,11 @@ def zeren_posture_checks() -> list[Check]:  # type: ignore[empty-body]
 def zeren_jobs() -> list[Job]:  # type: ignore[empty-body]
     """Return the scheduled jobs this plugin contributes (daily patrol, posture evaluation,
     SLA sweeps, …); the job runner runs each when its schedule says it is due."""
+
+
+@hookspec
+def zeren_console_pages() -> list[ConsolePages]:  # type: ignore[empty-body]
+    """Return the console pages this plugin contributes: a router whose handlers take
+    ``ConsoleActor``, ``SessionDep`` and ``CsrfForm`` (``zeren.console.web``), call one
+    service each and render; the folder of its templates; the folder of its message
+    catalogues. The console includes them in plugin order (docs/architecture.md)."""

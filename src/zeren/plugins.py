@@ -11,7 +11,8 @@ import pluggy
 from zeren import hookspecs
 from zeren.optional import optional_import
 
-# Modules that implement hooks; a domain adds its ``checks``/``jobs`` modules here.
+# Modules that implement hooks; a domain adds its ``checks``, ``jobs`` and ``console``
+# modules here.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.posture.builtin_checks",
     "zeren.jobs.builtin",
@@ -19,6 +20,13 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.lexicon.checks",
     "zeren.moderation.checks",
     "zeren.moderation.jobs",
+    # console pages, in the order their routes are tried
+    "zeren.platforms.console",
+    "zeren.exemptions.console",
+    "zeren.posture.console",
+    "zeren.guideline.console",
+    "zeren.audit.console",
+    "zeren.moderation.console",
 )
 
 

@@ -81,6 +81,7 @@ def list_events(
 ) -> tuple[list[AuditEvent], int]:
     """Newest first: the events of the platforms on which ``actor`` holds audit.read, and
     group-level events (users, tokens) only for a group-wide holder."""
+    actor.require("audit.read")
     platform_ids = actor.platforms_for("audit.read")
     q = select(AuditEvent)
     if platform_ids is not None:

@@ -28,6 +28,14 @@ def actor_for(*, session: Session, user: User) -> Actor:
     )
 
 
+def actor_for_user_id(*, session: Session, user_id: str) -> Actor | None:
+    """The actor of an active user, or None (unknown or deactivated)."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    return actor_for(session=session, user=user)
+
+
 def create_user(
     *,
     session: Session,

@@ -76,11 +76,14 @@ def request_exemption(
 
 
 def decide_exemption(
-    *, session: Session, actor: Actor, exemption_id: str, action: str, note: str
+    *, session: Session, actor: Actor, exemption_id: str, action: str, note: str,
+    platform_id: str | None = None,
 ) -> Exemption:
-    """Approve, reject or withdraw; every step is kept as an event."""
+    """Approve, reject or withdraw; every step is kept as an event. ``platform_id``: the
+    platform the caller came from (a page of that platform), which the exemption must be
+    on."""
     ex = session.get(Exemption, exemption_id)
-    if ex is None:
+    if ex is None or (platform_id is not None and ex.platform_id != platform_id):
         raise NotFound(f"no exemption {exemption_id}", details={"field": "exemption_id"})
     if action not in TRANSITIONS:
         raise InvalidInput("action must be approve, reject or withdraw", field="action")

@@ -65,6 +65,14 @@ def get_platform(*, session: Session, platform_ref: str) -> Platform:
     return p
 
 
+def platform_for(*, session: Session, actor: Actor, platform_ref: str, permission: str
+                 ) -> Platform:
+    """The platform (by id or code), if ``actor`` holds ``permission`` on it."""
+    p = get_platform(session=session, platform_ref=platform_ref)
+    actor.require(permission, p.id)
+    return p
+
+
 def list_platforms(*, session: Session, actor: Actor) -> list[Platform]:
     q = select(Platform).order_by(Platform.code)
     ids = actor.platforms_for("platform.read")

@@ -12,11 +12,12 @@ from pydantic import BaseModel, ConfigDict
 from zeren.auth.policy import Actor
 from zeren.config import Settings
 from zeren.deps import SessionDep, require, settings_of
-from zeren.errors import InvalidInput, NotFound
+from zeren.errors import NotFound
 from zeren.pagination import Page, PageDep, paginate
 from zeren.platforms.service import get_platform
 from zeren.posture import service
 from zeren.posture.models import Attestation, EvidenceFile
+from zeren.timepolicy import parse_instant
 
 router = APIRouter(prefix="/platforms/{platform_id}", tags=["posture"])
 Reader = Annotated[Actor, Depends(require("posture.read"))]
@@ -131,7 +132,8 @@ async def create_attestation(
     settings: Annotated[Settings, Depends(settings_of)],
     check_key: Annotated[str, Form()],
     statement: Annotated[str, Form()],
-    valid_until: Annotated[str, Form(description="ISO date or datetime (UTC).")],
+    valid_until: Annotated[str, Form(description="ISO date (held through that Beijing day) or "
+                                 "date-time (offset kept; none: Beijing time).")],
     valid_from: Annotated[str | None, Form()] = None,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> AttestationRead:
@@ -140,8 +142,9 @@ async def create_attestation(
     payload = [(f.filename or "", await f.read(), f.content_type or "") for f in files or []]
     att = service.attest(session=session, actor=actor, platform=p, check_key=check_key,
                          statement=statement,
-                         valid_from=parse_when(valid_from, "valid_from") if valid_from else None,
-                         valid_until=parse_when(valid_until, "valid_until"), files=payload,
+                         valid_from=parse_instant(valid_from, "valid_from") if valid_from else None,
+                         valid_until=parse_instant(valid_until, "valid_until", bare_date="end"),
+                         files=payload,
                          data_dir=settings.data_dir)
     return _attestation_read(session, att)
 
@@ -158,17 +161,3 @@ def download_evidence(platform_id: str, file_id: str, session: SessionDep,
     return FileResponse(service.evidence_path(settings.data_dir, f.sha256),
                         media_type=f.content_type, filename=f.filename,
                         headers={"X-Content-SHA256": f.sha256})
-
-
-def parse_when(value: str, field: str) -> datetime:
-    """An ISO date (taken as the end of that day, UTC) or an aware ISO datetime."""
-    from datetime import UTC, time
-    from datetime import date as _date
-    try:
-        if len(value) == 10:
-            d = _date.fromisoformat(value)
-            return datetime.combine(d, time(23, 59, 59), tzinfo=UTC)
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field} must be an ISO date or datetime", field=field) from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -258,6 +259,18 @@ def attestations(*, session: Session, platform_id: str) -> list[Attestation]:
 def files_of(*, session: Session, attestation_id: str) -> list[EvidenceFile]:
     return list(session.scalars(select(EvidenceFile).where(
         EvidenceFile.attestation_id == attestation_id)))
+
+
+def files_by_attestation(*, session: Session, attestation_ids: Sequence[str]
+                         ) -> dict[str, list[EvidenceFile]]:
+    """The evidence files of several attestations in one query."""
+    out: dict[str, list[EvidenceFile]] = {a: [] for a in attestation_ids}
+    if attestation_ids:
+        for f in session.scalars(select(EvidenceFile).where(
+                EvidenceFile.attestation_id.in_(list(attestation_ids)))
+                .order_by(EvidenceFile.attestation_id)):
+            out[f.attestation_id].append(f)
+    return out
 
 
 def tile_dict(tile: ArticleTile) -> dict[str, Any]:
