@@ -19,12 +19,13 @@ from zeren import __version__
 from zeren.config import Settings, get_settings
 from zeren.db.session import make_engine, session_factory
 from zeren.errors import AppError
-from zeren.optional import optional_import
+from zeren.loading import load_attr
 from zeren.request_context import set_request_id
 
 log = logging.getLogger("zeren")
 
-# Routers of the foundation, then of domain modules (mounted when the module is installed).
+# Routers of the foundation, then of domain modules; a name that cannot be loaded stops
+# start-up with its name (zeren.loading).
 ROUTERS: tuple[str, ...] = (
     "zeren.guideline.api",
     "zeren.platforms.api",
@@ -42,9 +43,10 @@ ROUTERS: tuple[str, ...] = (
 def _routers() -> list[APIRouter]:
     out: list[APIRouter] = []
     for name in ROUTERS:
-        module = optional_import(name)
-        if module is not None:
-            out.append(module.router)
+        router = load_attr(name, "router", registry="zeren.app.ROUTERS")
+        if not isinstance(router, APIRouter):
+            raise TypeError(f"{name}.router is not an APIRouter")
+        out.append(router)
     return out
 
 

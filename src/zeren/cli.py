@@ -17,7 +17,7 @@ from zeren.cli_support import cli_actor, console, db, fail, handles_errors
 from zeren.config import get_settings
 from zeren.db.migrate import upgrade
 from zeren.db.session import engine_for
-from zeren.optional import optional_import
+from zeren.loading import load_attr
 
 app = typer.Typer(help="Zeren 责任: carry and prove a platform's duties under the guideline.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -50,11 +50,10 @@ DOMAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
 
 
 def _mount_domains() -> None:
-    for module_name, attr, name in DOMAIN_GROUPS + DOMAIN_COMMANDS:
-        module = optional_import(module_name)
-        obj = getattr(module, attr, None) if module is not None else None
-        if obj is None:
-            continue
+    # Everything is loaded before anything is added: a bad name leaves the app untouched.
+    found = [(name, load_attr(module_name, attr, registry="zeren.cli.DOMAIN_GROUPS"))
+             for module_name, attr, name in DOMAIN_GROUPS + DOMAIN_COMMANDS]
+    for name, obj in found:
         if isinstance(obj, typer.Typer):
             app.add_typer(obj, name=name)
         else:
@@ -138,12 +137,11 @@ def _reset_demo_database(url: str, data_dir: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     # A new history must not be signed with the old history's log keys (a split view).
-    keys = optional_import("zeren.ledger.keys")
-    retire = getattr(keys, "retire_keys", None) if keys is not None else None
-    if retire is not None:
-        moved = retire(data_dir)
-        if moved is not None:
-            console.print(f"ledger keys of the old demo moved to {moved}")
+    from zeren.ledger.keys import retire_keys
+
+    moved = retire_keys(data_dir)
+    if moved is not None:
+        console.print(f"ledger keys of the old demo moved to {moved}")
 
 
 # --- guideline ---------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from functools import lru_cache
 import pluggy
 
 from zeren import hookspecs
-from zeren.optional import optional_import
+from zeren.loading import load_module
 
 # Modules that implement hooks; a domain adds its ``checks``, ``jobs`` and ``console``
 # modules here.
@@ -35,8 +35,6 @@ def plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("zeren")
     pm.add_hookspecs(hookspecs)
     for name in BUILTIN_PLUGINS:
-        module = optional_import(name)
-        if module is not None:
-            pm.register(module, name=name)
+        pm.register(load_module(name, registry="zeren.plugins.BUILTIN_PLUGINS"), name=name)
     pm.load_setuptools_entrypoints("zeren")
     return pm

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from zeren.auth.policy import Actor, Grant
 from zeren.hookspecs import hookimpl
 from zeren.jobs.domain import DailyAt, Every, Job, JobContext
-from zeren.optional import optional_import
 from zeren.platforms.models import Platform
 
 JOBS_ACTOR = Actor(user_id="system:jobs", username="system:jobs", grants=(Grant("admin", None),),
@@ -29,10 +28,8 @@ def evaluate_all_platforms(ctx: JobContext) -> dict[str, Any]:
 
 
 def lexicon_patrols(ctx: JobContext) -> dict[str, Any]:
-    service = optional_import("zeren.lexicon.service")
-    run_due_patrols = getattr(service, "run_due_patrols", None) if service else None
-    if run_due_patrols is None:
-        return {"skipped": "the lexicon module offers no run_due_patrols"}
+    from zeren.lexicon.service import run_due_patrols
+
     results = run_due_patrols(session=ctx.session, now=ctx.now)
     return {"patrols": [str(r) for r in results]}
 
