@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from zeren.config import get_settings
 from zeren.db.migrate import upgrade
 from zeren.db.session import engine_for
 from zeren.loading import load_attr
+from zeren.timepolicy import parse_instant
 
 app = typer.Typer(help="Zeren 责任: carry and prove a platform's duties under the guideline.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -372,7 +372,7 @@ def token_create(username: str, name: Annotated[str, typer.Option()] = "cli",
     """Issue an API token; it is printed once and only its hash is kept."""
     from zeren.auth.service import create_token
 
-    exp = datetime.fromisoformat(expires).replace(tzinfo=UTC) if expires else None
+    exp = parse_instant(expires, "--expires", bare_date="end") if expires else None
     with db() as s:
         _tok, secret = create_token(session=s, actor=cli_actor(), username=username, name=name,
                                     expires_at=exp)

@@ -16,6 +16,7 @@ from zeren.exemptions.models import Exemption, ExemptionEvent
 from zeren.guideline.domain import load_guideline
 from zeren.platforms.models import Platform
 from zeren.platforms.service import applicable
+from zeren.timepolicy import beijing_today, parse_day
 
 TRANSITIONS = {
     "approve": ({"requested"}, "approved"),
@@ -55,12 +56,10 @@ def request_exemption(
     if len(justification) < 10:
         raise InvalidInput("justification must explain the request (10 characters or more)",
                            field="justification")
-    try:
-        ends_on = data["ends_on"] if isinstance(data.get("ends_on"), date) else date.fromisoformat(
-            str(data.get("ends_on")))
-    except ValueError:
-        raise InvalidInput("ends_on must be a date (YYYY-MM-DD)", field="ends_on") from None
-    if ends_on <= utcnow().date():
+    # A calendar date, compared with today's Beijing date (the time policy).
+    ends_on = data["ends_on"] if isinstance(data.get("ends_on"), date) else parse_day(
+        str(data.get("ends_on") or ""), "ends_on")
+    if ends_on <= beijing_today():
         raise InvalidInput("ends_on must be in the future", field="ends_on")
     ex = Exemption(platform_id=platform.id, article=article_no, item=item, ground=ground,
                    justification=justification, ends_on=ends_on, status="requested",
@@ -98,7 +97,7 @@ def decide_exemption(
     if action == "approve" and ex.requested_by == actor.user_id:
         raise Forbidden("the person who requested an exemption cannot approve it (four eyes)",
                         details={"requested_by": ex.requested_by})
-    if action == "approve" and ex.ends_on < utcnow().date():
+    if action == "approve" and ex.ends_on < beijing_today():
         raise Conflict("the exemption's end date has passed; file a new request",
                        details={"ends_on": ex.ends_on.isoformat()})
     before = row_dict(ex)

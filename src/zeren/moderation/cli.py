@@ -21,6 +21,7 @@ from zeren.moderation import domain as d
 from zeren.moderation.schemas import ReportIn
 from zeren.moderation.services import authority, cases, clocks, delivery, intake
 from zeren.platforms.service import get_platform
+from zeren.timepolicy import parse_optional
 
 app = typer.Typer(help="Moderation, reports and complaints (Art 11, 12, 13, 22, 28, 29).",
                   no_args_is_help=True)
@@ -129,19 +130,15 @@ def worker_cmd(
 @handles_errors
 def report_cmd(
     platform: PlatformOpt,
-    since: Annotated[str, typer.Option("--from", help="Start (ISO date), inclusive.")] = "",
-    until: Annotated[str, typer.Option("--to", help="End (ISO date), exclusive.")] = "",
+    since: Annotated[str, typer.Option(
+        "--from", help="Start (a Beijing calendar day YYYY-MM-DD, or a date-time), inclusive.")] = "",
+    until: Annotated[str, typer.Option(
+        "--to", help="End (a Beijing calendar day YYYY-MM-DD, or a date-time), exclusive.")] = "",
     fmt: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
 ) -> None:
     """The periodic report to authorities for a platform and period."""
-    def when(v: str, default: datetime) -> datetime:
-        if not v:
-            return default
-        got = datetime.fromisoformat(v)
-        return got if got.tzinfo else got.replace(tzinfo=UTC)
-
-    end = when(until, datetime.now(UTC))
-    start = when(since, end - timedelta(days=30))
+    end = parse_optional(until, "--to", datetime.now(UTC))
+    start = parse_optional(since, "--from", end - timedelta(days=30))
     with db() as s:
         pid = get_platform(session=s, platform_ref=platform).id
         data = authority.periodic_report(session=s, actor=cli_actor(), platform_id=pid,

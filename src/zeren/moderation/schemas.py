@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from zeren.moderation.domain import Automation, Decision, Source, SubjectKind
+from zeren.timepolicy import as_utc
 
 Short = Field(max_length=200)
 
@@ -525,7 +526,8 @@ class AuthorityReportIn(BaseModel):
     @field_validator("reported_at")
     @classmethod
     def _utc(cls, v: datetime | None) -> datetime | None:
-        return v.replace(tzinfo=UTC) if v is not None and v.tzinfo is None else v
+        # The field says UTC (the time policy's "unless the field says otherwise").
+        return as_utc(v, naive=UTC) if v is not None else None
 
 
 class AuthorityReportRead(BaseModel):

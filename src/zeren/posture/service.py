@@ -25,6 +25,7 @@ from zeren.platforms.service import applicable, effective_tier
 from zeren.posture.domain import Check, CheckContext, CheckResult, Status, worst
 from zeren.posture.models import Attestation, EvidenceFile, EvidenceSnapshot
 from zeren.posture.plugins import all_checks, checks_for
+from zeren.timepolicy import beijing_today
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_VALID_DAYS = 3 * 366
@@ -139,7 +140,7 @@ def evaluate(*, session: Session, actor: Actor, platform: Platform, now: datetim
     apply = set(applicable(session=session, platform_id=platform.id))
     exempted = {(e.article, e.item): e.id
                 for e in active_exemptions(session=session, platform_id=platform.id,
-                                           on=now.date())}
+                                           on=beijing_today(now))}
     ctx = CheckContext(session=session, platform_id=platform.id, now=now)
     ev = Evaluation(id=str(uuid.uuid4()), platform_id=platform.id,
                     tier=effective_tier(session=session, platform_id=platform.id),

@@ -3,7 +3,7 @@ report as JSON, CSV or a printable page."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -11,11 +11,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 
 from zeren.db.base import utcnow
 from zeren.deps import SessionDep
-from zeren.errors import InvalidInput
 from zeren.moderation.api.common import P, ReportsRead, ReportsWrite, pid
 from zeren.moderation.schemas import AuthorityReportIn, AuthorityReportRead
 from zeren.moderation.services import authority
 from zeren.moderation.web import report_html
+from zeren.timepolicy import parse_optional
 
 router = APIRouter()
 
@@ -38,16 +38,6 @@ def authority_reports(platform_id: str, session: SessionDep, actor: ReportsRead
         session=session, actor=actor, platform_id=pid(session, platform_id))]
 
 
-def parse_day(value: str | None, field: str, default: datetime) -> datetime:
-    if not value:
-        return default
-    try:
-        got = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field} is an ISO date or datetime", field=field) from None
-    return got if got.tzinfo else got.replace(tzinfo=UTC)
-
-
 @router.get(P + "/report", response_model=None)
 def periodic_report(
     platform_id: str, session: SessionDep, actor: ReportsRead,
@@ -56,9 +46,11 @@ def periodic_report(
     format: Annotated[Literal["json", "csv", "html"], Query()] = "json",
 ) -> Response:
     """The periodic report to authorities for [from, to) (default: the last 30 days), as JSON,
-    CSV or a printable HTML page."""
-    end = parse_day(to, "to", utcnow())
-    start = parse_day(from_, "from", end - timedelta(days=30))
+    CSV or a printable HTML page. A bare date is a Beijing calendar day (its first instant);
+    a date-time keeps its offset (none: Beijing time)."""
+    # Bare dates are Beijing calendar days: [from's first instant, to's first instant).
+    end = parse_optional(to, "to", utcnow())
+    start = parse_optional(from_, "from", end - timedelta(days=30))
     data = authority.periodic_report(session=session, actor=actor,
                                      platform_id=pid(session, platform_id), start=start, end=end)
     if format == "csv":
