@@ -12,11 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from zeren.db.migrate import upgrade
 from zeren.db.session import make_engine, session_factory
+
+# No wall-clock limits in tests: hypothesis's per-example deadline fails on a busy machine.
+hypothesis_settings.register_profile("zeren", deadline=None)
+hypothesis_settings.load_profile("zeren")
 
 BACKEND = os.environ.get("ZEREN_TEST_BACKEND", "sqlite")
 PG_ADMIN_URL = os.environ.get(

@@ -99,7 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from zeren.jobs.service import run_forever
 
             runner = threading.Thread(target=run_forever, name="zeren-jobs", daemon=True,
-                                      kwargs={"engine": engine, "stop": stop})
+                                      kwargs={"engine": engine, "stop": stop,
+                                              "settings": settings})
             runner.start()
         yield
         stop.set()

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
+    from zeren.config import Settings
+
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
@@ -53,11 +55,14 @@ Schedule = Every | DailyAt
 class JobContext:
     """``session`` is the unit of work the runner commits together with the record of the run.
     A job with ``own_transactions`` commits its own work through ``engine`` instead and leaves
-    ``session`` alone (on SQLite a second writer inside one read snapshot would fail)."""
+    ``session`` alone (on SQLite a second writer inside one read snapshot would fail).
+    ``settings`` are the settings of the app or command that runs the job (its data folder,
+    its limits): a job never reads the process-wide settings itself."""
 
     session: Session
     now: datetime
     engine: Engine
+    settings: Settings
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
+from zeren.config import Settings, get_settings
 from zeren.db.base import utcnow
 from zeren.db.session import unit_of_work
 from zeren.errors import InvalidInput
@@ -49,10 +50,12 @@ def _locked(session: Session, name: str) -> bool:
     return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}))
 
 
-def run_job(*, engine: Engine, job: Job, now: datetime | None = None, force: bool = False
-            ) -> JobRun | None:
-    """Run ``job`` if due (or ``force``); returns the recorded run, or None if not run."""
+def run_job(*, engine: Engine, job: Job, now: datetime | None = None, force: bool = False,
+            settings: Settings | None = None) -> JobRun | None:
+    """Run ``job`` if due (or ``force``) with ``settings`` (the app's or the command's; the
+    process-wide settings when not given); returns the recorded run, or None if not run."""
     started = now or utcnow()
+    settings = settings or get_settings()
     try:
         with unit_of_work(engine) as s:
             if not _locked(s, job.name):
@@ -61,13 +64,15 @@ def run_job(*, engine: Engine, job: Job, now: datetime | None = None, force: boo
             if not force and not job.schedule.due(prev.started_at if prev else None, started):
                 return None
             if not job.own_transactions:
-                summary = job.run(JobContext(session=s, now=started, engine=engine))
+                summary = job.run(JobContext(session=s, now=started, engine=engine,
+                                             settings=settings))
                 run = JobRun(job=job.name, started_at=started, finished_at=utcnow(),
                              status="ok", summary=summary, error="")
                 s.add(run)
                 return run
         with unit_of_work(engine) as s:
-            summary = job.run(JobContext(session=s, now=started, engine=engine))
+            summary = job.run(JobContext(session=s, now=started, engine=engine,
+                                         settings=settings))
         with unit_of_work(engine) as s:
             run = JobRun(job=job.name, started_at=started, finished_at=utcnow(), status="ok",
                          summary=summary, error="")
@@ -84,7 +89,7 @@ def run_job(*, engine: Engine, job: Job, now: datetime | None = None, force: boo
 
 
 def run_due(*, engine: Engine, now: datetime | None = None, only: str | None = None,
-            force: bool = False) -> list[JobRun]:
+            force: bool = False, settings: Settings | None = None) -> list[JobRun]:
     """Run every due job (or just ``only``); returns the runs recorded."""
     jobs = all_jobs()
     if only is not None:
@@ -94,17 +99,19 @@ def run_due(*, engine: Engine, now: datetime | None = None, only: str | None = N
                                f"{', '.join(j.name for j in all_jobs())}", field="name")
     runs = []
     for job in jobs:
-        run = run_job(engine=engine, job=job, now=now, force=force)
+        run = run_job(engine=engine, job=job, now=now, force=force, settings=settings)
         if run is not None:
             runs.append(run)
     return runs
 
 
-def run_forever(*, engine: Engine, stop: threading.Event, interval_s: float = 30.0) -> None:
-    """The runner loop used by ``zeren jobs run --forever`` and by ``zeren serve``."""
+def run_forever(*, engine: Engine, stop: threading.Event, interval_s: float = 30.0,
+                settings: Settings | None = None) -> None:
+    """The runner loop used by ``zeren jobs run --forever`` and by ``zeren serve`` (with the
+    app's settings)."""
     while not stop.is_set():
         try:
-            run_due(engine=engine)
+            run_due(engine=engine, settings=settings)
         except Exception:  # the loop must outlive any one failure
             log.exception("job runner pass failed")
         stop.wait(interval_s)

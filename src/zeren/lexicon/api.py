@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from zeren.auth.policy import Actor
-from zeren.config import get_settings
+from zeren.config import Settings
 from zeren.deps import SessionDep, require
 from zeren.errors import InvalidInput
 from zeren.lexicon import service
@@ -32,6 +32,7 @@ from zeren.lexicon.schemas import (
 )
 from zeren.pagination import Page, PageDep
 from zeren.platforms.service import get_platform
+from zeren.settings_dep import settings_of
 
 router = APIRouter(tags=["lexicon"])
 
@@ -41,13 +42,14 @@ WriteActor = Annotated[Actor, Depends(require("lexicon.write"))]
 
 
 @router.post("/screen", response_model=ScreenOne | ScreenBatch)
-def screen(body: ScreenRequest, session: SessionDep, actor: ScreenActor) -> ScreenOne | ScreenBatch:
+def screen(body: ScreenRequest, session: SessionDep, actor: ScreenActor,
+           settings: Annotated[Settings, Depends(settings_of)]) -> ScreenOne | ScreenBatch:
     """Screen one document (``text``) or a batch (``documents``, up to 1,000)."""
     if (body.text is None) == (body.documents is None):
         raise InvalidInput("send either text or documents", field="text")
     if body.platform_id is not None:
         actor.check_platform(body.platform_id)
-    limit = get_settings().screen_max_bytes
+    limit = settings.screen_max_bytes
     if body.text is not None:
         check_document(body.text, max_bytes=limit, where="text")
         docs = [Document(id=body.id or "", text=body.text)]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from zeren.config import get_settings
 from zeren.hookspecs import hookimpl
 from zeren.jobs.domain import Every, Job, JobContext
 from zeren.moderation.services import clocks, delivery
@@ -20,7 +19,7 @@ def flush_and_deliver(ctx: JobContext) -> dict[str, Any]:
     from zeren.ledger.service import record_log_for
 
     logged = delivery.flush_ledger(engine=ctx.engine, record_log=record_log_for(
-        ctx.engine, get_settings().data_dir))
+        ctx.engine, ctx.settings.data_dir))
     delivered = delivery.deliver_due(engine=ctx.engine)
     return {"ledger_records": logged, "webhooks": delivered}
 
