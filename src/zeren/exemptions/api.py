@@ -17,7 +17,7 @@ from zeren.exemptions.schemas import (
     ExemptionEventRead,
     ExemptionRead,
 )
-from zeren.pagination import Page, PageDep, paginate
+from zeren.pagination import Page, PageDep, page_of
 from zeren.platforms.service import get_platform
 
 router = APIRouter(tags=["exemptions"])
@@ -29,9 +29,8 @@ def list_exemptions(
     _actor: Annotated[Actor, Depends(require("exemption.read"))], page: PageDep,
 ) -> Page[ExemptionRead]:
     p = get_platform(session=session, platform_ref=platform_id)
-    rows = [ExemptionRead.model_validate(e)
-            for e in service.list_exemptions(session=session, platform_id=p.id)]
-    return paginate(rows, page)
+    rows, total = service.exemptions_page(session=session, platform_id=p.id, page=page)
+    return page_of([ExemptionRead.model_validate(e) for e in rows], total, page)
 
 
 @router.post("/platforms/{platform_id}/exemptions", response_model=ExemptionRead,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record, row_dict
@@ -14,6 +14,7 @@ from zeren.db.base import utcnow
 from zeren.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zeren.exemptions.models import Exemption, ExemptionEvent
 from zeren.guideline.domain import load_guideline
+from zeren.pagination import PageParams, fetch_page
 from zeren.platforms.models import Platform
 from zeren.platforms.service import applicable
 from zeren.timepolicy import beijing_today, parse_day
@@ -112,9 +113,18 @@ def decide_exemption(
     return ex
 
 
+def _exemptions(platform_id: str) -> Select[Any]:
+    return select(Exemption).where(Exemption.platform_id == platform_id).order_by(
+        Exemption.created_at.desc(), Exemption.id)
+
+
 def list_exemptions(*, session: Session, platform_id: str) -> list[Exemption]:
-    return list(session.scalars(select(Exemption).where(Exemption.platform_id == platform_id)
-                                .order_by(Exemption.created_at.desc())))
+    return list(session.scalars(_exemptions(platform_id)))
+
+
+def exemptions_page(*, session: Session, platform_id: str, page: PageParams
+                    ) -> tuple[list[Exemption], int]:
+    return fetch_page(session, _exemptions(platform_id), page)
 
 
 def active_exemptions(*, session: Session, platform_id: str, on: date) -> list[Exemption]:

@@ -153,6 +153,7 @@ class CaseRead(BaseModel):
 
 class CaseListRead(BaseModel):
     items: list[CaseRead]
+    total: int
     offset: int
     limit: int
 

@@ -17,7 +17,7 @@ from zeren.org.schemas import (
     PersonCreate,
     PersonRead,
 )
-from zeren.pagination import Page, PageDep, paginate
+from zeren.pagination import Page, PageDep, page_of
 from zeren.platforms.service import get_platform
 
 router = APIRouter(prefix="/platforms/{platform_id}/org", tags=["org"])
@@ -29,8 +29,8 @@ Writer = Annotated[Actor, Depends(require("org.write"))]
 def list_departments(platform_id: str, session: SessionDep, _a: Reader, page: PageDep
                      ) -> Page[DepartmentRead]:
     p = get_platform(session=session, platform_ref=platform_id)
-    return paginate([DepartmentRead.model_validate(d)
-                     for d in service.departments(session=session, platform_id=p.id)], page)
+    rows, total = service.departments_page(session=session, platform_id=p.id, page=page)
+    return page_of([DepartmentRead.model_validate(d) for d in rows], total, page)
 
 
 @router.post("/departments", response_model=DepartmentRead, status_code=201)
@@ -45,8 +45,8 @@ def add_department(platform_id: str, body: DepartmentCreate, session: SessionDep
 def list_people(platform_id: str, session: SessionDep, _a: Reader, page: PageDep
                 ) -> Page[PersonRead]:
     p = get_platform(session=session, platform_ref=platform_id)
-    return paginate([PersonRead.model_validate(x)
-                     for x in service.people(session=session, platform_id=p.id)], page)
+    rows, total = service.people_page(session=session, platform_id=p.id, page=page)
+    return page_of([PersonRead.model_validate(x) for x in rows], total, page)
 
 
 @router.post("/people", response_model=PersonRead, status_code=201)

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record, row_dict
@@ -14,6 +14,7 @@ from zeren.auth.policy import Actor
 from zeren.errors import InvalidInput, NotFound
 from zeren.org.domain import vocabulary
 from zeren.org.models import Department, Duty, Person
+from zeren.pagination import PageParams, fetch_page
 from zeren.platforms.models import Platform
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -80,14 +81,32 @@ def assign_duty(*, session: Session, actor: Actor, platform: Platform, person_id
     return d
 
 
+def _departments(platform_id: str) -> Select[Any]:
+    return select(Department).where(Department.platform_id == platform_id).order_by(
+        Department.name, Department.id)
+
+
+def _people(platform_id: str) -> Select[Any]:
+    return select(Person).where(Person.platform_id == platform_id).order_by(Person.name,
+                                                                            Person.id)
+
+
 def departments(*, session: Session, platform_id: str) -> list[Department]:
-    return list(session.scalars(select(Department).where(Department.platform_id == platform_id)
-                                .order_by(Department.name)))
+    return list(session.scalars(_departments(platform_id)))
+
+
+def departments_page(*, session: Session, platform_id: str, page: PageParams
+                     ) -> tuple[list[Department], int]:
+    return fetch_page(session, _departments(platform_id), page)
 
 
 def people(*, session: Session, platform_id: str) -> list[Person]:
-    return list(session.scalars(select(Person).where(Person.platform_id == platform_id)
-                                .order_by(Person.name)))
+    return list(session.scalars(_people(platform_id)))
+
+
+def people_page(*, session: Session, platform_id: str, page: PageParams
+                ) -> tuple[list[Person], int]:
+    return fetch_page(session, _people(platform_id), page)
 
 
 def duties(*, session: Session, platform_id: str) -> list[Duty]:

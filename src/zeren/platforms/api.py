@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from zeren.auth.policy import Actor
 from zeren.deps import SessionDep, require
-from zeren.pagination import Page, PageDep, paginate
+from zeren.pagination import Page, PageDep, page_of
 from zeren.platforms import service
 from zeren.platforms.schemas import (
     Applicability,
@@ -26,9 +26,8 @@ router = APIRouter(prefix="/platforms", tags=["platforms"])
 def list_platforms(
     session: SessionDep, actor: Annotated[Actor, Depends(require("platform.read"))], page: PageDep
 ) -> Page[PlatformRead]:
-    rows = [PlatformRead.model_validate(p)
-            for p in service.list_platforms(session=session, actor=actor)]
-    return paginate(rows, page)
+    rows, total = service.platforms_page(session=session, actor=actor, page=page)
+    return page_of([PlatformRead.model_validate(p) for p in rows], total, page)
 
 
 @router.post("", response_model=PlatformRead, status_code=201)
@@ -77,9 +76,8 @@ def tier_history(
     _actor: Annotated[Actor, Depends(require("platform.read"))], page: PageDep,
 ) -> Page[TierRead]:
     p = service.get_platform(session=session, platform_ref=platform_id)
-    rows = [TierRead.model_validate(t)
-            for t in service.tier_history(session=session, platform_id=p.id)]
-    return paginate(rows, page)
+    rows, total = service.tier_history_page(session=session, platform_id=p.id, page=page)
+    return page_of([TierRead.model_validate(t) for t in rows], total, page)
 
 
 @router.get("/{platform_id}/applicability", response_model=Applicability)

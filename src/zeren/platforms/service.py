@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record, row_dict
@@ -14,6 +14,7 @@ from zeren.auth.policy import Actor
 from zeren.db.base import utcnow
 from zeren.errors import Conflict, InvalidInput, NotFound
 from zeren.guideline.domain import Tier, applicable_articles, classify, load_tier_rules
+from zeren.pagination import PageParams, fetch_page
 from zeren.platforms.domain import platform_types, uscc_problem
 from zeren.platforms.models import Platform, PlatformFigures, TierAssessment
 
@@ -73,12 +74,23 @@ def platform_for(*, session: Session, actor: Actor, platform_ref: str, permissio
     return p
 
 
-def list_platforms(*, session: Session, actor: Actor) -> list[Platform]:
+def _platforms_query(actor: Actor) -> Select[Any]:
     q = select(Platform).order_by(Platform.code)
     ids = actor.platforms_for("platform.read")
     if ids is not None:
         q = q.where(Platform.id.in_(ids))
-    return list(session.scalars(q))
+    return q
+
+
+def list_platforms(*, session: Session, actor: Actor) -> list[Platform]:
+    """The platforms ``actor`` may read, by code."""
+    return list(session.scalars(_platforms_query(actor)))
+
+
+def platforms_page(*, session: Session, actor: Actor, page: PageParams
+                   ) -> tuple[list[Platform], int]:
+    """A page of the platforms ``actor`` may read, and how many there are."""
+    return fetch_page(session, _platforms_query(actor), page)
 
 
 def _validated_figures(data: dict[str, Any], now_year: int) -> dict[str, Any]:
@@ -180,11 +192,18 @@ def classify_platform(*, session: Session, actor: Actor, platform: Platform, yea
     return assess_tier(session=session, actor=actor, platform=platform, figures=fig)
 
 
+def _tiers_query(platform_id: str) -> Select[Any]:
+    return (select(TierAssessment).where(TierAssessment.platform_id == platform_id)
+            .order_by(TierAssessment.year.desc(), TierAssessment.assessed_at.desc()))
+
+
 def tier_history(*, session: Session, platform_id: str) -> list[TierAssessment]:
-    return list(session.scalars(
-        select(TierAssessment).where(TierAssessment.platform_id == platform_id)
-        .order_by(TierAssessment.year.desc(), TierAssessment.assessed_at.desc())
-    ))
+    return list(session.scalars(_tiers_query(platform_id)))
+
+
+def tier_history_page(*, session: Session, platform_id: str, page: PageParams
+                      ) -> tuple[list[TierAssessment], int]:
+    return fetch_page(session, _tiers_query(platform_id), page)
 
 
 def current_tier(*, session: Session, platform_id: str) -> TierAssessment | None:

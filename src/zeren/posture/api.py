@@ -13,7 +13,7 @@ from zeren.auth.policy import Actor
 from zeren.config import Settings
 from zeren.deps import SessionDep, require, settings_of
 from zeren.errors import NotFound
-from zeren.pagination import Page, PageDep, paginate
+from zeren.pagination import Page, PageDep, page_of
 from zeren.platforms.service import get_platform
 from zeren.posture import service
 from zeren.posture.models import Attestation, EvidenceFile
@@ -94,8 +94,9 @@ def evaluate(platform_id: str, session: SessionDep,
 def check_history(platform_id: str, check_key: str, session: SessionDep, _a: Reader,
                   page: PageDep) -> Page[SnapshotRead]:
     p = get_platform(session=session, platform_ref=platform_id)
-    rows = service.history(session=session, platform_id=p.id, check_key=check_key, limit=1000)
-    return paginate([SnapshotRead.model_validate(s) for s in rows], page)
+    rows, total = service.history_page(session=session, platform_id=p.id, check_key=check_key,
+                                       page=page)
+    return page_of([SnapshotRead.model_validate(s) for s in rows], total, page)
 
 
 @router.get("/evidence/{snapshot_id}", response_model=SnapshotRead)
@@ -108,10 +109,9 @@ def get_snapshot(platform_id: str, snapshot_id: str, session: SessionDep, _a: Re
     return SnapshotRead.model_validate(snap)
 
 
-def _attestation_read(session: Any, att: Attestation) -> AttestationRead:
+def _attestation_read(att: Attestation, files: list[EvidenceFile]) -> AttestationRead:
     out = AttestationRead.model_validate(att)
-    out.files = [EvidenceFileRead.model_validate(f)
-                 for f in service.files_of(session=session, attestation_id=att.id)]
+    out.files = [EvidenceFileRead.model_validate(f) for f in files]
     return out
 
 
@@ -120,9 +120,9 @@ def list_attestations(platform_id: str, session: SessionDep,
                       _a: Annotated[Actor, Depends(require("attestation.read"))],
                       page: PageDep) -> Page[AttestationRead]:
     p = get_platform(session=session, platform_ref=platform_id)
-    rows = [_attestation_read(session, a)
-            for a in service.attestations(session=session, platform_id=p.id)]
-    return paginate(rows, page)
+    atts, total = service.attestations_page(session=session, platform_id=p.id, page=page)
+    files = service.files_by_attestation(session=session, attestation_ids=[a.id for a in atts])
+    return page_of([_attestation_read(a, files[a.id]) for a in atts], total, page)
 
 
 @router.post("/attestations", response_model=AttestationRead, status_code=201)
@@ -146,7 +146,7 @@ async def create_attestation(
                          valid_until=parse_instant(valid_until, "valid_until", bare_date="end"),
                          files=payload,
                          data_dir=settings.data_dir)
-    return _attestation_read(session, att)
+    return _attestation_read(att, service.files_of(session=session, attestation_id=att.id))
 
 
 @router.get("/evidence-files/{file_id}")

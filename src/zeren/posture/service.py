@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record, row_dict
@@ -20,6 +20,7 @@ from zeren.db.base import utcnow
 from zeren.errors import InvalidInput, NotFound
 from zeren.exemptions.service import active_exemptions
 from zeren.guideline.domain import load_guideline
+from zeren.pagination import PageParams, fetch_page
 from zeren.platforms.models import Platform
 from zeren.platforms.service import applicable, effective_tier
 from zeren.posture.domain import Check, CheckContext, CheckResult, Status, worst
@@ -175,12 +176,22 @@ def latest_evaluation_id(*, session: Session, platform_id: str) -> str | None:
         .order_by(EvidenceSnapshot.evaluated_at.desc()).limit(1))
 
 
+def _history(platform_id: str, check_key: str) -> Select[Any]:
+    return (select(EvidenceSnapshot).where(EvidenceSnapshot.platform_id == platform_id,
+                                           EvidenceSnapshot.check_key == check_key)
+            .order_by(EvidenceSnapshot.evaluated_at.desc(), EvidenceSnapshot.id))
+
+
 def history(*, session: Session, platform_id: str, check_key: str, limit: int = 50
             ) -> list[EvidenceSnapshot]:
-    return list(session.scalars(
-        select(EvidenceSnapshot).where(EvidenceSnapshot.platform_id == platform_id,
-                                       EvidenceSnapshot.check_key == check_key)
-        .order_by(EvidenceSnapshot.evaluated_at.desc()).limit(limit)))
+    return list(session.scalars(_history(platform_id, check_key).limit(limit)))
+
+
+def history_page(*, session: Session, platform_id: str, check_key: str, page: PageParams
+                 ) -> tuple[list[EvidenceSnapshot], int]:
+    """A page of a check's evidence snapshots, newest first, and how many there are (all
+    of them, not capped)."""
+    return fetch_page(session, _history(platform_id, check_key), page)
 
 
 def snapshot(*, session: Session, snapshot_id: str) -> EvidenceSnapshot:
@@ -252,9 +263,18 @@ def attest(*, session: Session, actor: Actor, platform: Platform, check_key: str
     return att
 
 
+def _attestations(platform_id: str) -> Select[Any]:
+    return select(Attestation).where(Attestation.platform_id == platform_id).order_by(
+        Attestation.created_at.desc(), Attestation.id)
+
+
 def attestations(*, session: Session, platform_id: str) -> list[Attestation]:
-    return list(session.scalars(select(Attestation).where(Attestation.platform_id == platform_id)
-                                .order_by(Attestation.created_at.desc())))
+    return list(session.scalars(_attestations(platform_id)))
+
+
+def attestations_page(*, session: Session, platform_id: str, page: PageParams
+                      ) -> tuple[list[Attestation], int]:
+    return fetch_page(session, _attestations(platform_id), page)
 
 
 def files_of(*, session: Session, attestation_id: str) -> list[EvidenceFile]:

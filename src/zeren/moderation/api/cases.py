@@ -26,6 +26,7 @@ from zeren.moderation.schemas import (
     SubjectRead,
 )
 from zeren.moderation.services import cases
+from zeren.pagination import PageParams
 
 router = APIRouter()
 
@@ -37,11 +38,12 @@ def list_cases(platform_id: str, session: SessionDep, actor: Read,
                offset: Annotated[int, Query(ge=0)] = 0,
                limit: Annotated[int, Query(ge=1, le=500)] = 50) -> CaseListRead:
     """Cases, most urgent first (filter by status, queue, category)."""
-    rows = cases.list_cases(session=session, actor=actor, platform_id=pid(session, platform_id),
-                            status=status, queue=queue, category=category, offset=offset,
-                            limit=limit)
-    return CaseListRead(items=[CaseRead.model_validate(c) for c in rows], offset=offset,
-                        limit=limit)
+    rows, total = cases.cases_page(session=session, actor=actor,
+                                   platform_id=pid(session, platform_id),
+                                   page=PageParams(offset=offset, limit=limit), status=status,
+                                   queue=queue, category=category)
+    return CaseListRead(items=[CaseRead.model_validate(c) for c in rows], total=total,
+                        offset=offset, limit=limit)
 
 
 @router.post(P + "/queue/next", response_model=CaseRead | None)

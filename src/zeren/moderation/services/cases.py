@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, union_all, update
+from sqlalchemy import Select, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
@@ -20,6 +20,7 @@ from zeren.moderation.models import Case, CaseEvent, Measure, Report, Subject
 from zeren.moderation.services.common import case_event
 from zeren.moderation.services.statements import judged_content_of
 from zeren.moderation.services.subjects import get_subject
+from zeren.pagination import PageParams, fetch_page
 
 
 def get_case(*, session: Session, case_id: str) -> Case:
@@ -36,11 +37,8 @@ def all_queues() -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def list_cases(*, session: Session, actor: Actor, platform_id: str,
-               status: str | None = None, queue: str | None = None,
-               category: str | None = None, offset: int = 0, limit: int = 50) -> list[Case]:
-    """Cases of a platform, most urgent first (moderation.read)."""
-    actor.require("moderation.read", platform_id)
+def _cases(platform_id: str, status: str | None, queue: str | None, category: str | None
+           ) -> Select[Any]:
     q = select(Case).where(Case.platform_id == platform_id)
     if status:
         q = q.where(Case.status == status)
@@ -48,8 +46,25 @@ def list_cases(*, session: Session, actor: Actor, platform_id: str,
         q = q.where(Case.queue == queue)
     if category:
         q = q.where(Case.category == category)
-    return list(session.scalars(q.order_by(Case.priority.desc(), Case.sla_due_at)
+    return q.order_by(Case.priority.desc(), Case.sla_due_at, Case.id)
+
+
+def list_cases(*, session: Session, actor: Actor, platform_id: str,
+               status: str | None = None, queue: str | None = None,
+               category: str | None = None, offset: int = 0, limit: int = 50) -> list[Case]:
+    """Cases of a platform, most urgent first (moderation.read)."""
+    actor.require("moderation.read", platform_id)
+    return list(session.scalars(_cases(platform_id, status, queue, category)
                                 .offset(offset).limit(limit)))
+
+
+def cases_page(*, session: Session, actor: Actor, platform_id: str, page: PageParams,
+               status: str | None = None, queue: str | None = None,
+               category: str | None = None) -> tuple[list[Case], int]:
+    """A page of a platform's cases, most urgent first, and how many match
+    (moderation.read)."""
+    actor.require("moderation.read", platform_id)
+    return fetch_page(session, _cases(platform_id, status, queue, category), page)
 
 
 def peek_next(*, session: Session, platform_id: str, queues: Sequence[str] | None = None
