@@ -118,3 +118,17 @@ def test_demo_reset_refuses_a_database_with_other_platforms(cli_env: None) -> No
     assert code == 2 and "refusing to delete" in out
     code, out = run("platform", "list")
     assert "mall" in out  # nothing was deleted
+
+
+def test_errors_are_one_line_on_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from zeren.cli_support import fail
+
+    monkeypatch.setenv("COLUMNS", "24")
+    message = "line 2: malformed JSON (Expecting value at column 10); nothing was screened"
+    with pytest.raises(typer.Exit):
+        fail(message, {"field": "line 2"})
+    err = capsys.readouterr().err
+    assert message in err.splitlines()[0], err

@@ -22,7 +22,9 @@ from zeren.db.session import engine_for, unit_of_work
 from zeren.errors import AppError
 
 console = Console()
-err_console = Console(stderr=True)
+# Errors are soft-wrapped: one message is one line whatever the terminal's width (the
+# terminal may fold it for display), so scripts and tests can match it.
+err_console = Console(stderr=True, soft_wrap=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")
