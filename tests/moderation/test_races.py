@@ -5,7 +5,6 @@ gets a 409 and writes nothing (ADR 0301)."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -188,8 +187,8 @@ def test_concurrent_reports_on_one_case_all_count(
         assert set(c.sources.split(",")) == {"user", "trusted_flagger"}
 
 
-class SlowLog:
-    """A RecordLog that takes its time, so two flushes overlap."""
+class CountingLog:
+    """A RecordLog that counts how often each outbox row is appended."""
 
     def __init__(self) -> None:
         self.seen: dict[str, int] = {}
@@ -197,19 +196,31 @@ class SlowLog:
 
     def append(self, *, record_class: str, record: dict[str, Any], subject: str | None,
                at: Any) -> Any:
-        time.sleep(0.3)
         with self.lock:
             self.seen[record["outbox_id"]] = self.seen.get(record["outbox_id"], 0) + 1
             return SimpleNamespace(log="moderation.test", index=sum(self.seen.values()))
 
 
-def test_concurrent_ledger_flushes_append_each_record_once(engine: Engine,
-                                                           world: World) -> None:
+def claim_together(monkeypatch: pytest.MonkeyPatch, runs: int) -> None:
+    """Make ``runs`` concurrent runs claim their outbox rows at the same moment (a barrier,
+    not a sleep), so the database, not the scheduler, decides who gets which row."""
+    barrier = threading.Barrier(runs)
+    orig = delivery._claim
+
+    def claim(**kw: Any) -> str:
+        barrier.wait(timeout=10)
+        return orig(**kw)
+    monkeypatch.setattr(delivery, "_claim", claim)
+
+
+def test_concurrent_ledger_flushes_append_each_record_once(
+        engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     with unit_of_work(engine) as s:
         for i in range(6):
             common.to_ledger(session=s, record_class="moderation.measures", record={"i": i},
                          subject=f"measure:{i}")
-    rl = SlowLog()
+    rl = CountingLog()
+    claim_together(monkeypatch, 3)
     counts: list[int] = []
     ts = [threading.Thread(target=lambda: counts.append(
         delivery.flush_ledger(engine=engine, record_log=rl))) for _ in range(3)]
@@ -223,7 +234,8 @@ def test_concurrent_ledger_flushes_append_each_record_once(engine: Engine,
         assert all(r.logged_at is not None and r.claim is None for r in rows)
 
 
-def test_concurrent_webhook_runs_send_each_message_once(engine: Engine, world: World) -> None:
+def test_concurrent_webhook_runs_send_each_message_once(
+        engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     with unit_of_work(engine) as s:
         h = delivery.create_webhook(session=s, actor=SYSTEM, platform_id=world.big_id,
                                     url="http://127.0.0.1:9/x")
@@ -234,10 +246,10 @@ def test_concurrent_webhook_runs_send_each_message_once(engine: Engine, world: W
     lock = threading.Lock()
 
     def post(url: str, body: bytes, headers: dict[str, str]) -> int:
-        time.sleep(0.1)
         with lock:
             sent.append(headers["X-Zeren-Delivery"])
         return 204
+    claim_together(monkeypatch, 3)
     ts = [threading.Thread(target=delivery.deliver_due, kwargs={"engine": engine, "post": post})
           for _ in range(3)]
     for t in ts:
