@@ -8,9 +8,7 @@ from fastapi import APIRouter, Depends
 
 from zeren.auth.policy import Actor
 from zeren.deps import SessionDep, require
-from zeren.errors import NotFound
 from zeren.exemptions import service
-from zeren.exemptions.models import Exemption
 from zeren.exemptions.schemas import (
     ExemptionCreate,
     ExemptionDecision,
@@ -61,9 +59,5 @@ def exemption_events(
     exemption_id: str, session: SessionDep,
     actor: Annotated[Actor, Depends(require("exemption.read"))],
 ) -> list[ExemptionEventRead]:
-    ex = session.get(Exemption, exemption_id)
-    if ex is None:
-        raise NotFound(f"no exemption {exemption_id}")
-    actor.require("exemption.read", ex.platform_id)
-    return [ExemptionEventRead.model_validate(e)
-            for e in service.events(session=session, exemption_id=exemption_id)]
+    return [ExemptionEventRead.model_validate(e) for e in service.events_for(
+        session=session, actor=actor, exemption_id=exemption_id)]

@@ -133,6 +133,15 @@ def active_exemptions(*, session: Session, platform_id: str, on: date) -> list[E
         Exemption.ends_on >= on)))
 
 
+def events_for(*, session: Session, actor: Actor, exemption_id: str) -> list[ExemptionEvent]:
+    """An exemption's history (exemption.read on its platform)."""
+    ex = session.get(Exemption, exemption_id)
+    if ex is None:
+        raise NotFound(f"no exemption {exemption_id}", details={"field": "exemption_id"})
+    actor.require("exemption.read", ex.platform_id)
+    return events(session=session, exemption_id=exemption_id)
+
+
 def events(*, session: Session, exemption_id: str) -> list[ExemptionEvent]:
     return list(session.scalars(select(ExemptionEvent).where(
         ExemptionEvent.exemption_id == exemption_id).order_by(ExemptionEvent.created_at)))

@@ -10,10 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from zeren.audit.service import record as audit
-from zeren.auth.policy import Actor, role_allows
+from zeren.auth.policy import Actor
 from zeren.deps import SessionDep, require
-from zeren.errors import Forbidden, NotFound
+from zeren.errors import NotFound
 from zeren.ledger import service, store
 from zeren.ledger.schemas import (
     ConsistencyRead,
@@ -50,17 +49,14 @@ def log_order(
     actor: Annotated[Actor, Depends(require("ledger.write"))],
 ) -> Logged:
     """Log one order record; the buyer's data is sealed apart (erasable after retention)."""
-    p = get_platform(session=session, platform_ref=body.platform_id)
-    # require() above found ledger.write somewhere; it must be for this platform.
-    actor.require("ledger.write", p.id)
-    rec = {**body.record(), "platform_id": p.id, "recorded_by": actor.username}
-    r = service.ingest_order(record_log=service.record_log_for(
-        request.app.state.engine, request.app.state.settings.data_dir),
-                             record=rec, buyer=body.buyer.model_dump(exclude_none=True),
-                             completed_at=body.completed_at)
-    audit(session=session, actor=actor, action="ledger.order.log", target_type="order",
-          target_id=body.order_id, platform_id=p.id,
-          summary={"log": r.log, "index": r.index})
+    # require() above found ledger.write somewhere; the service checks it for this platform.
+    r = service.log_order_record(
+        session=session, actor=actor,
+        platform_id=get_platform(session=session, platform_ref=body.platform_id).id,
+        record_log=service.record_log_for(request.app.state.engine,
+                                          request.app.state.settings.data_dir),
+        record=body.record(), buyer=body.buyer.model_dump(exclude_none=True),
+        completed_at=body.completed_at)
     return Logged(log=r.log, index=r.index, checkpoint_size=r.checkpoint_size)
 
 
@@ -207,18 +203,6 @@ def tiles_tile(
 ERASE = "ledger.erase"
 
 
-def _require_group_wide(actor: Actor, permission: str) -> None:
-    """Refuse unless a group-wide grant carries ``permission``: a record that names no
-    platform (an erasure tombstone, another module's record) belongs to no one platform's
-    staff."""
-    if not any(g.platform_id is None and role_allows(g.role, permission) for g in actor.grants):
-        raise Forbidden(
-            f"{actor.username} may not {permission} on a record of no platform "
-            "(needs a group-wide grant)",
-            details={"permission": permission, "platform_id": None},
-        )
-
-
 @router.post("/ledger/erasures", response_model=Logged, status_code=201)
 def erase(
     body: ErasureCreate, request: Request, session: SessionDep,
@@ -226,22 +210,8 @@ def erase(
 ) -> Logged:
     """Erase the personal data of one logged record (destroy its key) and log a tombstone
     with the legal basis and approver; refused (409) while its retention period runs."""
-    info = store.get_log(session=session, name=body.log)
-    record = service.entry_json(store.get_entry(session=session, log=info, index=body.index))
-    platform_id = record.get("platform_id")
-    if isinstance(platform_id, str):
-        actor.require(ERASE, platform_id)
-    else:
-        _require_group_wide(actor, ERASE)
-    r = service.erase_personal(
-        session=session, integrator=service.integrator_for(
+    r = service.erase_record(
+        session=session, actor=actor, integrator=service.integrator_for(
             request.app.state.engine, request.app.state.settings.data_dir),
-        log=body.log, index=body.index, legal_basis=body.legal_basis,
-        approver=body.approver, requested_by=actor.username,
-    )
-    audit(session=session, actor=actor, action="ledger.erase", target_type="ledger_entry",
-          target_id=f"{body.log}#{body.index}",
-          platform_id=platform_id if isinstance(platform_id, str) else None,
-          summary={"tombstone": f"{r.log}#{r.index}", "legal_basis": body.legal_basis,
-                   "approver": body.approver})
+        log=body.log, index=body.index, legal_basis=body.legal_basis, approver=body.approver)
     return Logged(log=r.log, index=r.index, checkpoint_size=r.checkpoint_size)

@@ -14,7 +14,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from zeren.errors import Conflict, Immutable, InvalidInput, NotFound
+from zeren.audit.service import record as audit
+from zeren.auth.policy import Actor
+from zeren.errors import Conflict, Forbidden, Immutable, InvalidInput, NotFound
 from zeren.ledger import models as m
 from zeren.ledger import store
 from zeren.ledger.integrator import Erasure, Integrator, PendingEntry, Receipt
@@ -171,3 +173,47 @@ def order_records(
                                  commitment=str(pd["commitment"]))
         out.append(OrderRecordView(info.name, idx, body, proof, view))
     return out
+
+
+# ----------------------------------------------------------------------- use cases
+
+
+def log_order_record(
+    *, session: Session, actor: Actor, platform_id: str, record_log: RecordLog,
+    record: dict[str, Any], buyer: dict[str, Any], completed_at: datetime | None,
+) -> Receipt:
+    """Log one order record of ``platform_id`` (ledger.write on that platform) and note it
+    in the audit trail."""
+    actor.require("ledger.write", platform_id)
+    rec = {**record, "platform_id": platform_id, "recorded_by": actor.username}
+    r = ingest_order(record_log=record_log, record=rec, buyer=buyer, completed_at=completed_at)
+    audit(session=session, actor=actor, action="ledger.order.log", target_type="order",
+          target_id=str(record["order_id"]), platform_id=platform_id,
+          summary={"log": r.log, "index": r.index})
+    return r
+
+
+def erase_record(
+    *, session: Session, actor: Actor, integrator: Integrator, log: str, index: int,
+    legal_basis: str, approver: str,
+) -> Receipt:
+    """Erase the personal data of one logged record: ledger.erase on the record's platform,
+    or group-wide for a record of no platform (an erasure tombstone, another module's
+    record); refused while its retention period runs; audited."""
+    info = store.get_log(session=session, name=log)
+    rec = entry_json(store.get_entry(session=session, log=info, index=index))
+    platform_id = rec.get("platform_id")
+    if isinstance(platform_id, str):
+        actor.require("ledger.erase", platform_id)
+    elif not actor.can_group_wide("ledger.erase"):
+        raise Forbidden(f"{actor.username} may not ledger.erase on a record of no platform "
+                        "(needs a group-wide grant)",
+                        details={"permission": "ledger.erase", "platform_id": None})
+    r = erase_personal(session=session, integrator=integrator, log=log, index=index,
+                       legal_basis=legal_basis, approver=approver, requested_by=actor.username)
+    audit(session=session, actor=actor, action="ledger.erase", target_type="ledger_entry",
+          target_id=f"{log}#{index}",
+          platform_id=platform_id if isinstance(platform_id, str) else None,
+          summary={"tombstone": f"{r.log}#{r.index}", "legal_basis": legal_basis,
+                   "approver": approver})
+    return r

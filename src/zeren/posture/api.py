@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -16,7 +17,6 @@ from zeren.errors import NotFound
 from zeren.pagination import Page, PageDep, page_of
 from zeren.platforms.service import get_platform
 from zeren.posture import service
-from zeren.posture.models import Attestation, EvidenceFile
 from zeren.timepolicy import parse_instant
 
 router = APIRouter(prefix="/platforms/{platform_id}", tags=["posture"])
@@ -109,7 +109,7 @@ def get_snapshot(platform_id: str, snapshot_id: str, session: SessionDep, _a: Re
     return SnapshotRead.model_validate(snap)
 
 
-def _attestation_read(att: Attestation, files: list[EvidenceFile]) -> AttestationRead:
+def _attestation_read(att: Any, files: Sequence[Any]) -> AttestationRead:
     out = AttestationRead.model_validate(att)
     out.files = [EvidenceFileRead.model_validate(f) for f in files]
     return out
@@ -152,12 +152,11 @@ async def create_attestation(
 @router.get("/evidence-files/{file_id}")
 def download_evidence(platform_id: str, file_id: str, session: SessionDep,
                       settings: Annotated[Settings, Depends(settings_of)],
-                      _a: Annotated[Actor, Depends(require("attestation.read"))]) -> FileResponse:
-    p = get_platform(session=session, platform_ref=platform_id)
-    f = session.get(EvidenceFile, file_id)
-    att = session.get(Attestation, f.attestation_id) if f else None
-    if f is None or att is None or att.platform_id != p.id:
-        raise NotFound(f"no evidence file {file_id} on this platform")
+                      actor: Annotated[Actor, Depends(require("attestation.read"))]
+                      ) -> FileResponse:
+    f = service.evidence_file(session=session, actor=actor, file_id=file_id,
+                              platform_id=get_platform(session=session,
+                                                       platform_ref=platform_id).id)
     return FileResponse(service.evidence_path(settings.data_dir, f.sha256),
                         media_type=f.content_type, filename=f.filename,
                         headers={"X-Content-SHA256": f.sha256})

@@ -282,6 +282,18 @@ def files_of(*, session: Session, attestation_id: str) -> list[EvidenceFile]:
         EvidenceFile.attestation_id == attestation_id)))
 
 
+def evidence_file(*, session: Session, actor: Actor, platform_id: str, file_id: str
+                  ) -> EvidenceFile:
+    """One evidence file of the platform (attestation.read)."""
+    actor.require("attestation.read", platform_id)
+    f = session.get(EvidenceFile, file_id)
+    att = session.get(Attestation, f.attestation_id) if f else None
+    if f is None or att is None or att.platform_id != platform_id:
+        raise NotFound(f"no evidence file {file_id} on this platform",
+                       details={"field": "file_id"})
+    return f
+
+
 def files_by_attestation(*, session: Session, attestation_ids: Sequence[str]
                          ) -> dict[str, list[EvidenceFile]]:
     """The evidence files of several attestations in one query."""
