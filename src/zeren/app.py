@@ -37,6 +37,9 @@ ROUTERS: tuple[str, ...] = (
     "zeren.ledger.api",
     "zeren.lexicon.api",
     "zeren.moderation.api",
+    "zeren.notify.api",
+    "zeren.datagov.api",
+    "zeren.security.api",
 )
 
 

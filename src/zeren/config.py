@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     ledger_batch_ms: int = Field(
         default=250, description="Ledger integrator flushes a batch after this many milliseconds."
     )
+    smtp_host: str = Field(
+        default="", description="SMTP server for e-mail notifications (escalations, reminders); "
+        "empty: e-mail channels are recorded as failed with the reason.",
+    )
+    smtp_port: int = Field(default=25, description="Port of the SMTP server.")
+    smtp_from: str = Field(default="zeren@localhost", description="Sender of notification e-mail.")
+    smtp_username: str = Field(default="", description="SMTP login, if the server needs one.")
+    smtp_password: str = Field(default="", description="SMTP password, if the server needs one.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with "
+                                "STARTTLS before sending.")
 
 
 @lru_cache(maxsize=1)

@@ -20,6 +20,10 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.lexicon.checks",
     "zeren.moderation.checks",
     "zeren.moderation.jobs",
+    "zeren.ledger.jobs",
+    "zeren.notify.jobs",
+    "zeren.datagov.jobs",
+    "zeren.security.jobs",
     # console pages, in the order their routes are tried
     "zeren.platforms.console",
     "zeren.exemptions.console",

@@ -398,3 +398,118 @@ def decide_merge(
     if any(c.service in (a, b) and c.given_at <= at for c in consents):
         return GateDecision(Outcome.REFUSED, Reason.SCOPE)
     return GateDecision(Outcome.REFUSED, Reason.NO_CONSENT)
+
+
+# ----------------------------------------------------------------------- one asset, normalised
+
+ASSET_FIELDS: dict[str, tuple[str, ...]] = {
+    # field: the headers an inventory file may use for it (English, then Chinese)
+    "code": ("code", "asset_code", "编码", "资产编码", "数据资产编码"),
+    "system": ("system", "系统", "所属系统", "信息系统"),
+    "dataset": ("dataset", "name", "数据集", "数据集名称", "资产名称"),
+    "fields": ("fields", "字段", "数据项"),
+    "personal_info": ("personal_info", "pi", "个人信息", "含个人信息"),
+    "sensitive_personal_info": ("sensitive_personal_info", "spi", "敏感个人信息",
+                                "含敏感个人信息"),
+    "records": ("records", "volume", "数据量", "记录数"),
+    "persons": ("persons", "subjects", "涉及人数", "个人信息主体数"),
+    "location": ("location", "存储位置", "存储地"),
+    "owner": ("owner", "责任部门", "归属部门"),
+    "officer": ("officer", "officer_person_id", "重要数据负责人", "数据安全负责人"),
+    "impact_objects": ("impact_objects", "impact_object", "影响对象"),
+    "impact_degree": ("impact_degree", "影响程度"),
+    "declared_level": ("declared_level", "level", "认定级别", "级别", "目录级别"),
+}
+REQUIRED_ASSET_FIELDS = ("code", "system", "dataset")
+TEXT_LIMITS = {"code": 100, "system": 200, "dataset": 200, "location": 200, "owner": 200,
+               "officer": 200}
+
+
+@dataclass(frozen=True, slots=True)
+class AssetInput:
+    """One asset's values after checking, ready to classify and store."""
+
+    code: str
+    system: str
+    dataset: str
+    fields: tuple[str, ...]
+    personal_info: bool
+    sensitive_personal_info: bool
+    records: int
+    persons: int
+    location: str
+    owner: str
+    officer: str
+    impact_objects: tuple[str, ...]
+    impact_degree: str | None
+    declared_level: str | None
+
+    def facts(self) -> AssetFacts:
+        return AssetFacts(self.personal_info, self.sensitive_personal_info, self.persons,
+                          frozenset(self.impact_objects), self.impact_degree,
+                          self.declared_level)
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    v = raw.get(key)
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    s = str(v).strip()
+    limit = TEXT_LIMITS.get(key)
+    if limit is not None and len(s) > limit:
+        raise OutOfScale(f"longer than {limit} characters", key)
+    return s
+
+
+def normalise_asset(raw: Mapping[str, Any], s: Scheme | None = None) -> AssetInput:
+    """Check one asset's values (from the API or one row of a file); raises OutOfScale
+    naming the field."""
+    s = s or scheme()
+    for key in REQUIRED_ASSET_FIELDS:
+        if not _text(raw, key):
+            raise OutOfScale(f"{key} is required", key)
+    pi = parse_bool(raw.get("personal_info", False), field="personal_info")
+    spi = parse_bool(raw.get("sensitive_personal_info", False), field="sensitive_personal_info")
+    if spi and not pi:
+        raise OutOfScale("sensitive personal information is personal information: set "
+                         "personal_info too", "personal_info")
+    objects = tuple(dict.fromkeys(s.impact_object(v, field="impact_objects")
+                                  for v in split_list(raw.get("impact_objects"))))
+    degree_raw = _text(raw, "impact_degree")
+    degree = s.impact_degree(degree_raw, field="impact_degree") if degree_raw else None
+    if objects and degree is None:
+        raise OutOfScale("an impact object (影响对象) needs its impact degree (影响程度)",
+                         "impact_degree")
+    if degree is not None and not objects:
+        raise OutOfScale("an impact degree (影响程度) needs the impact object (影响对象)",
+                         "impact_objects")
+    level_raw = _text(raw, "declared_level")
+    declared = s.level(level_raw, field="declared_level") if level_raw else None
+    persons = parse_count(raw.get("persons"), field="persons")
+    if persons and not pi:
+        raise OutOfScale("persons counts individuals whose personal information the asset "
+                         "holds: set personal_info", "persons")
+    fields = tuple(split_list(raw.get("fields")))
+    if any(len(f) > 200 for f in fields) or len(fields) > 2000:
+        raise OutOfScale("at most 2000 fields of at most 200 characters each", "fields")
+    return AssetInput(
+        code=_text(raw, "code"), system=_text(raw, "system"), dataset=_text(raw, "dataset"),
+        fields=fields, personal_info=pi, sensitive_personal_info=spi,
+        records=parse_count(raw.get("records"), field="records"), persons=persons,
+        location=_text(raw, "location"), owner=_text(raw, "owner"),
+        officer=_text(raw, "officer"), impact_objects=objects, impact_degree=degree,
+        declared_level=declared,
+    )
+
+
+def header_map(headers: Sequence[str]) -> dict[int, str]:
+    """Column index → asset field for a file's header row; unknown columns are ignored."""
+    lookup = {alias.lower(): key for key, aliases in ASSET_FIELDS.items() for alias in aliases}
+    out: dict[int, str] = {}
+    for i, h in enumerate(headers):
+        key = lookup.get(str(h or "").strip().lower())
+        if key is not None and key not in out.values():
+            out[i] = key
+    return out

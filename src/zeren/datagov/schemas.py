@@ -1,0 +1,311 @@
+"""API shapes of data governance. Inputs are the typed values services take; vocabularies
+(levels, impact objects, legal bases, mechanisms) are checked by the services against the
+data files, so a file import and the API refuse the same values with the same field."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+Code = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Read(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# ----------------------------------------------------------------------- inventory
+
+
+class AssetIn(In):
+    code: str = Field(min_length=1, max_length=100)
+    system: str = Field(min_length=1, max_length=200)
+    dataset: str = Field(min_length=1, max_length=200)
+    fields: list[str] = Field(default_factory=list, max_length=2000)
+    personal_info: bool = False
+    sensitive_personal_info: bool = False
+    records: int = Field(default=0, ge=0, le=10**15)
+    persons: int = Field(default=0, ge=0, le=10**15)
+    location: str = Field(default="", max_length=200)
+    owner: str = Field(default="", max_length=200)
+    officer: str = Field(default="", max_length=200,
+                         description="Org-registry person id or name of the officer.")
+    impact_objects: list[str] = Field(default_factory=list, max_length=6)
+    impact_degree: str | None = None
+    declared_level: str | None = Field(
+        default=None, description="core / important / general (核心/重要/一般), if an authority "
+        "catalogue or an assessment says so.")
+
+
+class AssetRead(Read):
+    id: str
+    platform_id: str
+    code: str
+    system: str
+    dataset: str
+    fields: list[str]
+    personal_info: bool
+    sensitive_personal_info: bool
+    records: int
+    persons: int
+    location: str
+    owner: str
+    officer_person_id: str | None
+    impact_objects: list[str]
+    impact_degree: str | None
+    declared_level: str | None
+    level: str
+    rule_id: str
+    rules_version: str
+    classified_at: datetime
+    last_reviewed_at: datetime | None
+    review_due_at: datetime
+    retired_at: datetime | None
+
+
+class AssetPage(BaseModel):
+    items: list[AssetRead]
+    total: int
+    offset: int
+    limit: int
+    counts: dict[str, int] = Field(description="Assets per level under the same filters.")
+
+
+class ClassificationRead(Read):
+    level: str
+    rule_id: str
+    matched: list[str]
+    rules_version: str
+    decided_at: datetime
+    decided_by: str
+    import_id: str | None
+
+
+class ImportRead(Read):
+    id: str
+    filename: str
+    sha256: str
+    format: str
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    imported_by: str
+    imported_at: datetime
+    seconds: float = 0.0
+
+
+class ReviewIn(In):
+    outcome: str = Field(pattern="^(confirmed|changed|retired)$",
+                         description="confirmed / changed / retired")
+    notes: str = Field(default="", max_length=4000)
+    reviewed_at: AwareDatetime | None = None
+
+
+class ReviewRead(Read):
+    id: str
+    target_type: str
+    target_id: str
+    reviewed_at: datetime
+    reviewer: str
+    outcome: str
+    notes: str
+    due_at: datetime
+
+
+class TrainingIn(In):
+    held_on: date
+    topic: str = Field(min_length=1, max_length=300)
+    audience: str = Field(default="", max_length=300)
+    attendees: int = Field(ge=1, le=10_000_000)
+
+
+class TrainingRead(Read):
+    id: str
+    held_on: date
+    topic: str
+    audience: str
+    attendees: int
+    recorded_by: str
+
+
+class CatalogueIn(In):
+    filed_with: str = Field(default="", max_length=200,
+                            description="The authority the catalogue was filed with, if any.")
+
+
+class CatalogueRead(Read):
+    id: str
+    platform_id: str
+    assets: int
+    sha256: str
+    generated_by: str
+    filed_with: str
+    created_at: datetime
+    content: list[dict[str, Any]] = Field(default_factory=list)
+
+
+# ----------------------------------------------------------------------- activities, transfers
+
+
+class ActivityIn(In):
+    name: str = Field(min_length=1, max_length=200)
+    purpose: str = Field(min_length=1, max_length=4000)
+    legal_basis: str = Field(min_length=1, max_length=30)
+    retention: str = Field(min_length=1, max_length=200)
+    recipients: list[str] = Field(default_factory=list, max_length=200)
+    asset_codes: list[str] = Field(default_factory=list, max_length=2000)
+    owner: str = Field(default="", max_length=200)
+
+
+class ActivityRead(Read):
+    id: str
+    platform_id: str
+    name: str
+    purpose: str
+    legal_basis: str
+    retention: str
+    recipients: list[str]
+    asset_ids: list[str]
+    owner: str
+    last_reviewed_at: datetime | None
+    review_due_at: datetime
+
+
+class TransferIn(In):
+    recipient: str = Field(min_length=1, max_length=200)
+    country: str = Field(min_length=1, max_length=100)
+    purpose: str = Field(min_length=1, max_length=4000)
+    asset_codes: list[str] = Field(default_factory=list, max_length=2000)
+    persons: int = Field(default=0, ge=0, le=10**12)
+    sensitive_persons: int = Field(default=0, ge=0, le=10**12)
+    mechanism: str = Field(min_length=1, max_length=30)
+    reference: str = Field(default="", max_length=200)
+    approved_on: date | None = None
+    starts_on: date
+    ends_on: date | None = None
+
+
+class TransferRead(Read):
+    id: str
+    platform_id: str
+    recipient: str
+    country: str
+    purpose: str
+    asset_ids: list[str]
+    persons: int
+    sensitive_persons: int
+    important: bool
+    mechanism: str
+    required_mechanism: str
+    reference: str
+    approved_on: date | None
+    expires_on: date | None
+    starts_on: date
+    ends_on: date | None
+
+
+# ----------------------------------------------------------------------- consent and the gate
+
+
+class ServiceIn(In):
+    code: str = Code
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+
+
+class ServiceRead(Read):
+    id: str
+    code: str
+    name: str
+    description: str
+
+
+class ConsentIn(In):
+    person_ref: str = Field(min_length=1, max_length=200,
+                            description="The platform's reference for the person (personal data).")
+    service: str = Field(min_length=1, max_length=60)
+    purpose: str = Field(min_length=1, max_length=100)
+    scope: list[str] = Field(min_length=1, max_length=100,
+                             description="Services whose data may be combined with this one's.")
+    given_at: AwareDatetime | None = None
+    evidence: str = Field(min_length=1, max_length=4000,
+                          description="How the consent was obtained (form version, log id, …).")
+
+
+class WithdrawIn(In):
+    withdrawn_at: AwareDatetime | None = None
+    evidence: str = Field(min_length=1, max_length=4000)
+
+
+class ConsentRead(Read):
+    id: str
+    platform_id: str
+    person_key: str
+    service: str
+    purpose: str
+    scope: list[str]
+    given_at: datetime
+    evidence: str
+    withdrawn_at: datetime | None
+    withdrawal_evidence: str
+    recorded_by: str
+
+
+class DecideIn(In):
+    person_ref: str = Field(min_length=1, max_length=200)
+    services: list[str] = Field(min_length=2, max_length=2,
+                                description="The two services whose data would be combined.")
+    purpose: str = Field(min_length=1, max_length=100)
+    consent_id: str | None = Field(default=None, max_length=36,
+                                   description="The consent the caller relies on, if it names one.")
+    request_ref: str = Field(default="", max_length=100)
+
+
+class DecideBatchIn(In):
+    requests: list[DecideIn] = Field(min_length=1, max_length=1000)
+
+
+class DecisionRead(BaseModel):
+    id: str
+    allowed: bool
+    outcome: str
+    reason: str
+    message: str
+    consent_id: str | None
+    withdrawn_at: datetime | None = None
+    decided_at: datetime
+    request_ref: str = ""
+
+
+class DecideBatchOut(BaseModel):
+    decisions: list[DecisionRead]
+    allowed: int
+    refused: int
+
+
+class DecisionLogRead(Read):
+    id: str
+    decided_at: datetime
+    person_key: str
+    service_a: str
+    service_b: str
+    purpose: str
+    outcome: str
+    reason: str
+    consent_id: str | None
+    caller: str
+    request_ref: str
+
+
+class Page(BaseModel):
+    items: list[Any]
+    total: int
+    offset: int
+    limit: int
