@@ -131,9 +131,8 @@ def _row(item: Item, now: datetime) -> tuple[dict[str, Any], str | None]:
 def enqueue(*, session: Session, item: Item) -> Queued:
     """Write one record to the outbox in the caller's transaction."""
     row, pd_id = _row(item, utcnow())
-    res = session.execute(insert(T).values(**row))
-    seq = res.inserted_primary_key[0] if res.inserted_primary_key else None
-    return Queued(int(seq or 0), pd_id)
+    seq = session.execute(insert(T).values(**row).returning(T.c.seq)).scalar_one()
+    return Queued(int(seq), pd_id)
 
 
 def enqueue_many(*, session: Session, items: Sequence[Item]) -> list[str | None]:

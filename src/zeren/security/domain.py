@@ -10,6 +10,7 @@ Every instant is an aware datetime; a deadline does not depend on the zone it is
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -117,7 +118,7 @@ def rules() -> Rules:
     for k, v in raw["criteria"].items():
         th = {g: int(v[g]) for g in grades if g in v}
         ordered = sorted(th.items(), key=lambda kv: grades[kv[0]].rank)
-        if any(a[1] >= b[1] for a, b in zip(ordered, ordered[1:], strict=False)):
+        if any(a[1] >= b[1] for a, b in itertools.pairwise(ordered)):
             raise ValueError(f"criterion {k}: thresholds must rise with the grade")
         criteria[k] = Criterion(k, v["zh"], v["en"], v["unit"], th, v["source"])
     parties = {k: Party(k, v["zh"], v["en"], float(v["first_report_hours"]), v["report_to"],
