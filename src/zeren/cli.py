@@ -43,6 +43,8 @@ DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("zeren.ledger.cli", "app", "ledger"),
     ("zeren.lexicon.cli", "app", "lexicon"),
     ("zeren.moderation.cli", "app", "moderation"),
+    ("zeren.datagov.cli", "app", "datagov"),
+    ("zeren.security.cli", "app", "security"),
 )
 DOMAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("zeren.lexicon.cli", "screen_command", "screen"),

@@ -230,12 +230,12 @@ def flush(*, engine: Engine, integrator: Integrator, limit: int = 8192) -> int:
                 log.exception("ledger append of %d outbox rows to %s failed", len(chunk), name)
                 continue
             at = datetime.now(UTC)
-            done += [{"s": r.seq, "t": token, "lg": name, "ix": idx, "at": at}
+            done += [{"s": r.seq, "t": token, "lg": name, "ix": idx, "b_at": at}
                      for r, idx in zip(chunk, batch.indexes, strict=True)]
     with unit_of_work(engine) as s:
         if done:
             s.execute(update(T).where(T.c.seq == bindparam("s"), T.c.claim == bindparam("t"))
-                      .values(logged_at=bindparam("at"), log=bindparam("lg"),
+                      .values(logged_at=bindparam("b_at"), log=bindparam("lg"),
                               log_index=bindparam("ix"), claim=None, claimed_until=None,
                               pd_key=None, pd_ciphertext=None), done)
         # Rows whose batch failed: free them at once rather than after the lease.

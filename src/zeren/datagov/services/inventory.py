@@ -275,8 +275,8 @@ def generate_catalogue(*, session: Session, actor: Actor, platform_id: str, data
     asset with its officer, kept with its SHA-256 so a filed copy can be matched."""
     actor.require(WRITE, platform_id)
     ranked = [lv for lv, t in d.scheme().levels.items() if t.rank >= d.scheme().rank("important")]
-    names = dict(session.execute(select(Person.id, Person.name)
-                                 .where(Person.platform_id == platform_id)).tuples().all())
+    names = {pid: name for pid, name in session.execute(
+        select(Person.id, Person.name).where(Person.platform_id == platform_id))}
     content: list[dict[str, Any]] = []
     for a in session.scalars(select(Asset).where(Asset.platform_id == platform_id,
                                                  Asset.level.in_(ranked),
