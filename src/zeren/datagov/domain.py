@@ -109,12 +109,28 @@ def _lookup(terms: Mapping[str, Term], value: str, *, field: str, what: str) -> 
     v = value.strip()
     if v in terms:
         return v
-    low = v.lower()
-    for t in terms.values():
-        if low == t.code or v in t.aliases or low in (a.lower() for a in t.aliases):
-            return t.code
+    code = _alias_index(id(terms), terms).get(v.lower())
+    if code is not None:
+        return code
     allowed = ", ".join(f"{t.code} ({t.zh})" for t in terms.values())
     raise OutOfScale(f"{value!r} is not a {what}; allowed: {allowed}", field)
+
+
+_ALIASES: dict[int, dict[str, str]] = {}
+
+
+def _alias_index(key: int, terms: Mapping[str, Term]) -> dict[str, str]:
+    """code and every alias (lower-cased) → code; built once per vocabulary (imports look
+    up the same few words hundreds of thousands of times)."""
+    got = _ALIASES.get(key)
+    if got is None:
+        got = {}
+        for t in terms.values():
+            got[t.code.lower()] = t.code
+            for a in t.aliases:
+                got[a.lower()] = t.code
+        _ALIASES[key] = got
+    return got
 
 
 def _terms(raw: Mapping[str, Any], *, ranked: bool = False) -> dict[str, Term]:
@@ -463,6 +479,21 @@ def _text(raw: Mapping[str, Any], key: str) -> str:
     return s
 
 
+_OBJECTS: dict[tuple[int, str], tuple[str, ...]] = {}
+
+
+def _objects(s: Scheme, value: Any) -> tuple[str, ...]:
+    """Impact objects of a cell; a text cell's answer is remembered (files repeat them)."""
+    key = (id(s), value) if isinstance(value, str) else None
+    if key is not None and key in _OBJECTS:
+        return _OBJECTS[key]
+    got = tuple(dict.fromkeys(s.impact_object(v, field="impact_objects")
+                              for v in split_list(value)))
+    if key is not None and len(_OBJECTS) < 10_000:
+        _OBJECTS[key] = got
+    return got
+
+
 def normalise_asset(raw: Mapping[str, Any], s: Scheme | None = None) -> AssetInput:
     """Check one asset's values (from the API or one row of a file); raises OutOfScale
     naming the field."""
@@ -475,8 +506,7 @@ def normalise_asset(raw: Mapping[str, Any], s: Scheme | None = None) -> AssetInp
     if spi and not pi:
         raise OutOfScale("sensitive personal information is personal information: set "
                          "personal_info too", "personal_info")
-    objects = tuple(dict.fromkeys(s.impact_object(v, field="impact_objects")
-                                  for v in split_list(raw.get("impact_objects"))))
+    objects = _objects(s, raw.get("impact_objects"))
     degree_raw = _text(raw, "impact_degree")
     degree = s.impact_degree(degree_raw, field="impact_degree") if degree_raw else None
     if objects and degree is None:
