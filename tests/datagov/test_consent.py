@@ -3,6 +3,7 @@ bad input refused with the field; every decision kept and logged in the ledger."
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -13,7 +14,7 @@ from tests.datagov.conftest import consent_body, url
 from zeren.datagov.gate import ConsentIndex
 from zeren.datagov.models import Decision
 from zeren.db.session import unit_of_work
-from zeren.ledger.outbox import OutboxRow, flush_all
+from zeren.ledger.outbox import OutboxRow, flush_all, pending
 from zeren.ledger.service import integrator_for
 
 
@@ -108,9 +109,16 @@ def test_decisions_are_kept_and_logged(client: TestClient, world: World, engine:
     log = client.get(url(world, "/consent/decisions"), headers=co,
                      params={"outcome": "refused", "limit": 5}).json()
     assert log["total"] == 20 and len(log["items"]) == 5
-    # the flusher the request kicked may already have logged them; flush the rest and check
-    flush_all(engine=engine, integrator=integrator_for(engine,
-                                                       client.app.state.settings.data_dir))
+    # the flusher the request kicked may be logging them right now (its rows are claimed):
+    # flush what is free and wait for the rest
+    integrator = integrator_for(engine, client.app.state.settings.data_dir)
+    deadline = time.monotonic() + 60
+    while True:
+        flush_all(engine=engine, integrator=integrator)
+        with unit_of_work(engine) as s:
+            if pending(session=s) == 0 or time.monotonic() > deadline:
+                break
+        time.sleep(0.2)
     with unit_of_work(engine) as s:
         rows = s.execute(select(OutboxRow.record_class, OutboxRow.log_index, OutboxRow.pd_key)
                          .where(OutboxRow.record_class.in_(["consent-decisions", "consents"])))

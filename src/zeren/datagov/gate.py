@@ -83,8 +83,14 @@ class ConsentIndex:
     def facts(self, session: Session, platform_id: str, keys: Iterable[str]
               ) -> dict[str, tuple[ConsentFact, ...]]:
         """The consents of each person in ``keys`` as the database has them now."""
+        return self.snapshot(session, platform_id, keys)[1]
+
+    def snapshot(self, session: Session, platform_id: str, keys: Iterable[str]
+                 ) -> tuple[frozenset[str], dict[str, tuple[ConsentFact, ...]]]:
+        """The registered services and each person's consents, after one counter read."""
         p = self._platform(platform_id)
         version = self._catch_up(session, platform_id, p)
+        services = p.services
         wanted = list(dict.fromkeys(keys))
         out: dict[str, tuple[ConsentFact, ...]] = {}
         missing: list[str] = []
@@ -96,6 +102,8 @@ class ConsentIndex:
                 else:
                     p.persons.move_to_end(k)
                     out[k] = got
+        if not missing:
+            return services, out
         if missing:
             loaded: dict[str, list[ConsentFact]] = {k: [] for k in missing}
             c = Consent
@@ -118,7 +126,7 @@ class ConsentIndex:
                         p.persons[k] = t
                 while len(p.persons) > self.max_persons:
                     p.persons.popitem(last=False)
-        return out
+        return services, out
 
 
 @lru_cache(maxsize=16)

@@ -245,9 +245,9 @@ def decide(*, session: Session, actor: Actor, platform_id: str, requests: Sequen
     actor.require(DECIDE, platform_id)
     now = now or utcnow()
     single = len(requests) == 1
-    known = index.services(session, platform_id)
     secret = pseudonym_key(session=session, platform_id=platform_id)
-    keys = []
+    keys = [d.person_key(secret, r.person_ref) for r in requests]
+    known, facts = index.snapshot(session, platform_id, keys)
     for i, r in enumerate(requests):
         at = "" if single else f"requests.{i}."
         for j, s in enumerate(r.services):
@@ -255,8 +255,6 @@ def decide(*, session: Session, actor: Actor, platform_id: str, requests: Sequen
                 raise UnknownService(f"unknown service {s!r}; registered: "
                                      f"{', '.join(sorted(known)) or 'none'}",
                                      field=f"{at}services.{j}")
-        keys.append(d.person_key(secret, r.person_ref))
-    facts = index.facts(session, platform_id, keys)
     answers: list[GateAnswer] = []
     rows: list[dict[str, Any]] = []
     items: list[outbox.Item] = []
