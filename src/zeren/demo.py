@@ -211,10 +211,24 @@ def load_demo_records(*, engine: Any, data_dir: Path) -> dict[str, int]:
     from zeren.moderation.services.delivery import flush_ledger
 
     counts["moderation_records_logged"] = flush_ledger(engine=engine, record_log=log)
+    counts.update(_demo_datagov(engine=engine, platform=platforms["jingxuan-mall"].id,
+                                data_dir=data_dir))
     with unit_of_work(engine) as s:
         for p in s.scalars(select(Platform)):
             posture.evaluate(session=s, actor=SYSTEM, platform=p)
     return counts
+
+
+def _demo_datagov(*, engine: Any, platform: str, data_dir: Path) -> dict[str, int]:
+    """Inventory, consents and gate decisions, incidents and a breach (datagov.demo)."""
+    from zeren.datagov import demo as datagov_demo
+    from zeren.ledger.outbox import flush_all
+    from zeren.ledger.service import integrator_for
+
+    got = datagov_demo.load(engine=engine, platform_id=platform)
+    got["datagov_records_logged"] = flush_all(engine=engine,
+                                              integrator=integrator_for(engine, data_dir))
+    return got
 
 
 def _demo_moderation(*, engine: Any, platform: str) -> int:
