@@ -30,11 +30,11 @@ def count_assets(engine: Engine) -> int:
 
 def test_put_classifies_and_keeps_history(client: TestClient, world: World,
                                           co: dict[str, str]) -> None:
-    r = client.put(url(world, "/datagov/assets/M-1"), headers=co,
+    r = client.post(url(world, "/datagov/assets"), headers=co,
                    json=asset("M-1", personal_info=True, persons=500))
-    assert r.status_code == 200, r.text
+    assert r.status_code == 201, r.text
     assert (r.json()["level"], r.json()["rule_id"]) == ("general", "default-general")
-    r = client.put(url(world, "/datagov/assets/M-1"), headers=co, json=asset(
+    r = client.post(url(world, "/datagov/assets"), headers=co, json=asset(
         "M-1", personal_info=True, sensitive_personal_info=True, persons=2_000_000))
     assert (r.json()["level"], r.json()["rule_id"]) == ("important", "scale-sensitive-pi")
     hist = client.get(url(world, "/datagov/assets/M-1/classifications"), headers=co).json()
@@ -49,7 +49,7 @@ def test_classification_outside_the_scale_is_refused(client: TestClient, world: 
                         (asset("X", impact_objects=["外星"], impact_degree="严重"),
                          "impact_objects"),
                         (asset("X", officer="nobody"), "officer")):
-        r = client.put(url(world, "/datagov/assets/X"), headers=co, json=body)
+        r = client.post(url(world, "/datagov/assets"), headers=co, json=body)
         assert r.status_code == 422, r.text
         assert r.json()["error"]["details"]["field"] == field
     assert count_assets(engine) == 0
@@ -136,7 +136,7 @@ def test_import_xlsx(client: TestClient, world: World, co: dict[str, str]) -> No
 def test_officer_review_catalogue(client: TestClient, world: World, co: dict[str, str]) -> None:
     p = client.post(f"/api/v1/platforms/{world.big_id}/org/people", headers=co,
                     json={"name": "王敏", "email": "wm@example.com"}).json()
-    r = client.put(url(world, "/datagov/assets/C-1"), headers=co,
+    r = client.post(url(world, "/datagov/assets"), headers=co,
                    json=asset("C-1", declared_level="important", officer="王敏"))
     assert r.json()["officer_person_id"] == p["id"]
     due = r.json()["review_due_at"]
@@ -151,7 +151,7 @@ def test_officer_review_catalogue(client: TestClient, world: World, co: dict[str
 
 
 def test_activities_and_transfers(client: TestClient, world: World, co: dict[str, str]) -> None:
-    client.put(url(world, "/datagov/assets/P-1"), headers=co,
+    client.post(url(world, "/datagov/assets"), headers=co,
                json=asset("P-1", personal_info=True, persons=200_000))
     body = {"name": "会员营销", "purpose": "向会员推送优惠", "legal_basis": "consent",
             "retention": "会员注销后 30 日", "recipients": ["短信服务商"], "asset_codes": ["P-1"]}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response, UploadFile
 
 from zeren.auth.policy import Actor
 from zeren.datagov import schemas as s
@@ -41,14 +41,15 @@ def _kick(request: Request, tasks: BackgroundTasks) -> None:
 # ----------------------------------------------------------------------- inventory
 
 
-@router.put("/datagov/assets/{code}", response_model=s.AssetRead)
-def put_asset(platform_id: str, code: str, body: s.AssetIn, session: SessionDep, actor: Writer
-              ) -> s.AssetRead:
-    """Create or update the data asset ``code``; it is classified by the rules in data."""
-    if body.code != code:
-        raise InvalidInput("the body's code differs from the path's", field="code")
-    asset, _ = inventory.put_asset(session=session, actor=actor,
-                                   platform_id=_pid(session, platform_id), data=body)
+@router.post("/datagov/assets", response_model=s.AssetRead, status_code=201)
+def put_asset(platform_id: str, body: s.AssetIn, session: SessionDep, actor: Writer,
+              response: Response) -> s.AssetRead:
+    """Record the data asset ``code`` (201), or update it when the code exists (200); it is
+    classified by the rules in data and each change of classification is kept."""
+    asset, created = inventory.put_asset(session=session, actor=actor,
+                                         platform_id=_pid(session, platform_id), data=body)
+    if not created:
+        response.status_code = 200
     return s.AssetRead.model_validate(asset)
 
 
