@@ -61,6 +61,13 @@ def test_the_level_is_the_highest_matching_rule(f: d.AssetFacts) -> None:
         assert s.rank(c.level) >= s.rank(f.declared_level)
 
 
+@given(facts_st)
+def test_canonical_facts_classify_alike(f: d.AssetFacts) -> None:
+    s = d.scheme()
+    g = s.canonical(f)
+    assert g.persons <= f.persons and d.classify(g) == d.classify(f)
+
+
 @pytest.mark.parametrize(("raw", "field"), [
     ({"system": "s", "dataset": "d"}, "code"),
     ({"code": "A", "system": "s", "dataset": "d", "declared_level": "secret"}, "declared_level"),

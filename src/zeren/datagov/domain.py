@@ -79,6 +79,7 @@ class Scheme:
     rules: tuple[Rule, ...]
     review_days: dict[str, int]
     review_source: str
+    thresholds: tuple[int, ...] = ()
 
     def level(self, value: str, *, field: str) -> str:
         """The level code for ``value`` (a code or one of its aliases)."""
@@ -95,6 +96,18 @@ class Scheme:
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def canonical(self, f: AssetFacts) -> AssetFacts:
+        """Facts that classify exactly like ``f``, with ``persons`` lowered to the largest
+        threshold a rule compares it with (so a cache keyed on them hits across rows)."""
+        rep = 0
+        for t in self.thresholds:
+            if f.persons >= t:
+                rep = t
+        return f if rep == f.persons else AssetFacts(
+            f.personal_info, f.sensitive_personal_info, rep, f.impact_objects,
+            f.impact_degree, f.declared_level)
+
 
 
 class OutOfScale(ValueError):
@@ -175,8 +188,12 @@ def scheme() -> Scheme:
     review_source = str(review.pop("source", ""))
     if set(review) != set(levels):
         raise ValueError("review_days needs one interval per level")
+    thresholds = tuple(sorted({t for r in rules for t in (r.persons_gte,
+                                                          r.sensitive_persons_gte)
+                               if t is not None}))
     return Scheme(str(raw["version"]), str(raw["source"]), levels, objects, degrees,
-                  tuple(rules), {k: int(v) for k, v in review.items()}, review_source)
+                  tuple(rules), {k: int(v) for k, v in review.items()}, review_source,
+                  thresholds)
 
 
 @dataclass(frozen=True, slots=True)

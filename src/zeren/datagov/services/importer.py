@@ -121,7 +121,7 @@ def import_assets(*, session: Session, actor: Actor, platform_id: str, filename:
                 errors.append({"row": line, "field": exc.field, "reason": str(exc)})
             continue
         seen[a.code] = line
-        facts = a.facts()
+        facts = s.canonical(a.facts())
         c = cache.get(facts)
         if c is None:
             c = cache[facts] = d.classify(facts, s)
