@@ -291,16 +291,15 @@ def bench_import(args: argparse.Namespace) -> None:
     for label, name, content in (("CSV", "inv.csv", csv_bytes), ("XLSX", "inv.xlsx", xlsx_bytes)):
         if not content:
             continue
+        url = _fresh_url(args.pg, f"import_{label.lower()}")
+        upgrade(url)
+        engine = make_engine(url)
+        with unit_of_work(engine) as s:
+            pid = create_platform(session=s, actor=SYSTEM, data={
+                "code": "bench", "name": "基准平台", "legal_entity": "基准科技有限公司",
+                "uscc": "91330100MA2H000A12", "platform_type": "online_sales",
+                "contact_email": "c@example.com"}).id
         for run in ("new", "unchanged"):
-            url = _fresh_url(args.pg, f"import_{label.lower()}") if run == "new" else url
-            if run == "new":
-                upgrade(url)
-                engine = make_engine(url)
-                with unit_of_work(engine) as s:
-                    pid = create_platform(session=s, actor=SYSTEM, data={
-                        "code": "bench", "name": "基准平台", "legal_entity": "基准科技有限公司",
-                        "uscc": "91330100MA2H000A12", "platform_type": "online_sales",
-                        "contact_email": "c@example.com"}).id
             t0 = time.perf_counter()
             with unit_of_work(engine) as s:
                 res = import_assets(session=s, actor=SYSTEM, platform_id=pid, filename=name,

@@ -79,8 +79,13 @@ def test_bad_input_names_the_field(client: TestClient, world: World, services: l
     r = client.post(url(world, "/consent/consents"), headers=api,
                     json=consent_body(given_at=future))
     assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "given_at"
+    # a time without an offset is Beijing wall time (the one time policy)
     r = client.post(url(world, "/consent/consents"), headers=api,
-                    json=consent_body(given_at="2026-01-01T08:00:00"))
+                    json=consent_body(person="u-tz", given_at="2026-01-01T08:00:00"))
+    assert r.status_code == 201
+    assert datetime.fromisoformat(r.json()["given_at"]) == datetime(2026, 1, 1, 0, 0, tzinfo=UTC)
+    r = client.post(url(world, "/consent/consents"), headers=api,
+                    json=consent_body(given_at="yesterday"))
     assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "given_at"
     r = client.post(url(world, "/consent/decide"), headers=api,
                     json={"person_ref": "u", "services": ["mall", "games"], "purpose": "ads"})

@@ -46,7 +46,10 @@ def test_bad_incidents_are_refused(client: TestClient, world: World, engine: Eng
                     json=incident(now, reporting_party="bank"))
     assert r.json()["error"]["details"]["field"] == "reporting_party"
     r = client.post(url(world, "/incidents"), headers=co,
-                    json={**incident(now), "detected_at": "2026-03-01T10:00:00"})
+                    json={**incident(now), "detected_at": "2026-03-01 10:00"})
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "detected_at"
+    r = client.post(url(world, "/incidents"), headers=co,
+                    json={**incident(now), "detected_at": "not a time"})
     assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "detected_at"
     with unit_of_work(engine) as s:
         assert s.scalar(select(func.count()).select_from(Incident)) == 0
@@ -126,6 +129,18 @@ def test_on_time_and_late(client: TestClient, world: World, engine: Engine) -> N
                      "report_summary"]
     assert client.get(url(world, f"/incidents/{late['id']}"),
                       headers=co).json()["status"] == "closed"
+
+
+def test_a_time_without_offset_is_beijing_wall_time(client: TestClient, world: World) -> None:
+    co = world.auth("compliance_officer")
+    body = incident(datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    body.update(occurred_at="2026-03-01T16:00:00", detected_at="2026-03-01T17:00:00")
+    r = client.post(url(world, "/incidents"), headers=co, json=body)
+    assert r.status_code == 201, r.text
+    assert datetime.fromisoformat(r.json()["detected_at"]) == datetime(2026, 3, 1, 9, 0,
+                                                                        tzinfo=UTC)
+    assert datetime.fromisoformat(r.json()["first_report_due"]) == datetime(
+        2026, 3, 1, 13, 0, tzinfo=UTC)
 
 
 def test_regrade_starts_the_clock_from_detection(client: TestClient, world: World) -> None:

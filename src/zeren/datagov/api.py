@@ -4,7 +4,6 @@ in-memory index and leaves the ledger append to the outbox flusher, kicked after
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response, UploadFile
@@ -14,10 +13,11 @@ from zeren.datagov import schemas as s
 from zeren.datagov.gate import index_for
 from zeren.datagov.services import activities, consent, importer, inventory
 from zeren.deps import SessionDep, require
-from zeren.errors import InvalidInput, TooLarge
+from zeren.errors import TooLarge
 from zeren.ledger.outbox import flusher_for
 from zeren.pagination import Page, PageDep, paginate
 from zeren.platforms.service import get_platform
+from zeren.timepolicy import parse_instant
 
 router = APIRouter(prefix="/platforms/{platform_id}", tags=["datagov"])
 Reader = Annotated[Actor, Depends(require("datagov.read"))]
@@ -276,15 +276,15 @@ def decide_batch(platform_id: str, body: s.DecideBatchIn, session: SessionDep, a
 @router.get("/consent/decisions", response_model=Page[s.DecisionLogRead])
 def decision_log(platform_id: str, session: SessionDep, actor: Reader, page: PageDep,
                  outcome: Annotated[str | None, Query(max_length=10)] = None,
-                 since: datetime | None = None, until: datetime | None = None
+                 since: Annotated[str | None, Query(max_length=40)] = None,
+                 until: Annotated[str | None, Query(max_length=40)] = None,
                  ) -> Page[s.DecisionLogRead]:
-    """The gate's decisions, newest first."""
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.utcoffset() is None:
-            raise InvalidInput(f"{name} needs a time zone (e.g. +08:00)", field=name)
-    rows, total = consent.decision_log(session=session, actor=actor,
-                                       platform_id=_pid(session, platform_id),
-                                       offset=page.offset, limit=page.limit, outcome=outcome,
-                                       since=since, until=until)
+    """The gate's decisions, newest first; ``since``/``until`` by the time policy (a bare
+    date is a Beijing day: ``since`` from its start, ``until`` up to its start)."""
+    rows, total = consent.decision_log(
+        session=session, actor=actor, platform_id=_pid(session, platform_id),
+        offset=page.offset, limit=page.limit, outcome=outcome,
+        since=parse_instant(since, "since") if since else None,
+        until=parse_instant(until, "until") if until else None)
     return Page[s.DecisionLogRead](items=[s.DecisionLogRead.model_validate(r) for r in rows],
                                    total=total, offset=page.offset, limit=page.limit)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from zeren.datagov.domain import OutOfScale
 from zeren.errors import Conflict, InvalidInput
 
 
-def out_of_scale(exc: OutOfScale, *, prefix: str = "") -> InvalidInput:
-    """A vocabulary or value error of the pure rules as a 422 naming the field."""
-    field = f"{prefix}{exc.field}"
+def out_of_scale(exc: ValueError, *, prefix: str = "") -> InvalidInput:
+    """A vocabulary or value error of the pure rules (``domain.OutOfScale``, which carries
+    ``field``) as a 422 naming the field."""
+    field = f"{prefix}{getattr(exc, 'field', '')}"
     return InvalidInput(f"{field}: {exc}", field=field)
 
 

@@ -5,11 +5,18 @@ data files, so a file import and the API refuse the same values with the same fi
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from zeren.timepolicy import as_utc
 
 Code = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+
+
+# A time from a caller, by the one time policy (ADR 0021): an explicit offset is kept, a
+# date-time without one is Beijing wall time; stored and compared in UTC.
+Instant = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class In(BaseModel):
@@ -105,7 +112,7 @@ class ReviewIn(In):
     outcome: str = Field(pattern="^(confirmed|changed|retired)$",
                          description="confirmed / changed / retired")
     notes: str = Field(default="", max_length=4000)
-    reviewed_at: AwareDatetime | None = None
+    reviewed_at: Instant | None = None
 
 
 class ReviewRead(Read):
@@ -234,13 +241,13 @@ class ConsentIn(In):
     purpose: str = Field(min_length=1, max_length=100)
     scope: list[str] = Field(min_length=1, max_length=100,
                              description="Services whose data may be combined with this one's.")
-    given_at: AwareDatetime | None = None
+    given_at: Instant | None = None
     evidence: str = Field(min_length=1, max_length=4000,
                           description="How the consent was obtained (form version, log id, …).")
 
 
 class WithdrawIn(In):
-    withdrawn_at: AwareDatetime | None = None
+    withdrawn_at: Instant | None = None
     evidence: str = Field(min_length=1, max_length=4000)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from zeren.errors import InvalidInput
-from zeren.security.domain import OutOfScale
 
 
-def out_of_scale(exc: OutOfScale) -> InvalidInput:
-    return InvalidInput(f"{exc.field}: {exc}", field=exc.field)
+def out_of_scale(exc: ValueError) -> InvalidInput:
+    """``domain.OutOfScale`` (which carries ``field``) as a 422 naming the field."""
+    field = str(getattr(exc, "field", ""))
+    return InvalidInput(f"{field}: {exc}", field=field)
 
 
 class ReportIncomplete(InvalidInput):

@@ -1,12 +1,19 @@
-"""API shapes of network security and breaches. Times must carry a zone (422 naming the
-field otherwise); grades, parties and criteria are checked by the services against the data."""
+"""API shapes of network security and breaches. Times follow the one time policy (an offset
+is kept; without one, Beijing wall time); grades, parties and criteria are checked by the
+services against the data."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from zeren.timepolicy import as_utc
+
+# A time from a caller, by the one time policy (ADR 0021): an explicit offset is kept, a
+# date-time without one is Beijing wall time; stored and compared in UTC.
+Instant = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class In(BaseModel):
@@ -84,8 +91,8 @@ class IncidentIn(In):
                                      description="Measured figures by criterion key.")
     reporting_party: str = Field(min_length=1, max_length=30,
                                  description="cii_operator / central_state_organ / other")
-    occurred_at: AwareDatetime
-    detected_at: AwareDatetime
+    occurred_at: Instant
+    detected_at: Instant
     impact: str = Field(default="", max_length=8000)
     measures: str = Field(default="", max_length=8000)
     cause: str = Field(default="", max_length=8000)
@@ -107,7 +114,7 @@ class IncidentUpdateIn(In):
 
 
 class HandledIn(In):
-    handled_at: AwareDatetime | None = None
+    handled_at: Instant | None = None
     note: str = Field(default="", max_length=4000)
 
 
@@ -159,7 +166,7 @@ class ReportIn(In):
     kind: str = Field(pattern="^(first|supplement|summary)$")
     answers: dict[str, str] = Field(default_factory=dict,
                                     description="Values of the fields the reporter writes.")
-    submitted_at: AwareDatetime | None = None
+    submitted_at: Instant | None = None
     recipient: str = Field(default="", max_length=200)
     channel: str = Field(default="", max_length=100)
     delay_reason: str = Field(default="", max_length=4000,
@@ -207,7 +214,7 @@ class BreachIn(In):
     contact: str = Field(default="", max_length=300)
     persons_affected: int = Field(ge=0, le=10**11)
     sensitive_persons: int = Field(default=0, ge=0, le=10**11)
-    discovered_at: AwareDatetime
+    discovered_at: Instant
     individuals_exempt_reason: str = Field(default="", max_length=4000)
 
 
@@ -231,7 +238,7 @@ class BreachRead(Read):
 class AuthorityNoticeIn(In):
     recipient: str = Field(min_length=1, max_length=300, description="The authority notified.")
     channel: str = Field(default="", max_length=100)
-    sent_at: AwareDatetime | None = None
+    sent_at: Instant | None = None
 
 
 class NoticeRead(Read):
