@@ -255,8 +255,8 @@ def flush_all(*, engine: Engine, integrator: Integrator, limit: int = 8192) -> i
 
 class Flusher:
     """A background thread per process and database that flushes the outbox when kicked
-    (after a commit) and at least every ``idle_s`` seconds. Kicks while it works coalesce,
-    so a burst of commits becomes a few large ledger batches."""
+    (after a commit), and once more ``idle_s`` seconds after the last kick. Kicks while it
+    works coalesce, so a burst of commits becomes a few large ledger batches."""
 
     def __init__(self, engine: Engine, integrator: Integrator, *, idle_s: float = 2.0) -> None:
         self.engine = engine
@@ -276,13 +276,21 @@ class Flusher:
         self._event.set()
 
     def _run(self) -> None:
+        # The thread lives while there is work: after a quiet interval with nothing to flush
+        # it ends, and the next kick starts another (no thread polls an idle database).
         while not self._stop.is_set():
-            self._event.wait(self.idle_s)
+            kicked = self._event.wait(self.idle_s)
             self._event.clear()
             try:
-                flush_all(engine=self.engine, integrator=self.integrator)
+                n = flush_all(engine=self.engine, integrator=self.integrator)
             except Exception:  # the thread must outlive any one failure
                 log.exception("ledger outbox flush failed")
+                n = 0
+            if not kicked and n == 0:
+                with self._lock:
+                    if not self._event.is_set():
+                        self._thread = None
+                        return
 
     def stop(self) -> None:
         self._stop.set()
