@@ -3,7 +3,7 @@ and timeline, reports (draft, submit, export) and breaches with their notices.""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, UploadFile
 from fastapi.responses import PlainTextResponse, Response
@@ -15,7 +15,6 @@ from zeren.errors import TooLarge
 from zeren.ledger.outbox import flusher_for
 from zeren.platforms.service import get_platform
 from zeren.security import schemas as s
-from zeren.security.models import Incident
 from zeren.security.services import breaches, incidents, reports, systems
 
 router = APIRouter(prefix="/platforms/{platform_id}/security", tags=["security"])
@@ -35,7 +34,7 @@ def _kick(request: Request, tasks: BackgroundTasks) -> None:
                                request.app.state.settings.data_dir).kick)
 
 
-def incident_read(inc: Incident) -> s.IncidentRead:
+def incident_read(inc: Any) -> s.IncidentRead:
     out = s.IncidentRead.model_validate(inc)
     out.clocks = {k: s.ClockRead(due=c.due, done_at=c.done_at, state=c.state.value,
                                  seconds_left=c.seconds_left)
@@ -179,13 +178,11 @@ def export_report(platform_id: str, report_id: str, session: SessionDep, actor: 
                   format: Annotated[str, Query(pattern="^(json|txt)$")] = "txt"
                   ) -> Response | s.ReportRead:
     """A submitted report as text (for the authority's form) or JSON."""
-    pid = _pid(session, platform_id)
-    rep = reports.get_report(session=session, actor=actor, platform_id=pid, report_id=report_id)
+    rep, inc, text = reports.export(session=session, actor=actor,
+                                    platform_id=_pid(session, platform_id), report_id=report_id)
     if format == "json":
         return s.ReportRead.model_validate(rep)
-    inc = session.get(Incident, rep.incident_id)
-    assert inc is not None
-    return PlainTextResponse(reports.export_text(rep, inc), headers={
+    return PlainTextResponse(text, headers={
         "Content-Disposition": f'attachment; filename="{inc.number}-{rep.kind}.txt"'})
 
 

@@ -11,7 +11,6 @@ from zeren.cli_support import cli_actor, console, db, handles_errors
 from zeren.db.base import utcnow
 from zeren.platforms.service import get_platform
 from zeren.security import domain as d
-from zeren.security.models import Incident
 from zeren.security.services import incidents, reports
 
 app = typer.Typer(help="Security incidents, reports and breaches (Art 25, 27).",
@@ -40,11 +39,9 @@ def report_cmd(platform: PlatformOpt, report_id: str) -> None:
     """Print a submitted report as text."""
     with db() as session:
         p = get_platform(session=session, platform_ref=platform)
-        rep = reports.get_report(session=session, actor=cli_actor(), platform_id=p.id,
-                                 report_id=report_id)
-        inc = session.get(Incident, rep.incident_id)
-        assert inc is not None
-        typer.echo(reports.export_text(rep, inc), nl=False)
+        _rep, _inc, text = reports.export(session=session, actor=cli_actor(), platform_id=p.id,
+                                          report_id=report_id)
+        typer.echo(text, nl=False)
 
 
 @app.command("escalate")

@@ -158,6 +158,15 @@ def get_report(*, session: Session, actor: Actor, platform_id: str, report_id: s
     return rep
 
 
+def export(*, session: Session, actor: Actor, platform_id: str, report_id: str
+           ) -> tuple[Report, Incident, str]:
+    """A submitted report, its incident and the report as text."""
+    rep = get_report(session=session, actor=actor, platform_id=platform_id, report_id=report_id)
+    inc = session.get(Incident, rep.incident_id)
+    assert inc is not None
+    return rep, inc, export_text(rep, inc)
+
+
 def export_text(rep: Report, inc: Incident) -> str:
     """A report as plain text, for the authority's form or e-mail."""
     r = d.rules()
