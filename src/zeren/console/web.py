@@ -28,6 +28,7 @@ from zeren.console.i18n import CONSOLE_LOCALE_DIR, LOCALES, translator
 from zeren.db.base import utcnow
 from zeren.deps import SessionDep, session_actor
 from zeren.errors import AppError, Forbidden
+from zeren.timepolicy import format_beijing
 
 __all__ = [
     "LOCALES",
@@ -75,6 +76,8 @@ class Console:
         env = jinja2.Environment(loader=jinja2.ChoiceLoader(
             [jinja2.FileSystemLoader(str(f)) for f in [*folders, CONSOLE_TEMPLATES]]),
             autoescape=True)
+        # Every time a person reads is shown in Beijing time with the zone (ADR 0022).
+        env.filters["beijing"] = format_beijing
         for p in pages:
             env.filters.update(p.filters)
             env.globals.update(p.globals)

@@ -117,8 +117,8 @@ def worker_cmd(
     s = get_settings()
     engine = engine_for(s.database_url)
     while True:
-        with db() as session:
-            out = clocks.tick(session=session, actor=cli_actor())
+        with db() as session:  # a loop of the system, like the job: no audit event a round
+            out = clocks.advance(session=session)
         delivery.after_commit(engine=engine, data_dir=s.data_dir)
         console.print(json.dumps(out))
         if once:
