@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from zeren.lexicon.domain import (
+    ALL_VARIANTS,
     Action,
     Decision,
     Severity,
@@ -16,9 +17,10 @@ from zeren.lexicon.domain import (
     categories,
     decide,
     default_terms,
+    format_variants,
     parse_variants,
 )
-from zeren.lexicon.engine import InvalidTerm, Matcher, build
+from zeren.lexicon.engine import _PASS, InvalidTerm, Matcher, build
 
 HERE = Path(__file__).parent
 
@@ -108,14 +110,18 @@ def test_latin_edges_need_a_word_boundary() -> None:
     assert m.screen("qiangzhix").hits == ()
 
 
-def test_hard_boundary_and_long_gap_separate() -> None:
+def test_line_breaks_and_long_gaps_separate() -> None:
     m = build([_t("枪支")])
     assert m.screen("枪\n支").hits == ()
-    assert m.screen("枪。支").hits == ()
-    assert m.screen("枪!支").hits == ()
+    assert m.screen("枪\r\n支").hits == ()
     assert m.screen("枪    支").hits == ()  # four noise characters
+    assert m.screen("枪。  。支").hits == ()  # sentence punctuation counts in the gap
     assert m.screen("枪   支").hits  # three
     assert m.screen("枪\u200b\u200b\u200b\u200b\u200b支").hits  # zero-width is free
+    assert m.screen_many(["买枪", "支"]) == [_PASS, _PASS]  # documents never join
+    lines = build([_t("枪支", variants=parse_variants("all,lines"))])
+    (h,) = lines.screen("枪\n支").hits
+    assert "boundary" in h.evasion and h.action == "review"
 
 
 def test_whitelist_suppresses_contained_hits() -> None:
@@ -138,8 +144,31 @@ def test_variant_opt_out() -> None:
 
 def test_initials_and_mixes() -> None:
     m = build([_t("枪支")])
-    for text in ("qiangzhi", "qz", "枪zhi", "qiang支", "QiangZhi", "ｑｚ"):
+    for text in ("qiangzhi", "枪zhi", "qiang支", "QiangZhi"):
         assert m.screen(text).hits, text
+    assert m.screen("qz").hits == ()  # two-letter initials are off by default
+    opted = build([_t("枪支", variants=parse_variants("all,initials2"))])
+    for text in ("qz", "ｑｚ", "卖qz"):
+        (h,) = opted.screen(text).hits
+        assert "initials" in h.evasion and h.action == "review", h  # never a block alone
+    three = build([_t("国家级")])
+    (h,) = three.screen("gjj").hits
+    assert h.evasion == ("initials",)
+
+
+def test_initials_never_spell_common_latin() -> None:
+    # HP, QQ, LG, PC: a laptop brand, a messenger, a TV brand, a computer
+    m = build([_t(t, variants=parse_variants("all,initials2"))
+               for t in ("黄片", "气枪", "雷管", "嫖娼", "迷药")])
+    for text in ("HP笔记本", "加我QQ", "LG电视", "华硕的易PC", "MY FAIR LADY", "hp"):
+        assert m.screen(text).hits == (), text
+
+
+def test_every_pinyin_mix_of_a_short_term() -> None:
+    m = build([_t("公民信息")])
+    for text in ("gongminxinxi", "公民xinxi", "gong民信xi", "公min信息", "gongmin信xi"):
+        (h,) = m.screen(text).hits
+        assert h.evasion == ("pinyin",), text
 
 
 def test_term_with_double_character_needs_both() -> None:
@@ -187,10 +216,15 @@ def test_categories_cover_the_law() -> None:
 
 
 def test_parse_variants() -> None:
-    assert parse_variants("") == frozenset(VariantKind)
+    assert parse_variants("") == ALL_VARIANTS == {VariantKind.PINYIN, VariantKind.INITIALS,
+                                                  VariantKind.HOMOPHONE, VariantKind.SPLIT}
     assert parse_variants("", whitelist=True) == frozenset()
     assert parse_variants("none") == frozenset()
     assert parse_variants("pinyin, split") == {VariantKind.PINYIN, VariantKind.SPLIT}
+    both = parse_variants("all,initials2,lines")
+    assert both == ALL_VARIANTS | {VariantKind.INITIALS2, VariantKind.LINES}
+    assert format_variants(both) == "all,initials2,lines"
+    assert parse_variants(format_variants(both)) == both
     with pytest.raises(ValueError):
         parse_variants("klingon")
 

@@ -41,15 +41,47 @@ class Decision(StrEnum):
 
 
 class VariantKind(StrEnum):
-    """Spellings a term may be expanded into when the lexicon is built (变体)."""
+    """Spellings a term may be expanded into when the lexicon is built (变体), and the
+    options a term opts in to. The first four are on by default; the rest only when a term
+    names them."""
 
-    PINYIN = "pinyin"  # full pinyin and pinyin/hanzi mixes: qiangzhi, 枪zhi
-    INITIALS = "initials"  # pinyin initials: qz
-    HOMOPHONE = "homophone"  # 同音字 from data/homophones.tsv
+    PINYIN = "pinyin"  # full pinyin and every pinyin/hanzi mix: qiangzhi, 枪zhi, qiang支
+    INITIALS = "initials"  # pinyin initials of three letters or more: gjj
+    HOMOPHONE = "homophone"  # 同音字, same tone (data/homophones.tsv)
     SPLIT = "split"  # 拆字 from data/split_chars.tsv
+    # opt-ins
+    INITIALS2 = "initials2"  # two-letter initials (qz), never one on data/latin_common.txt
+    HOMOPHONE_ANY = "homophone_any"  # 同音字 of any tone (抢支 for 枪支)
+    LINES = "lines"  # matches across a line break too
+    BOUNDARY_FULL = "boundary_full"  # across sentence punctuation, keep the term's action
 
 
-ALL_VARIANTS: frozenset[VariantKind] = frozenset(VariantKind)
+ALL_VARIANTS: frozenset[VariantKind] = frozenset(
+    {VariantKind.PINYIN, VariantKind.INITIALS, VariantKind.HOMOPHONE, VariantKind.SPLIT})
+OPT_INS: frozenset[VariantKind] = frozenset(VariantKind) - ALL_VARIANTS
+
+
+class ContentKind(StrEnum):
+    """What a screened text is (内容类型); a category may apply to some kinds only. The same
+    item kinds as moderation's subjects."""
+
+    POST = "post"  # 帖子、文章、动态
+    LISTING = "listing"  # 商品
+    AD = "ad"  # 广告
+    REVIEW = "review"  # 评价
+    PROFILE = "profile"  # 用户或店铺资料
+    MESSAGE = "message"  # 私信、聊天
+
+
+def parse_kind(value: str | None) -> ContentKind | None:
+    """A content kind from a field (None or empty: not said, every category applies);
+    ValueError names the kinds."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return ContentKind(value.strip().lower())
+    except ValueError:
+        raise ValueError(f"kind is one of {', '.join(k.value for k in ContentKind)}") from None
 
 
 class Evasion(StrEnum):
@@ -62,6 +94,16 @@ class Evasion(StrEnum):
     SPLIT = "split"
     WIDTH = "width"
     REPEAT = "repeat"
+    INITIALS = "initials"
+    BOUNDARY = "boundary"  # across sentence punctuation (or a line break a term opted in to)
+
+
+class Place(StrEnum):
+    """Where a hit stands (命中位置), which weighs on its confidence."""
+
+    ALONE = "alone"  # standing alone, or among words that do not absorb it
+    WORD = "word"  # inside a longer ordinary word (原子弹 for 子弹), or itself one (簧片)
+    LATIN = "latin"  # a Latin spelling in a run of Latin words ("the HP laptop")
 
 
 _DATA = resources.files("zeren.lexicon") / "data"
@@ -74,7 +116,9 @@ def data_text(name: str) -> str:
 
 @dataclass(frozen=True)
 class Category:
-    """A lexicon category with the defaults a term takes and the law it comes from."""
+    """A lexicon category with the defaults a term takes and the law it comes from, the
+    content kinds it applies to (None: all) and those where its action is one step lower
+    (a thing named in a post or a review is more often talked about than offered)."""
 
     code: str
     name_zh: str
@@ -82,6 +126,23 @@ class Category:
     severity: Severity
     action: Action
     source: str
+    applies_to: frozenset[ContentKind] | None = None
+    lower_in: frozenset[ContentKind] = frozenset()
+
+    def action_in(self, action: Action, kind: ContentKind | None) -> Action | None:
+        """A term's action in content of ``kind``; None where the category does not apply."""
+        if kind is None:
+            return action
+        if self.applies_to is not None and kind not in self.applies_to:
+            return None
+        if kind in self.lower_in:
+            return lower(action)
+        return action
+
+
+def lower(action: Action) -> Action:
+    """One step lower: block → review → flag."""
+    return Action.REVIEW if action is Action.BLOCK else Action.FLAG
 
 
 @lru_cache(maxsize=1)
@@ -97,6 +158,9 @@ def categories() -> dict[str, Category]:
             severity=Severity(c["severity"]),
             action=Action(c["action"]),
             source=c["source"],
+            applies_to=(frozenset(ContentKind(k) for k in c["applies_to"])
+                        if "applies_to" in c else None),
+            lower_in=frozenset(ContentKind(k) for k in c.get("lower_in", ())),
         )
     return out
 
@@ -122,17 +186,23 @@ class Term:
 
 
 def parse_variants(value: str | None, *, whitelist: bool = False) -> frozenset[VariantKind]:
-    """Variant options from a cell: empty → the default (all for ordinary terms, none for
-    whitelist terms); ``none``; or a comma/space/semicolon list such as ``pinyin,split``."""
+    """Variant options from a cell: empty → the default (the four default kinds for ordinary
+    terms, none for whitelist terms); ``none``; ``all`` (the four default kinds); or a
+    comma/space/semicolon list such as ``pinyin,split`` or ``all,initials2,lines`` (``all``
+    may be combined with opt-ins)."""
     if value is None or not value.strip():
         return frozenset() if whitelist else ALL_VARIANTS
     v = value.strip().lower()
     if v == "none":
         return frozenset()
-    if v == "all":
-        return ALL_VARIANTS
     parts = [p for p in v.replace(";", ",").replace(" ", ",").split(",") if p]
-    return frozenset(VariantKind(p) for p in parts)
+    out: set[VariantKind] = set()
+    for p in parts:
+        if p == "all":
+            out |= ALL_VARIANTS
+        else:
+            out.add(VariantKind(p))
+    return frozenset(out)
 
 
 def format_variants(v: Iterable[VariantKind]) -> str:
@@ -142,6 +212,8 @@ def format_variants(v: Iterable[VariantKind]) -> str:
         return "none"
     if s == set(ALL_VARIANTS):
         return ""
+    if s > set(ALL_VARIANTS):
+        return ",".join(["all", *sorted(s - set(ALL_VARIANTS))])
     return ",".join(sorted(s))
 
 

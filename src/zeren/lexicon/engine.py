@@ -13,10 +13,16 @@ flood the automaton's output. Everything after the scan is array work too: offse
 to the original, the strict rules for single characters and short Latin terms, run lengths,
 evasions as bit masks, whitelists, de-duplication, decisions. Python touches a hit once, to
 build the result object, and only if it survived all of that (ADR 0200, revision 2).
+
+Every hit carries a confidence from how it matched (its evasions) and where it stands (alone,
+inside a longer ordinary word, among Latin words), and its action follows the term's action,
+the content kind (a category may not apply to it, or apply one step lower) and that
+confidence: a hit this unsure never blocks by itself (ADR 0201).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -27,18 +33,37 @@ import daachorse
 import numpy as np
 import numpy.typing as npt
 
-from zeren.lexicon.domain import Action, Decision, Evasion, Term
+from zeren.lexicon.domain import (
+    Action,
+    ContentKind,
+    Decision,
+    Evasion,
+    Place,
+    Term,
+    VariantKind,
+    categories,
+    parse_kind,
+)
 from zeren.lexicon.normalize import (
     BOUNDARY,
     CJK_MIN,
     DELETE,
     GLYPH_TRADITIONAL,
     GLYPH_WIDTH,
+    JOIN,
+    LINE,
     NOISE,
+    SENTENCE,
     has_repeat,
     tables,
 )
 from zeren.lexicon.variants import expand
+from zeren.lexicon.words import (
+    absorbed,
+    absorbing_neighbours,
+    confidence_settings,
+    is_ordinary,
+)
 
 _SINGLE = 1  # one character: matches only standing alone (生日快乐 does not hit 日)
 _LATIN_SHORT = 2  # short Latin: stands alone, no noise inside
@@ -47,11 +72,18 @@ _LATIN_RIGHT = 8  # ends with one: none just after
 
 # Evasions travel as bit masks (bit i = the i-th Evasion) until a hit object is built.
 _BIT = {e: 1 << i for i, e in enumerate(Evasion)}
+# Spellings nobody writes by accident: never taken for part of an ordinary word.
+_DELIBERATE = _BIT[Evasion.PINYIN] | _BIT[Evasion.INITIALS] | _BIT[Evasion.SPLIT]
 _EV_TUPLES: tuple[tuple[str, ...], ...] = tuple(
     tuple(str(e) for i, e in enumerate(Evasion) if m >> i & 1) for m in range(1 << len(Evasion))
 )
 _ACTION_RANK = {Action.BLOCK: 2, Action.REVIEW: 1, Action.FLAG: 0}
 _DECISIONS = (Decision.PASS, Decision.REVIEW, Decision.BLOCK)
+_ACTIONS = (str(Action.FLAG), str(Action.REVIEW), str(Action.BLOCK))
+_KINDS: tuple[ContentKind | None, ...] = (None, *ContentKind)  # row 0: no kind said
+_PLACES = (str(Place.ALONE), str(Place.WORD), str(Place.LATIN))
+_SHIFT = 21  # (key id << 21) | code point: one integer per (key, neighbour character)
+_WINDOW = 4  # characters either side of a hit that the segmentation looks at
 
 _I = npt.NDArray[np.intp]
 # Characters screened in one pass at most (a longer batch is cut between documents): the
@@ -80,8 +112,10 @@ class Hit(NamedTuple):
     term: str
     category: str
     severity: str
-    action: str
+    action: str  # what this hit asks for: the term's action, bounded by kind and confidence
     evasion: tuple[str, ...]
+    confidence: float = 1.0  # 0 to 1, from how and where it matched (data/confidence.toml)
+    place: str = "alone"  # Place: alone, word (inside a longer ordinary word), latin
     ref: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +128,8 @@ class Hit(NamedTuple):
             "severity": self.severity,
             "action": self.action,
             "evasion": list(self.evasion),
+            "confidence": self.confidence,
+            "place": self.place,
         }
 
 
@@ -104,8 +140,9 @@ class Screening(NamedTuple):
     hits: tuple[Hit, ...]
 
 
-# (term index, evasion from the variant or None, minimum run lengths or None, strict flags)
-_Entry = tuple[int, Evasion | None, tuple[int, ...] | None, int]
+# (term index, evasion from the variant or None, minimum run lengths or None, strict flags,
+# whether the spelling is itself an ordinary word)
+_Entry = tuple[int, Evasion | None, tuple[int, ...] | None, int, bool]
 
 
 @dataclass(frozen=True)
@@ -147,6 +184,9 @@ class Matcher:
             base_need = runs if max(runs) > 1 else None
             single = _SINGLE if sum(runs) == 1 else 0
             for sp, kind in spellings:
+                # A homophone or split spelling that is itself an ordinary word (簧片, 博采)
+                # is far more often that word than an evasion.
+                ordinary = kind in (Evasion.HOMOPHONE, Evasion.SPLIT) and is_ordinary(sp)
                 if kind is None:
                     key, need = base, base_need
                 elif has_repeat(sp):  # a substitution made a double (林 → 木木)
@@ -162,7 +202,7 @@ class Matcher:
                         flags |= _LATIN_SHORT
                 if key[-1] < "\x80" and key[-1].isalnum():
                     flags |= _LATIN_RIGHT
-                entry = (i, kind, need, flags)
+                entry = (i, kind, need, flags, ordinary)
                 got = keys.get(key)
                 if got is None:
                     keys[key] = [entry]
@@ -174,6 +214,8 @@ class Matcher:
         self._compile_entries(entries)
         self._compile_keys(entries)
         self._compile_terms()
+        self._compile_words(entries)
+        self._compile_confidence()
 
     def _compile_entries(self, entries: list[list[_Entry]]) -> None:
         """Every key's entries as flat arrays, so that matches expand to entries at once."""
@@ -184,8 +226,9 @@ class Matcher:
         flat = [e for es in entries for e in es]
         self._ent_term = np.array([e[0] for e in flat], dtype=np.intp)
         self._ent_kind = np.array([_BIT[e[1]] if e[1] is not None else 0 for e in flat],
-                                  dtype=np.uint8)
+                                  dtype=np.uint16)
         self._ent_flags = np.array([e[3] for e in flat], dtype=np.uint8)
+        self._ent_ord = np.array([e[4] for e in flat], dtype=np.bool_)
         # A run-length requirement is stored as its (position, length ≥ 2) pairs.
         needs: dict[tuple[int, ...], int] = {}
         ent_need = []
@@ -240,7 +283,6 @@ class Matcher:
     def _compile_terms(self) -> None:
         terms = self.terms
         self._t_white = np.array([t.whitelist for t in terms], dtype=np.bool_)
-        self._t_act = np.array([_ACTION_RANK[Action(t.action)] for t in terms], dtype=np.int8)
         # Hits are merged per (term, category) and ordered by term: one id that sorts so.
         tc = sorted({(t.term, t.category) for t in terms})
         tc_id = {k: i for i, k in enumerate(tc)}
@@ -251,50 +293,102 @@ class Matcher:
             a[:] = values
             return a
 
+        self._t_lines = np.array([VariantKind.LINES in t.variants for t in terms],
+                                 dtype=np.bool_)
+        self._t_bfull = np.array([VariantKind.BOUNDARY_FULL in t.variants for t in terms],
+                                 dtype=np.bool_)
+        # The term's action rank in each content kind (row 0: no kind said); -1 where its
+        # category does not apply.
+        cats = categories()
+        rank = np.empty((len(_KINDS), len(terms)), dtype=np.int8)
+        for j, t in enumerate(terms):
+            cat = cats.get(t.category)
+            for k, kind in enumerate(_KINDS):
+                got = cat.action_in(Action(t.action), kind) if cat is not None else Action(
+                    t.action)
+                rank[k, j] = -1 if got is None else _ACTION_RANK[got]
+        self._t_rank = rank
         self._t_term = col([t.term for t in terms])
         self._t_cat = col([t.category for t in terms])
         self._t_sev = col([str(t.severity) for t in terms])
-        self._t_action = col([str(t.action) for t in terms])
         self._t_ref = col([t.ref for t in terms])
+
+    def _compile_words(self, entries: list[list[_Entry]]) -> None:
+        """For each key with Chinese characters at an edge: the characters that, standing
+        just before or after it, make an ordinary word with its edge (原 before 子弹), as
+        sorted ``key id << 21 | code point`` integers (words.py)."""
+        left: list[int] = []
+        right: list[int] = []
+        for pid, (key, es) in enumerate(zip(self._keys, entries, strict=True)):
+            if len(key) < 2 or not ("\u3400" <= key[0] <= "\u9fff" or "\u3400" <= key[-1]
+                                    <= "\u9fff"):
+                continue
+            if all(self.terms[e[0]].whitelist for e in es):
+                continue
+            before, after = absorbing_neighbours(key)
+            left.extend(pid << _SHIFT | ord(c) for c in before)
+            right.extend(pid << _SHIFT | ord(c) for c in after)
+        self._mask_l = np.array(sorted(left), dtype=np.int64)
+        self._mask_r = np.array(sorted(right), dtype=np.int64)
+
+    def _compile_confidence(self) -> None:
+        cfg = confidence_settings()
+        how = cfg["how"]
+        table = np.ones(1 << len(Evasion), dtype=np.float64)
+        for i, e in enumerate(Evasion):
+            f = float(how.get(str(e), 1.0))
+            table[np.arange(len(table)) >> i & 1 == 1] *= f
+        self._how = table
+        where = cfg["where"]
+        self._where = np.array([float(where[p]) for p in _PLACES], dtype=np.float64)
+        self._band_full = float(cfg["bands"]["full"])
+        self._band_review = float(cfg["bands"]["review"])
+        self._margin = float(cfg["words"]["margin"])
 
     # -- screening -------------------------------------------------------------------------
 
-    def screen(self, text: str) -> Screening:
-        """Screen one document."""
-        return self.screen_many([text])[0]
+    def screen(self, text: str, kind: str | None = None) -> Screening:
+        """Screen one document (of content ``kind``: post, listing, ad, review, profile,
+        message; None applies every category at its full action)."""
+        return self.screen_many([text], kind)[0]
 
-    def screen_many(self, texts: Sequence[str]) -> list[Screening]:
+    def screen_many(self, texts: Sequence[str],
+                    kind: str | Sequence[str | None] | None = None) -> list[Screening]:
         """Screen a batch: documents are joined with a hard boundary and screened in one pass
         per slice of about ``_CHUNK_CHARS`` characters (bounding the working arrays: a request
-        may carry 1,000 documents of 1 MB)."""
+        may carry 1,000 documents of 1 MB). ``kind`` is one content kind for all, or one per
+        document."""
+        kinds = _kind_rows(kind, len(texts))
         if sum(map(len, texts)) + len(texts) <= _CHUNK_CHARS:
-            return self._screen_joined(texts)
+            return self._screen_joined(texts, kinds)
         out: list[Screening] = []
         start = size = 0
         for i, text in enumerate(texts):
             if size and size + len(text) + 1 > _CHUNK_CHARS:
-                out.extend(self._screen_joined(texts[start:i]))
+                out.extend(self._screen_joined(
+                    texts[start:i], kinds if isinstance(kinds, int) else kinds[start:i]))
                 start, size = i, 0
             size += len(text) + 1
-        out.extend(self._screen_joined(texts[start:]))
+        out.extend(self._screen_joined(
+            texts[start:], kinds if isinstance(kinds, int) else kinds[start:]))
         return out
 
-    def _screen_joined(self, texts: Sequence[str]) -> list[Screening]:
+    def _screen_joined(self, texts: Sequence[str], kinds: int | _I) -> list[Screening]:
         n_docs = len(texts)
         if not n_docs:
             return []
-        big = texts[0] if n_docs == 1 else "\n".join(texts)
+        big = texts[0] if n_docs == 1 else JOIN.join(texts)
         if self._empty or not big:
             return [_PASS] * n_docs
         t = tables()
         raw = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        s, rs, idx, base, n_kept = self._prepare(raw)
+        s, rs, idx, base, n_kept, brk, sent, line = self._prepare(raw)
         runlen: _I | None = None
         rs_ext: _I | None = None
         if rs is not None:
             rs_ext = np.concatenate((rs, (n_kept,)))
             runlen = rs_ext[1:] - rs_ext[:-1]
-        a_, b_, pid = self._find(s, runlen)
+        a_, b_, pid = self._find(s, runlen, brk)
         if not len(a_):
             return [_PASS] * n_docs
 
@@ -324,35 +418,62 @@ class Matcher:
         else:
             owner, nth = _ragged(cnt)
             e = self._ent_first[pid][owner] + nth
-            a_, b_, s0, s1, o0, o1 = (x[owner] for x in (a_, b_, s0, s1, o0, o1))
+            a_, b_, s0, s1, o0, o1, pid = (x[owner] for x in (a_, b_, s0, s1, o0, o1, pid))
         need = self._ent_need[e]
-        bad = self._strict_bad(e, a_, b_, o0, o1, s, raw, t.word, t.latin)
+        bad = self._strict_bad(e, a_, b_, o0, o1, s, raw, t.word, t.latin, brk)
         short = self._runs_bad(need, a_, runlen)
         if short is not None:
             bad = short if bad is None else bad | short
+        crossed: npt.NDArray[np.bool_] | None = None
+        if line is not None:
+            # a line break is hard unless the term opts in; then it is a boundary evasion
+            crossed = line.searchsorted(o1) > line.searchsorted(o0)
+            if np.count_nonzero(crossed):
+                lb = crossed & ~self._t_lines[self._ent_term[e]]
+                bad = lb if bad is None else bad | lb
+            else:
+                crossed = None
         if bad is not None and np.count_nonzero(bad):
             ok = ~bad
-            e, need, a_, b_, s0, s1, o0, o1 = (
-                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1))
+            e, need, a_, b_, s0, s1, o0, o1, pid = (
+                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1, pid))
+            if crossed is not None:
+                crossed = crossed[ok]
         ti = self._ent_term[e]
         white = self._t_white[ti]
         if np.count_nonzero(white):
             ok = ~white
             ok[ok] = ~_inside(o0[white], o1[white], o0[ok], o1[ok])
-            e, need, a_, b_, s0, s1, o0, o1, ti = (
-                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1, ti))
+            e, need, a_, b_, s0, s1, o0, o1, ti, pid = (
+                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1, ti, pid))
+            if crossed is not None:
+                crossed = crossed[ok]
         if not len(e):
             return [_PASS] * n_docs
 
-        # evasions as bit masks
+        # evasions as bit masks; sentence punctuation and line breaks inside a hit are the
+        # boundary evasion, not noise
         ev = self._ent_kind[e]  # a fresh array (fancy indexing copies)
         kept_len = s1 - s0
-        ev |= ((o1 - o0) > kept_len).view(np.uint8) * np.uint8(_BIT[Evasion.NOISE])
-        ev |= ((kept_len > (b_ - a_)) & (need < 0)).view(np.uint8) * np.uint8(_BIT[Evasion.REPEAT])
+        skipped = (o1 - o0) - kept_len
+        if sent is not None or crossed is not None:
+            marks = np.zeros(len(e), dtype=np.intp)
+            if sent is not None:
+                marks += sent.searchsorted(o1) - sent.searchsorted(o0)
+            if crossed is not None:
+                assert line is not None
+                marks += line.searchsorted(o1) - line.searchsorted(o0)
+            ev |= (marks > 0).view(np.uint8) * np.uint16(_BIT[Evasion.BOUNDARY])
+            skipped -= marks
+        ev |= (skipped > 0).view(np.uint8) * np.uint16(_BIT[Evasion.NOISE])
+        ev |= ((kept_len > (b_ - a_)) & (need < 0)).view(np.uint8) * np.uint16(
+            _BIT[Evasion.REPEAT])
+        ordinary = self._ent_ord[e]
         # one hit per (place, term, category), evasions merged; ordered by place and term
         tk = self._t_key[ti]
         order = np.lexsort((tk, o1, o0))
-        o0, o1, tk, ti, ev = o0[order], o1[order], tk[order], ti[order], ev[order]
+        o0, o1, tk, ti, ev, a_, b_, pid, ordinary, e = (
+            x[order] for x in (o0, o1, tk, ti, ev, a_, b_, pid, ordinary, e))
         n = len(o0)
         if n > 1:
             new = np.empty(n, dtype=np.bool_)
@@ -361,7 +482,9 @@ class Matcher:
             if np.count_nonzero(new) < n:
                 first = new.nonzero()[0]
                 ev = np.bitwise_or.reduceat(ev, first)
-                o0, o1, ti = o0[first], o1[first], ti[first]
+                ordinary = np.logical_and.reduceat(ordinary, first)
+                o0, o1, ti, a_, b_, pid, e = (
+                    x[first] for x in (o0, o1, ti, a_, b_, pid, e))
                 n = len(o0)
         # glyph evasions (traditional, full-width): a short text is looked at whole, once;
         # in a long one, only the characters of the hits
@@ -383,12 +506,39 @@ class Matcher:
                 ev[(g & GLYPH_TRADITIONAL) != 0] |= _BIT[Evasion.TRADITIONAL]
                 ev[(g & GLYPH_WIDTH) != 0] |= _BIT[Evasion.WIDTH]
 
-        # per document: offsets, decision, hit objects
+        # where each hit stands, and how sure it is
+        place = self._places(e, ev, a_, b_, o0, o1, pid, s, raw, big, rs_ext, idx, base,
+                             t.latin)
+        place[ordinary] = 1
+        conf = self._how[ev] * self._where[place]
+
+        # per document: offsets, content kind, action, decision, hit objects
         if n_docs > 1:
             lengths = np.fromiter(map(len, texts), dtype=np.intp, count=n_docs) + 1
             doc_start = np.zeros(n_docs, dtype=np.intp)
             lengths[:-1].cumsum(out=doc_start[1:])
             doc = doc_start.searchsorted(o0, side="right") - 1
+        else:
+            doc_start = np.zeros(1, dtype=np.intp)
+            doc = np.zeros(n, dtype=np.intp)
+        krow = kinds if isinstance(kinds, int) else kinds[doc]
+        rank = self._t_rank[krow, ti]
+        if np.count_nonzero(rank < 0):  # categories that do not apply to this kind
+            ok = rank >= 0
+            o0, o1, ti, ev, conf, place, doc, rank = (
+                x[ok] for x in (o0, o1, ti, ev, conf, place, doc, rank))
+            n = len(o0)
+            if not n:
+                return [_PASS] * n_docs
+        rank = rank.astype(np.int8)  # a copy: lowered below
+        if sent is not None or crossed is not None:
+            # across sentence punctuation: one step lower unless the term says otherwise
+            low = ((ev & _BIT[Evasion.BOUNDARY]) != 0) & ~self._t_bfull[ti]
+            rank[low] -= 1
+        rank[conf < self._band_full] = np.minimum(rank[conf < self._band_full], 1)
+        rank[conf < self._band_review] = 0
+        np.maximum(rank, 0, out=rank)
+        if n_docs > 1:
             off = doc_start[doc]
             st, en = o0 - off, o1 - off
             cut = (doc[1:] != doc[:-1]).nonzero()[0] + 1
@@ -398,19 +548,21 @@ class Matcher:
             st, en = o0, o1
             bounds = [0, n]
             docs_hit = [0]
-        worst = np.maximum.reduceat(self._t_act[ti], np.asarray(bounds[:-1], dtype=np.intp))
+        worst = np.maximum.reduceat(rank, np.asarray(bounds[:-1], dtype=np.intp))
         x0s, x1s = o0.tolist(), o1.tolist()
         hits = list(map(_new_hit, zip(
             st.tolist(), en.tolist(), [big[x:y] for x, y in zip(x0s, x1s, strict=True)],
             self._t_term[ti].tolist(), self._t_cat[ti].tolist(), self._t_sev[ti].tolist(),
-            self._t_action[ti].tolist(), [_EV_TUPLES[m] for m in ev.tolist()],
+            [_ACTIONS[r] for r in rank.tolist()], [_EV_TUPLES[m] for m in ev.tolist()],
+            conf.round(2).tolist(), [_PLACES[p] for p in place.tolist()],
             self._t_ref[ti].tolist(), strict=True)))
         out = [_PASS] * n_docs
         for d, lo, hi, w in zip(docs_hit, bounds[:-1], bounds[1:], worst.tolist(), strict=True):
             out[d] = Screening(_DECISIONS[w], tuple(hits[lo:hi]))
         return out
 
-    def _find(self, s: npt.NDArray[np.uint32], runlen: _I | None) -> tuple[_I, _I, _I]:
+    def _find(self, s: npt.NDArray[np.uint32], runlen: _I | None,
+              brk: npt.NDArray[np.bool_] | None) -> tuple[_I, _I, _I]:
         """Candidate matches in the collapsed text: (start, end, key id)."""
         parts: list[tuple[_I, _I, _I]] = []
         if self._ac is not None and len(s):
@@ -420,7 +572,7 @@ class Matcher:
                                   count=3 * len(found)).reshape(-1, 3)
                 parts.append((arr[:, 0], arr[:, 1], self._ac_pid[arr[:, 2]]))
         if len(self._one_cp) and len(s):
-            pos = self._one_char(s, runlen)
+            pos = self._one_char(s, runlen, brk)
             if len(pos):
                 k = self._one_cp.searchsorted(s[pos])
                 parts.append((pos, pos + 1, self._one_pid[k]))
@@ -432,7 +584,8 @@ class Matcher:
         a_, b_, p_ = zip(*parts, strict=True)
         return np.concatenate(a_), np.concatenate(b_), np.concatenate(p_)
 
-    def _one_char(self, s: npt.NDArray[np.uint32], runlen: _I | None) -> _I:
+    def _one_char(self, s: npt.NDArray[np.uint32], runlen: _I | None,
+                  brk: npt.NDArray[np.bool_] | None) -> _I:
         """Places where a one-character key can hit: its character repeats (a collapsed
         double), or stands alone (a one-character term); the entries decide the rest."""
         found: list[_I] = []
@@ -449,9 +602,15 @@ class Matcher:
                 n = len(s)
                 alone = np.ones(len(at), dtype=np.bool_)
                 m = at > 0
-                alone[m] &= ~word[s[at[m] - 1]]
+                joined = word[s[at[m] - 1]]
+                if brk is not None:  # sentence punctuation or a line break parts them
+                    joined &= ~brk[at[m]]
+                alone[m] &= ~joined
                 m = at < n - 1
-                alone[m] &= ~word[s[at[m] + 1]]
+                joined = word[s[at[m] + 1]]
+                if brk is not None:
+                    joined &= ~brk[at[m] + 1]
+                alone[m] &= ~joined
                 found.append(at[alone])
         if not found:
             return np.zeros(0, dtype=np.intp)
@@ -460,6 +619,7 @@ class Matcher:
     def _strict_bad(
         self, e: _I, a_: _I, b_: _I, o0: _I, o1: _I, s: npt.NDArray[np.uint32],
         raw: npt.NDArray[np.uint32], word: npt.NDArray[np.bool_], latin: npt.NDArray[np.bool_],
+        brk: npt.NDArray[np.bool_] | None,
     ) -> npt.NDArray[np.bool_] | None:
         """Matches that break a strict rule (None when no match is under one)."""
         flags = self._ent_flags[e]
@@ -472,9 +632,15 @@ class Matcher:
             # term may not touch (生日快乐 and 日 . 了 do not hit 日; a 日 standing alone does).
             a, b = a_[sel], b_[sel]
             m = a > 0
-            bad[sel[m]] |= word[s[a[m] - 1]]
+            joined = word[s[a[m] - 1]]
+            if brk is not None:  # sentence punctuation or a line break parts them
+                joined &= ~brk[a[m]]
+            bad[sel[m]] |= joined
             m = b < len(s)
-            bad[sel[m]] |= word[s[b[m]]]
+            joined = word[s[b[m]]]
+            if brk is not None:
+                joined &= ~brk[b[m]]
+            bad[sel[m]] |= joined
         sel = (flags & _LATIN_SHORT).nonzero()[0]
         if len(sel):
             bad[sel] |= (o1[sel] - o0[sel]) != (b_[sel] - a_[sel])
@@ -506,21 +672,93 @@ class Matcher:
         bad[sel[owner[short]]] = True
         return bad
 
+    def _places(
+        self, e: _I, ev: npt.NDArray[np.uint16], a_: _I, b_: _I, o0: _I, o1: _I, pid: _I,
+        s: npt.NDArray[np.uint32], raw: npt.NDArray[np.uint32], big: str, rs_ext: _I | None,
+        idx: _I | None, base: _I | None, latin: npt.NDArray[np.bool_],
+    ) -> npt.NDArray[np.int8]:
+        """Where each hit stands (index into ``_PLACES``): inside a longer ordinary word when
+        the character right before it, or right after it (nothing between them in the
+        original), joins its edge into a common word; among Latin words when a Latin
+        spelling has a Latin word one space away; otherwise alone."""
+        n = len(e)
+        place = np.zeros(n, dtype=np.int8)
+
+        def orig(k: _I) -> _I:  # kept → original offsets
+            if idx is not None:
+                k = idx[k]
+            return base[k] if base is not None else k
+
+        # Candidates: a spelling written in characters (not pinyin, initials or split
+        # components: those are deliberate) whose neighbour, with nothing between them in the
+        # original, joins its edge into a common word. The segmentation of a window around
+        # the hit decides.
+        cand = np.zeros(n, dtype=np.bool_)
+        plain = (ev & _DELIBERATE) == 0
+        if len(self._mask_l):
+            m = ((a_ > 0) & plain).nonzero()[0]
+            if len(m):
+                code = pid[m] << _SHIFT | s[a_[m] - 1].astype(np.int64)
+                k = np.minimum(self._mask_l.searchsorted(code), len(self._mask_l) - 1)
+                m = m[self._mask_l[k] == code]
+                if len(m):
+                    last = (rs_ext[a_[m]] - 1) if rs_ext is not None else a_[m] - 1
+                    cand[m[orig(last) == o0[m] - 1]] = True
+        if len(self._mask_r):
+            m = ((b_ < len(s)) & plain).nonzero()[0]
+            if len(m):
+                code = pid[m] << _SHIFT | s[b_[m]].astype(np.int64)
+                k = np.minimum(self._mask_r.searchsorted(code), len(self._mask_r) - 1)
+                m = m[self._mask_r[k] == code]
+                if len(m):
+                    first = rs_ext[b_[m]] if rs_ext is not None else b_[m]
+                    cand[m[orig(first) == o1[m]]] = True
+        if np.count_nonzero(cand):
+            w = _WINDOW
+            noisy = (ev & _BIT[Evasion.NOISE]) != 0
+            for i, a, b in zip(*(x.tolist() for x in (cand.nonzero()[0], a_[cand], b_[cand])),
+                               strict=True):
+                if noisy[i] and _odd_noise(big[int(o0[i]) : int(o1[i])]):
+                    continue  # emoji, symbols, spaces inside: written on purpose
+                lo = max(0, a - w)
+                text = s[lo : b + w].tobytes().decode("utf-32-le", "surrogatepass")
+                if absorbed(text, a - lo, b - lo) > self._margin:
+                    place[i] = 1
+        fl = self._ent_flags[e]
+        sel = ((fl & (_LATIN_LEFT | _LATIN_RIGHT)) == (_LATIN_LEFT | _LATIN_RIGHT)).nonzero()[0]
+        if len(sel):
+            x0, x1 = o0[sel], o1[sel]
+            nr = len(raw)
+            m = x0 >= 2
+            near = np.zeros(len(sel), dtype=np.bool_)
+            near[m] = (raw[x0[m] - 1] == 0x20) & latin[raw[x0[m] - 2]]
+            m = x1 + 1 < nr
+            near[m] |= (raw[x1[m]] == 0x20) & latin[raw[x1[m] + 1]]
+            place[sel[near & (place[sel] == 0)]] = 2
+        return place
+
     def _prepare(
         self, a: npt.NDArray[np.uint32]
-    ) -> tuple[npt.NDArray[np.uint32], _I | None, _I | None, _I | None, int]:
+    ) -> tuple[npt.NDArray[np.uint32], _I | None, _I | None, _I | None, int,
+               npt.NDArray[np.bool_] | None, _I | None, _I | None]:
         """The normalised, noise-free, run-collapsed text and the index maps back:
         ``rs`` collapsed → kept, ``idx`` kept → undeleted, ``base`` undeleted → original;
-        and the number of kept characters."""
+        the number of kept characters; ``brk``, for each collapsed character, whether
+        sentence punctuation or a line break stands between it and the one before (None when
+        there is none); and the original offsets of sentence punctuation and of line breaks
+        (None when there are none)."""
         m = tables().table[a]
         base: _I | None = None
         idx: _I | None = None
-        if np.count_nonzero(m <= DELETE):  # the NOISE and DELETE markers (1, 2); 0 maps to NOISE
+        brk: npt.NDArray[np.bool_] | None = None
+        sent: _I | None = None
+        line: _I | None = None
+        if np.count_nonzero(m <= LINE):  # NOISE, DELETE, SENTENCE, LINE (1–4); 0 maps to NOISE
             dele = m == DELETE
             if np.count_nonzero(dele):
                 base = (~dele).nonzero()[0]
                 m = m[base]
-            keep = m != NOISE
+            keep = m > LINE
             idx = keep.nonzero()[0]
             if len(idx) < len(m):
                 # A run of noise longer than the gap limit between two kept characters
@@ -531,6 +769,21 @@ class Matcher:
                     m[last] = BOUNDARY
                     keep[last] = True
                     idx = keep.nonzero()[0]
+                is_s = m == SENTENCE
+                is_l = m == LINE
+                ns, nl = np.count_nonzero(is_s), np.count_nonzero(is_l)
+                if ns or nl:
+                    cs = (is_s | is_l).cumsum()[idx]
+                    brk = np.empty(len(idx), dtype=np.bool_)
+                    if len(idx):
+                        brk[0] = False
+                        np.not_equal(cs[1:], cs[:-1], out=brk[1:])
+                    if ns:
+                        sent = is_s.nonzero()[0]
+                        sent = base[sent] if base is not None else sent
+                    if nl:
+                        line = is_l.nonzero()[0]
+                        line = base[line] if base is not None else line
                 s = m[idx]
             else:
                 idx = None
@@ -540,14 +793,19 @@ class Matcher:
         n = len(s)
         rs: _I | None = None
         if n > 1:
-            # runs of one CJK character collapse (枪枪枪支 → 枪支); Latin letters do not
+            # runs of one CJK character collapse (枪枪枪支 → 枪支); Latin letters do not, nor
+            # does a character repeated across sentence punctuation
             same = s[1:] == s[:-1]
             if np.count_nonzero(same):
                 same &= s[1:] >= CJK_MIN
+                if brk is not None:
+                    same &= ~brk[1:]
                 if np.count_nonzero(same):
                     rs = np.concatenate(((0,), (~same).nonzero()[0] + 1))
                     s = s[rs]
-        return s, rs, idx, base, n
+                    if brk is not None:
+                        brk = brk[rs]
+        return s, rs, idx, base, n, brk, sent, line
 
 
 def _inside(ws: _I, we: _I, h0: _I, h1: _I) -> npt.NDArray[np.bool_]:
@@ -559,6 +817,28 @@ def _inside(ws: _I, we: _I, h0: _I, h1: _I) -> npt.NDArray[np.bool_]:
     reach = np.maximum.accumulate(we[order])
     k = ws.searchsorted(h0, side="right") - 1
     return (k >= 0) & (reach[np.maximum(k, 0)] >= h1)
+
+
+def _odd_noise(span: str) -> bool:
+    """Whether what a hit skipped holds anything but ordinary punctuation (a comma between
+    two sentences' words happens; an emoji or a space inside a word is put there)."""
+    t = tables()
+    for ch in span:
+        cp = t.char(ch)
+        if cp in (NOISE, DELETE) and not unicodedata.category(ch).startswith("P"):
+            return True
+    return False
+
+
+def _kind_rows(kind: str | Sequence[str | None] | None, n: int) -> int | _I:
+    """The row of ``Matcher._t_rank`` for one kind, or for each of ``n`` documents."""
+    if kind is None or isinstance(kind, str):
+        k = parse_kind(kind)
+        return 0 if k is None else _KINDS.index(k)
+    if len(kind) != n:
+        raise ValueError(f"{len(kind)} kinds for {n} documents")
+    rows = [0 if k is None else _KINDS.index(k) for k in map(parse_kind, kind)]
+    return np.array(rows, dtype=np.intp)
 
 
 _PASS = Screening(decision=Decision.PASS, hits=())

@@ -3,10 +3,12 @@
 Every code point maps to exactly one code point, so position *i* of the normalised text is
 position *i* of the original: traditional → simplified (OpenCC's one-to-one character table),
 full-width and other compatibility forms → their plain form (NFKC where it gives one character:
-ＡＢＣ, ①, Ⓐ, ⑴), letters → lower case. Three markers replace characters that are not text:
-``NOISE`` (punctuation, symbols, spaces, emoji: skipped between the characters of a term, a few
-per gap), ``DELETE`` (zero-width and combining characters: skipped freely) and ``BOUNDARY``
-(line breaks and sentence ends: no term matches across one).
+ＡＢＣ, ①, Ⓐ, ⑴; the other circled forms of 10–20 onto ⑩–⑳), letters → lower case. Markers
+replace characters that are not text: ``NOISE`` (punctuation, symbols, spaces, emoji: skipped
+between the characters of a term, a few per gap), ``SENTENCE`` (sentence punctuation: skipped
+like noise, but a hit across it is a ``boundary`` evasion), ``LINE`` (line breaks: a term
+matches across one only if it opts in), ``DELETE`` (zero-width and combining characters:
+skipped freely) and ``BOUNDARY`` (what joins documents: nothing matches across it).
 
 The table is a flat array over all of Unicode so that a whole batch is normalised with one
 vectorised lookup (see ``engine.py`` and docs/adr/0200-lexicon-matcher.md)."""
@@ -25,7 +27,10 @@ from zeren.lexicon.domain import Evasion, normalisation_settings
 
 NOISE = 0x01
 DELETE = 0x02
-BOUNDARY = 0x0A  # "\n": already a hard boundary, never part of a term
+SENTENCE = 0x03
+LINE = 0x04
+BOUNDARY = 0x0A  # never part of a term
+JOIN = "\x1e"  # joins the documents of a batch: always a hard boundary
 CJK_MIN = 0x2E80  # code points from here on are CJK (radicals, ideographs, …): runs collapse
 GLYPH_TRADITIONAL = 1  # codes of ``Tables.glyph``
 GLYPH_WIDTH = 2
@@ -113,7 +118,16 @@ class Tables:
             table[src] = dst
             kinds[chr(src)] = Evasion.TRADITIONAL
 
+        # ⓫ (negative circled), ❿ ➉ ➓ (dingbats), ⓾ (double circled) → ⑩–⑳
+        for n in range(11, 21):
+            table[0x24EB + n - 11] = 0x2469 + n - 10
+            kinds[chr(0x24EB + n - 11)] = Evasion.WIDTH
+        for cp in (0x277F, 0x2789, 0x2793, 0x24FE):
+            table[cp] = 0x2469
+            kinds[chr(cp)] = Evasion.WIDTH
         hard = {ord(c) for c in cfg["hard_boundaries"]}
+        lines = {ord(c) for c in cfg["line_breaks"]}
+        sentence = {ord(c) for c in cfg["sentence_ends"]}
         zero = {ord(c) for c in cfg["zero_width"]}
         for lo_, hi in _CLASS_RANGES:
             for cp in range(lo_, hi):
@@ -123,6 +137,10 @@ class Tables:
                 cat = unicodedata.category(chr(target))
                 if cp in hard or target in hard:
                     table[cp] = BOUNDARY
+                elif cp in lines or target in lines:
+                    table[cp] = LINE
+                elif cp in sentence or target in sentence:
+                    table[cp] = SENTENCE
                 elif cp in zero or cat in ("Cf", "Mn", "Me"):
                     table[cp] = DELETE
                 elif cat[0] in "PSZ" or cat == "Cc":
@@ -146,7 +164,7 @@ class Tables:
         # Letters, digits and ideographs among *normalised* code points (what a one-character
         # term may not touch); the markers are not. numpy's isalnum is str.isalnum.
         word = np.strings.isalnum(np.arange(0x110000, dtype=np.uint32).view("<U1"))
-        word[[NOISE, DELETE, BOUNDARY]] = False
+        word[[NOISE, DELETE, SENTENCE, LINE, BOUNDARY]] = False
         self.word: npt.NDArray[np.bool_] = word
         # ASCII letters and digits after normalisation, indexed by *original* code point (so
         # full-width letters count): what a Latin-edged spelling may not touch.
@@ -173,7 +191,7 @@ class Tables:
     def plain(self, text: str) -> str:
         """Normalised, noise and deletable characters removed, repeats kept."""
         s = text.translate(self.translation)
-        if _BOUNDARY_CH in s:
+        if _BOUNDARY_CH in s or _SENTENCE_CH in s or _LINE_CH in s:
             raise ValueError("contains a line break or sentence end")
         return s.replace(_NOISE_CH, "").replace(_DELETE_CH, "")
 
@@ -194,6 +212,7 @@ class Tables:
 
 
 _NOISE_CH, _DELETE_CH, _BOUNDARY_CH = chr(NOISE), chr(DELETE), chr(BOUNDARY)
+_SENTENCE_CH, _LINE_CH = chr(SENTENCE), chr(LINE)
 _REPEAT = re.compile("([\u2e80-\U0010ffff])\\1")
 
 
@@ -211,7 +230,7 @@ def has_repeat(text: str) -> bool:
 def is_word_char(ch: str) -> bool:
     """Letters, digits and ideographs after normalisation: what a strict term may not touch."""
     cp = tables().char(ch)
-    if cp in (NOISE, DELETE, BOUNDARY):
+    if cp in (NOISE, DELETE, SENTENCE, LINE, BOUNDARY):
         return False
     return chr(cp).isalnum()
 

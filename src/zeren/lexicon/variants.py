@@ -1,13 +1,16 @@
 """Variant expansion at lexicon-build time (变体扩展): the text is never converted to pinyin or
 rewritten; instead each term brings the spellings an evader would use, and all of them go into
 one automaton. Pinyin comes from pypinyin (in the context of the whole term, so polyphones read
-right); homophones and split characters come from the team's tables in ``data/``."""
+right); homophones and split characters come from the tables in ``data/`` (the reviewed
+tone-exact groups of ``homophones.tsv`` by default; the generated classes of
+``homophone_classes.tsv``, any tone, for terms that opt in)."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import combinations
 
 from pypinyin import Style, lazy_pinyin
 
@@ -30,6 +33,47 @@ def homophones() -> dict[str, tuple[str, ...]]:
         for ch in group:
             out.setdefault(ch, set()).update(c for c in group if c != ch)
     return {k: tuple(sorted(v)) for k, v in out.items() if v}
+
+
+@lru_cache(maxsize=1)
+def homophone_classes() -> dict[str, tuple[str, ...]]:
+    """Each common character → the other common characters of its syllable, any tone, the
+    most frequent first (data/homophone_classes.tsv)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for cols in _tsv("homophone_classes.tsv"):
+        tones = [c.partition(":")[2].strip() for c in cols[1:]]
+        # most frequent first across tones: interleave the tone groups, which are each sorted
+        merged: list[str] = []
+        for i in range(max((len(t) for t in tones), default=0)):
+            merged.extend(t[i] for t in tones if i < len(t))
+        for ch in merged:
+            out[ch] = tuple(c for c in merged if c != ch)
+    return out
+
+
+@lru_cache(maxsize=1)
+def latin_common() -> frozenset[str]:
+    """Latin abbreviations, brands and words that initials never stand for
+    (data/latin_common.txt), lower case."""
+    return frozenset(
+        line.strip().lower() for line in data_text("latin_common.txt").splitlines()
+        if line.strip() and not line.startswith("#"))
+
+
+# ⑩–⑳ and their other circled forms have no one-character NFKC form (⑩ → "10"): a term
+# with 10 to 20 in it also gets a spelling with the circled number (normalize.py folds the
+# other circled forms onto ⑩–⑳).
+CIRCLED = {str(n): chr(0x2469 + n - 10) for n in range(10, 21)}
+
+
+def _circled(key: str) -> list[str]:
+    out = []
+    for num, ch in CIRCLED.items():
+        at = key.find(num)
+        while at >= 0:
+            out.append(key[:at] + ch + key[at + 2 :])
+            at = key.find(num, at + 1)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -83,36 +127,55 @@ def _is_han(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
+HOMOPHONE_ANY_PER_CHAR = 8  # generated homophones tried for each character (most frequent)
+FULL_MIX_MAX = 4  # terms up to this many characters get every pinyin/hanzi mix
+
+
 def expand(key: str, options: frozenset[VariantKind]) -> dict[str, Evasion]:
     """Spellings of the normal form ``key`` other than itself, each with the evasion it stands
-    for. Latin-only keys and options that do not apply give nothing."""
+    for. Latin-only keys and options that do not apply give nothing, except the circled
+    numbers (⑩) which are normalisation, always on."""
     out: dict[str, Evasion] = {}
+    for c in _circled(key):
+        out.setdefault(c, Evasion.WIDTH)
     if not options or not any(_is_han(c) for c in key):
+        out.pop(key, None)
         return out
     chars = list(key)
     n_han = sum(1 for c in chars if _is_han(c))
+    wants_initials = VariantKind.INITIALS in options or VariantKind.INITIALS2 in options
     # A lone syllable (qiang, ri) is an ordinary Latin word far too often to be a variant.
-    if n_han >= 2 and (VariantKind.PINYIN in options or VariantKind.INITIALS in options):
+    if n_han >= 2 and (VariantKind.PINYIN in options or wants_initials):
         syll = syllables(key)
         if len(syll) == len(chars):
             pys = [s.lower() if _is_han(c) else c for c, s in zip(chars, syll, strict=True)]
             han = [i for i, c in enumerate(chars) if _is_han(c)]
             if VariantKind.PINYIN in options:
-                # Full pinyin, and the mixes evaders write: one character in pinyin
-                # (枪zhi) or all but one (qiang支). Every 2^n mix would multiply a
-                # 20,000-term lexicon thirty-fold for spellings nobody uses.
-                mixes = [set(han)] + [{i} for i in han] + [set(han) - {i} for i in han]
+                # Every mix of pinyin and characters for short terms (枪zhi, qiang支, and for
+                # four characters 公民xinxi, gong民信xi…); for longer ones full pinyin, one
+                # character in pinyin, or all but one (every 2^n mix of a long term would
+                # multiply the automaton for spellings nobody uses).
+                if len(han) <= FULL_MIX_MAX:
+                    mixes = [set(c) for r in range(1, len(han) + 1) for c in combinations(han, r)]
+                else:
+                    mixes = [set(han)] + [{i} for i in han] + [set(han) - {i} for i in han]
                 for chosen in mixes:
-                    if not chosen:
-                        continue
                     parts = [pys[i] if i in chosen else c for i, c in enumerate(chars)]
                     out.setdefault("".join(parts), Evasion.PINYIN)
-            if VariantKind.INITIALS in options and len(han) >= 2 and len(han) == len(chars):
-                out.setdefault("".join(p[0] for p in pys), Evasion.PINYIN)
-    if VariantKind.HOMOPHONE in options and len(chars) >= 2:
-        table = homophones()
+            if wants_initials and len(han) == len(chars):
+                ini = "".join(p[0] for p in pys)
+                allowed = (VariantKind.INITIALS in options if len(ini) > 2
+                           else VariantKind.INITIALS2 in options)
+                if allowed and ini not in latin_common():
+                    out.setdefault(ini, Evasion.INITIALS)
+    if len(chars) >= 2 and (VariantKind.HOMOPHONE in options
+                            or VariantKind.HOMOPHONE_ANY in options):
+        table = homophones() if VariantKind.HOMOPHONE in options else {}
+        broad = homophone_classes() if VariantKind.HOMOPHONE_ANY in options else {}
         for i, c in enumerate(chars):
-            for h in table.get(c, ()):
+            subs = list(table.get(c, ()))
+            subs += [h for h in broad.get(c, ())[:HOMOPHONE_ANY_PER_CHAR] if h not in subs]
+            for h in subs:
                 out.setdefault(key[:i] + h + key[i + 1 :], Evasion.HOMOPHONE)
     if VariantKind.SPLIT in options:
         table2 = split_chars()
