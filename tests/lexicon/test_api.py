@@ -16,12 +16,18 @@ def test_screen_one_and_batch(client: TestClient, world: World) -> None:
     assert body["decision"] == "block" and body["id"] == "a" and body["lexicon"] == "default"
     hit = body["hits"][0]
     assert set(hit) == {"start", "end", "matched", "term", "category", "severity", "action",
-                        "evasion"}
+                        "evasion", "confidence", "place"}
     assert hit["matched"] == "槍-支" and set(hit["evasion"]) == {"noise", "traditional"}
     r = client.post("/api/v1/screen", headers=h,
                     json={"documents": [{"id": "1", "text": "你好"}, {"text": "国家级"}]})
     res = r.json()["results"]
     assert [(x["id"], x["decision"]) for x in res] == [("1", "pass"), ("1", "review")]
+    # content kinds: the advertising law applies to ads and listings, not to reviews
+    r = client.post("/api/v1/screen", headers=h, json={"kind": "review", "documents": [
+        {"text": "国家级"}, {"text": "国家级", "kind": "ad"}]})
+    assert [x["decision"] for x in r.json()["results"]] == ["pass", "review"], r.text
+    r = client.post("/api/v1/screen", headers=h, json={"text": "国家级", "kind": "tweet"})
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "kind", r.text
 
 
 def test_screen_bad_input(client: TestClient, world: World) -> None:
@@ -50,8 +56,10 @@ def test_lexicon_routes(client: TestClient, world: World) -> None:
     r = client.post("/api/v1/lexicons/shop/changes", headers=w, json={
         "reason": "x", "upsert": [{"term": "a", "category": "nope"}]})
     assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "upsert[0].category"
-    r = client.post("/api/v1/screen", headers=w, json={"text": "卖qiangzhi", "lexicon": "shop"})
+    r = client.post("/api/v1/screen", headers=w, json={"text": "卖枪支", "lexicon": "shop"})
     assert r.json()["decision"] == "block" and r.json()["version"] == 1
+    r = client.post("/api/v1/screen", headers=w, json={"text": "卖qiangzhi", "lexicon": "shop"})
+    assert r.json()["decision"] == "review"  # full pinyin alone is too unsure to block
     assert client.get("/api/v1/lexicons/shop/versions", headers=w).json()[0]["reason"] == (
         "new goods rule")
     assert client.get("/api/v1/lexicons/shop/terms", headers=w).json()[0]["term"] == "枪支"

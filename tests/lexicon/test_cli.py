@@ -66,7 +66,8 @@ def test_screen_jsonl_and_table(env: None, tmp_path: Path, world: World) -> None
     code, out = _run("screen", str(inp))
     assert code == 0, out
     lines = [json.loads(x) for x in out.splitlines()]
-    assert [(x["id"], x["decision"]) for x in lines] == [("a", "block"), ("b", "pass")]
+    # a split spelling is too unsure to block by itself: review
+    assert [(x["id"], x["decision"]) for x in lines] == [("a", "review"), ("b", "pass")]
     assert lines[0]["hits"][0]["evasion"] == ["split"]
     txt = tmp_path / "doc.txt"
     txt.write_text("国家级好货", encoding="utf-8")
@@ -130,3 +131,33 @@ def test_findings_and_handle_commands(env: None, tmp_path: Path, world: World) -
     assert code == 0 and "1 of 1 handled" in out, out
     code, out = _run("lexicon", "findings", "--platform", "small", "--state", "nope")
     assert code != 0 and "state" in out, out
+
+
+def test_screen_takes_content_kinds(env: None, tmp_path: Path) -> None:
+    f = tmp_path / "docs.jsonl"
+    f.write_text(json.dumps({"id": "a", "text": "国家级好货"}, ensure_ascii=False) + "\n"
+                 + json.dumps({"id": "b", "text": "国家级好货", "kind": "ad"},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out = _run("screen", str(f), "--kind", "review")
+    assert code == 0, out
+    got = {r["id"]: r["decision"] for r in map(json.loads, out.splitlines())}
+    assert got == {"a": "pass", "b": "review"}
+    code, out = _run("screen", str(f), "--kind", "tweet")
+    assert code != 0 and "kind is one of" in out
+    f.write_text(json.dumps({"text": "国家级", "kind": 3}) + "\n", encoding="utf-8")
+    code, out = _run("screen", str(f))
+    assert code != 0 and "line 1, field kind" in out, out
+
+
+def test_suggest_whitelist(env: None, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("美国扔了原子弹\n原子弹的威力\n他买了一把水枪\n今天天气很好\n", encoding="utf-8")
+    out_csv = tmp_path / "wl.csv"
+    code, out = _run("lexicon", "suggest-whitelist", str(corpus), "-o", str(out_csv))
+    assert code == 0, out
+    assert "原子弹" in out and "子弹" in out
+    rows = out_csv.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("term,category,severity,action,whitelist")
+    assert any(r.startswith("原子弹,prohibited_goods,,,true") for r in rows), rows
+    code, out = _run("lexicon", "import", str(out_csv), "--lexicon", "default")
+    assert code == 0, out

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from zeren.lexicon.domain import ALL_VARIANTS, Action, Severity, Term
+from zeren.lexicon.domain import ALL_VARIANTS, Action, Severity, Term, parse_variants
 from zeren.lexicon.engine import build
 from zeren.lexicon.normalize import tables
 from zeren.lexicon.variants import expand
@@ -15,7 +15,7 @@ from zeren.lexicon.variants import expand
 # A small alphabet makes accidental and overlapping matches common, which is the point.
 HAN = "枪支赌博冰毒黄片水三国家级最佳木仓贝者槍賭國"
 NOISE = " *~-_/#、，·★😀\u200b\u3000（）"
-TEXT_CHARS = HAN + NOISE + "qzab。\n"
+TEXT_CHARS = HAN + NOISE + "qzab。…！\n抢读⑩⓫10"
 
 term_st = st.text(alphabet=HAN, min_size=2, max_size=4)
 text_st = st.text(alphabet=TEXT_CHARS, max_size=60)
@@ -84,3 +84,29 @@ def test_whitelist_suppresses_contained_hits(term: str, left: str, right: str, c
 def test_batches_equal_single_documents(texts: list[str]) -> None:
     m = build([_term("枪支"), _term("赌博"), _term("国家级"), _term("水枪", wl=True)])
     assert m.screen_many(texts) == [m.screen(x) for x in texts]
+
+
+OPT_INS = parse_variants("all,initials2,homophone_any,lines,boundary_full")
+
+
+@FAST
+@given(terms=st.lists(st.text(alphabet=HAN + "抢读", min_size=2, max_size=4), min_size=1,
+                      max_size=5), text=text_st, kind=st.sampled_from([None, "post", "ad"]))
+def test_new_variants_and_boundaries_keep_offsets_exact(terms: list[str], text: str,
+                                                         kind: str | None) -> None:
+    """Every hit's offsets select the original text it names, whose normal form (sentence
+    punctuation and line breaks skipped like noise) is one of the term's spellings, with
+    opt-ins on (every pinyin mix, two-letter initials, homophones of any tone, line breaks)."""
+    t = tables()
+    m = build([_term(x, variants=OPT_INS) for x in terms])
+    spellings: dict[str, set[str]] = {}
+    for x in terms:
+        forms = spellings.setdefault(x, {t.normal_form(x)})
+        for base in (t.normal_form(x), t.plain(x)):
+            forms.update(t.normal_form(v) for v in expand(base, OPT_INS))
+    for h in m.screen(text, kind).hits:
+        assert text[h.start : h.end] == h.matched
+        flat = "".join(c for c in h.matched if c not in "。…！\n")
+        assert t.normal_form(flat) in spellings[h.term], (h, text)
+        assert 0 < h.confidence <= 1 and h.place in ("alone", "word", "latin")
+        assert ("boundary" in h.evasion) == any(c in h.matched for c in "。…！\n")

@@ -13,7 +13,7 @@ from zeren.deps import SessionDep, require
 from zeren.errors import InvalidInput
 from zeren.lexicon import service
 from zeren.lexicon.domain import categories, format_variants, parse_variants
-from zeren.lexicon.formats import Document, TermInput, check_document
+from zeren.lexicon.formats import Document, TermInput, check_document, check_kind
 from zeren.lexicon.schemas import (
     MAX_BATCH,
     ChangeRequest,
@@ -50,6 +50,7 @@ def screen(body: ScreenRequest, session: SessionDep, actor: ScreenActor,
     if body.platform_id is not None:
         actor.check_platform(body.platform_id)
     limit = settings.screen_max_bytes
+    kind = check_kind(body.kind)
     if body.text is not None:
         check_document(body.text, max_bytes=limit, where="text")
         docs = [Document(id=body.id or "", text=body.text)]
@@ -60,9 +61,11 @@ def screen(body: ScreenRequest, session: SessionDep, actor: ScreenActor,
         docs = []
         for i, d in enumerate(body.documents):
             check_document(d.text, max_bytes=limit, where=f"documents[{i}].text")
-            docs.append(Document(id=d.id if d.id is not None else str(i), text=d.text))
+            f = f"documents[{i}].kind"
+            docs.append(Document(id=d.id if d.id is not None else str(i), text=d.text,
+                                 kind=check_kind(d.kind, where=f, field=f)))
     m, results = service.screen_documents(session=session, name=body.lexicon, documents=docs,
-                                          platform_id=body.platform_id, wait=False)
+                                          platform_id=body.platform_id, wait=False, kind=kind)
     shaped = [
         ScreenResult(id=d.id or None, decision=r.decision.value,
                      hits=[HitRead(**h.to_dict()) for h in r.hits])

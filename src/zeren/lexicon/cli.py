@@ -25,7 +25,13 @@ from zeren.cli_support import cli_actor, console, db, handles_errors, is_tty
 from zeren.config import get_settings
 from zeren.errors import InvalidInput, NotFound
 from zeren.lexicon import service
-from zeren.lexicon.formats import Document, parse_documents, parse_lexicon
+from zeren.lexicon.formats import (
+    Document,
+    check_kind,
+    decode,
+    parse_documents,
+    parse_lexicon,
+)
 from zeren.lexicon.models import PatrolRun
 from zeren.platforms.service import get_platform
 
@@ -148,10 +154,16 @@ def screen_command(
     jsonl: Annotated[bool | None, typer.Option("--jsonl/--text", help="Read inputs as JSON "
                                                "Lines or as text (default: by extension).")
                      ] = None,
+    kind: Annotated[str | None, typer.Option(help="Content kind of documents that do not say "
+                                                  "theirs: post, listing, ad, review, profile, "
+                                                  "message (default: every category applies).")
+                    ] = None,
 ) -> None:
-    """Screen documents with a lexicon; print one JSON line per document (or a table)."""
+    """Screen documents with a lexicon; print one JSON line per document (or a table). A JSON
+    Lines document may name its own content ``kind``."""
     if fmt not in ("jsonl", "table"):
         raise InvalidInput("--format is jsonl or table", field="format")
+    kind = check_kind(kind, where="--kind")
     limit = get_settings().screen_max_bytes
     docs: list[Document] = []
     for p in inputs:
@@ -168,7 +180,7 @@ def screen_command(
         for i in range(0, len(docs), step):
             chunk = docs[i : i + step]
             _, results = service.screen_documents(session=s, name=lexicon, documents=chunk,
-                                                  platform_id=platform)
+                                                  platform_id=platform, kind=kind)
             for d, r in zip(chunk, results, strict=True):
                 blocked += r.decision == "block"
                 if table is not None:
@@ -180,6 +192,57 @@ def screen_command(
             prog.advance(task, len(chunk))
     if table is not None:
         console.print(table)
+
+
+@app.command("suggest-whitelist")
+@handles_errors
+def suggest_whitelist_cmd(
+    corpus: Annotated[list[Path], typer.Argument(help="Text (one document a line) or JSON "
+                                                      "Lines ({\"id\", \"text\"} a line).")],
+    lexicon: Annotated[str, typer.Option("--lexicon", "-l")] = service.DEFAULT_LEXICON,
+    kind: Annotated[str | None, typer.Option(help="Content kind of the corpus.")] = None,
+    per_term: Annotated[int, typer.Option(min=1, help="Words listed per term.")] = 20,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write CSV rows "
+                                                "ready for `zeren lexicon import` here.")
+                      ] = None,
+) -> None:
+    """List the ordinary words that contain each term in a corpus, the most frequent first,
+    for an editor to accept as whitelist terms (--output writes them as an import file)."""
+    from zeren.lexicon.whitelist import suggest
+
+    kind = check_kind(kind, where="--kind")
+    texts: list[str] = []
+    for p in corpus:
+        try:
+            data = p.read_bytes()
+        except OSError as e:
+            raise NotFound(f"{p}: {e.strerror}", details={"field": "corpus"}) from None
+        if p.suffix.lower() in (".jsonl", ".ndjson"):
+            docs = parse_documents(data, name=str(p), max_bytes=get_settings().screen_max_bytes,
+                                   jsonl=True)
+            texts.extend(d.text for d in docs)
+        else:
+            texts.extend(x for x in decode(data, what=str(p)).splitlines() if x.strip())
+    with db() as s:
+        m = service.matcher_for(session=s, name=lexicon)
+    got = suggest(m, texts, kind=kind, per_term=per_term)
+    t = Table("term", "word", "seen", "dictionary frequency", "example")
+    for g in got:
+        t.add_row(escape(g.term), escape(g.word), str(g.seen), str(g.frequency),
+                  escape(g.example))
+    console.print(t)
+    console.print(f"{len(got)} suggestion(s) from {len(texts)} document(s)")
+    if output is not None:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["term", "category", "severity", "action", "whitelist", "variants", "note",
+                    "source"])
+        for g in got:
+            w.writerow([g.word, g.category, "", "", "true", "", f"contains {g.term}",
+                        f"suggest-whitelist: seen {g.seen} times"])
+        output.write_text(buf.getvalue(), encoding="utf-8")
+        console.print(f"wrote {escape(str(output))}: review it, then "
+                      f"`zeren lexicon import {escape(str(output))} --lexicon {escape(lexicon)}`")
 
 
 # -- daily patrol -------------------------------------------------------------------------------

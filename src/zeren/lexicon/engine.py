@@ -22,6 +22,7 @@ confidence: a hit this unsure never blocks by itself (ADR 0201).
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -507,7 +508,7 @@ class Matcher:
                 ev[(g & GLYPH_WIDTH) != 0] |= _BIT[Evasion.WIDTH]
 
         # where each hit stands, and how sure it is
-        place = self._places(e, ev, a_, b_, o0, o1, pid, s, raw, big, rs_ext, idx, base,
+        place = self._places(e, ev, a_, b_, o0, o1, pid, s, raw, big, rs_ext, idx, base, brk,
                              t.latin)
         place[ordinary] = 1
         conf = self._how[ev] * self._where[place]
@@ -675,7 +676,8 @@ class Matcher:
     def _places(
         self, e: _I, ev: npt.NDArray[np.uint16], a_: _I, b_: _I, o0: _I, o1: _I, pid: _I,
         s: npt.NDArray[np.uint32], raw: npt.NDArray[np.uint32], big: str, rs_ext: _I | None,
-        idx: _I | None, base: _I | None, latin: npt.NDArray[np.bool_],
+        idx: _I | None, base: _I | None, brk: npt.NDArray[np.bool_] | None,
+        latin: npt.NDArray[np.bool_],
     ) -> npt.NDArray[np.int8]:
         """Where each hit stands (index into ``_PLACES``): inside a longer ordinary word when
         the character right before it, or right after it (nothing between them in the
@@ -720,10 +722,18 @@ class Matcher:
                                strict=True):
                 if noisy[i] and _odd_noise(big[int(o0[i]) : int(o1[i])]):
                     continue  # emoji, symbols, spaces inside: written on purpose
-                lo = max(0, a - w)
-                text = s[lo : b + w].tobytes().decode("utf-32-le", "surrogatepass")
-                if absorbed(text, a - lo, b - lo) > self._margin:
-                    place[i] = 1
+                lo, hi = max(0, a - w), min(len(s), b + w)
+                text = s[lo:hi].tobytes().decode("utf-32-le", "surrogatepass")
+                cuts = [0, len(text)]
+                if brk is not None and ev[i] & _BIT[Evasion.BOUNDARY]:
+                    # no word spans sentence punctuation: each side is read on its own, and
+                    # the hit is absorbed if either of its pieces is
+                    cuts[1:1] = [j - lo for j in range(a + 1, b) if brk[j]]
+                for c0, c1 in itertools.pairwise(cuts):
+                    p0, p1 = max(a - lo, c0), min(b - lo, c1)
+                    if p0 < p1 and absorbed(text[c0:c1], p0 - c0, p1 - c0) > self._margin:
+                        place[i] = 1
+                        break
         fl = self._ent_flags[e]
         sel = ((fl & (_LATIN_LEFT | _LATIN_RIGHT)) == (_LATIN_LEFT | _LATIN_RIGHT)).nonzero()[0]
         if len(sel):

@@ -16,6 +16,7 @@ from zeren.lexicon.domain import (
     Term,
     categories,
     format_variants,
+    parse_kind,
     parse_variants,
 )
 from zeren.lexicon.normalize import tables
@@ -59,10 +60,12 @@ class TermInput:
 
 @dataclass(frozen=True)
 class Document:
-    """A document to screen: the caller's id (or the file name / line) and its text."""
+    """A document to screen: the caller's id (or the file name / line), its text and, when
+    known, its content kind (post, listing, ad, review, profile, message)."""
 
     id: str
     text: str
+    kind: str | None = None
 
 
 def decode(data: bytes, *, what: str) -> str:
@@ -232,8 +235,23 @@ def parse_documents(
                                details={"line": n, "field": "text"})
         check_document(body, max_bytes=max_bytes, where=where)
         ident = obj.get("id", f"{name}:{n}")
-        out.append(Document(id=str(ident), text=body))
+        kind = obj.get("kind")
+        out.append(Document(id=str(ident), text=body,
+                            kind=check_kind(kind, where=f"{where}, field kind")))
     return out
+
+
+def check_kind(value: object, *, where: str = "kind", field: str = "kind") -> str | None:
+    """A content kind from input (None when not given), or a 422 naming the field."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{where}: not a string", details={"field": field})
+    try:
+        k = parse_kind(value)
+    except ValueError as e:
+        raise InvalidInput(f"{where}: {e}", details={"field": field, "value": value}) from None
+    return None if k is None else k.value
 
 
 def check_document(text: str, *, max_bytes: int, where: str) -> None:

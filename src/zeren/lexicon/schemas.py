@@ -12,9 +12,13 @@ from zeren.lexicon.domain import Action, Severity
 MAX_BATCH = 1000
 
 
+KIND_HELP = "Content kind: post, listing, ad, review, profile or message (default: all apply)."
+
+
 class ScreenDoc(BaseModel):
     id: str | None = Field(default=None, max_length=200)
     text: str
+    kind: str | None = Field(default=None, max_length=20, description=KIND_HELP)
 
 
 class ScreenRequest(BaseModel):
@@ -24,6 +28,7 @@ class ScreenRequest(BaseModel):
     lexicon: str = Field(default="default", max_length=100)
     platform_id: str | None = None
     id: str | None = Field(default=None, max_length=200)
+    kind: str | None = Field(default=None, max_length=20, description=KIND_HELP)
     text: str | None = None
     documents: list[ScreenDoc] | None = Field(default=None, max_length=MAX_BATCH)
 
@@ -37,6 +42,8 @@ class HitRead(BaseModel):
     severity: str
     action: str
     evasion: list[str]
+    confidence: float
+    place: str
 
 
 class ScreenResult(BaseModel):

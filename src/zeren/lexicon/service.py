@@ -324,13 +324,16 @@ def matcher_for(*, session: Session, name: str, platform_id: str | None = None,
 
 
 def screen_documents(*, session: Session, name: str, documents: Sequence[Document],
-                     platform_id: str | None = None, wait: bool = True
+                     platform_id: str | None = None, wait: bool = True, kind: str | None = None
                      ) -> tuple[Matcher, list[Screening]]:
-    """Screen ``documents`` with lexicon ``name``; the matcher used tells the version."""
+    """Screen ``documents`` with lexicon ``name``, each as its own content kind or else as
+    ``kind`` (None: every category applies); the matcher used tells the version."""
     if platform_id is not None:
         _check_platforms(session=session, ids={platform_id})
     m = matcher_for(session=session, name=name, platform_id=platform_id, wait=wait)
-    return m, m.screen_many([d.text for d in documents])
+    kinds = [d.kind or kind for d in documents]
+    return m, m.screen_many([d.text for d in documents],
+                            kind if all(k == kind for k in kinds) else kinds)
 
 
 def result_dict(doc_id: str, s: Screening) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 shipped as data/words.tsv by ``build_data``) would absorb a term where it stands.
 
 A term inside a longer ordinary word is usually not the term: 原子弹 holds 子弹, 更大麻烦 holds
-大麻, 全国第一个 holds 全国第一. The engine asks, for each hit, whether the character just
-before it, or just after it, joins the hit's edge into an ordinary word that is common (at
-least ``min_freq``) and at least as common as the term itself — 原子 (2,306) is commoner than
-子弹 (1,125), so 原子弹 is not a bullet; 弹头 (507) is rarer, so 子弹头 still is. These
-neighbour characters are computed per key when a matcher is built, so that the check at
-screening time is one array lookup (docs/adr/0201-lexicon-precision.md)."""
+大麻, 全国第一个 holds 全国第一. For each hit the engine first asks, with one array lookup,
+whether the character just before it or just after it joins the hit's edge into a common
+word (the neighbours that do are computed per key when a matcher is built); only for those
+few hits does it segment a short window of text around the hit with the dictionary's word
+probabilities and compare the best reading with the best one that keeps the hit whole
+(:func:`absorbed`): 原子弹 reads far likelier as one word, 枪支出售 reads best as 枪支|出售
+(docs/adr/0201-lexicon-precision.md)."""
 
 from __future__ import annotations
 
@@ -48,16 +49,18 @@ def min_freq() -> int:
 
 @lru_cache(maxsize=1)
 def _edges() -> tuple[dict[str, list[tuple[int, str]]], dict[str, list[tuple[int, str]]]]:
-    """For common words only: ``left[x]`` = (frequency, c) for each word c + x, ``right[x]``
-    = (frequency, c) for each word x + c; most frequent first."""
+    """For common words only: ``left[x]`` = (frequency, c) for each word …c + x that ends
+    with x, ``right[x]`` = (frequency, c) for each word x + c… that starts with x; most
+    frequent first."""
     floor = min_freq()
     left: dict[str, list[tuple[int, str]]] = {}
     right: dict[str, list[tuple[int, str]]] = {}
     for w, f in frequencies().items():
         if f < floor or len(w) < 2:
             continue
-        left.setdefault(w[1:], []).append((f, w[0]))
-        right.setdefault(w[:-1], []).append((f, w[-1]))
+        for k in range(1, len(w)):
+            left.setdefault(w[k:], []).append((f, w[k - 1]))
+            right.setdefault(w[:k], []).append((f, w[k]))
     for d in (left, right):
         for v in d.values():
             v.sort(reverse=True)
@@ -67,10 +70,10 @@ def _edges() -> tuple[dict[str, list[tuple[int, str]]], dict[str, list[tuple[int
 def absorbing_neighbours(key: str) -> tuple[set[str], set[str]]:
     """Characters that, standing just before (first set) or just after (second set) ``key``,
     make an ordinary word with the key's first or last characters: 原 before 子弹 (原子),
-    个 after 全国第一 (一个, 第一个). Only words at least ``min_freq`` and at least as common as
-    ``key`` itself count."""
+    个 after 全国第一 (一个, 第一个). Only words seen at least ``min_freq`` times count. These
+    make a hit a candidate; the segmentation of the text around it decides (:func:`absorbed`)."""
     left, right = _edges()
-    floor = max(min_freq(), frequency(key))
+    floor = min_freq()
     before: set[str] = set()
     after: set[str] = set()
     for j in range(1, len(key)):
