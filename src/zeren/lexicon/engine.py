@@ -26,7 +26,7 @@ import itertools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -61,8 +61,8 @@ from zeren.lexicon.normalize import (
 from zeren.lexicon.variants import expand
 from zeren.lexicon.words import (
     absorbed,
-    absorbing_neighbours,
     confidence_settings,
+    inner_pairs,
     is_ordinary,
 )
 
@@ -215,7 +215,6 @@ class Matcher:
         self._compile_entries(entries)
         self._compile_keys(entries)
         self._compile_terms()
-        self._compile_words(entries)
         self._compile_confidence()
 
     def _compile_entries(self, entries: list[list[_Entry]]) -> None:
@@ -314,24 +313,6 @@ class Matcher:
         self._t_sev = col([str(t.severity) for t in terms])
         self._t_ref = col([t.ref for t in terms])
 
-    def _compile_words(self, entries: list[list[_Entry]]) -> None:
-        """For each key with Chinese characters at an edge: the characters that, standing
-        just before or after it, make an ordinary word with its edge (原 before 子弹), as
-        sorted ``key id << 21 | code point`` integers (words.py)."""
-        left: list[int] = []
-        right: list[int] = []
-        for pid, (key, es) in enumerate(zip(self._keys, entries, strict=True)):
-            if len(key) < 2 or not ("\u3400" <= key[0] <= "\u9fff" or "\u3400" <= key[-1]
-                                    <= "\u9fff"):
-                continue
-            if all(self.terms[e[0]].whitelist for e in es):
-                continue
-            before, after = absorbing_neighbours(key)
-            left.extend(pid << _SHIFT | ord(c) for c in before)
-            right.extend(pid << _SHIFT | ord(c) for c in after)
-        self._mask_l = np.array(sorted(left), dtype=np.int64)
-        self._mask_r = np.array(sorted(right), dtype=np.int64)
-
     def _compile_confidence(self) -> None:
         cfg = confidence_settings()
         how = cfg["how"]
@@ -419,7 +400,7 @@ class Matcher:
         else:
             owner, nth = _ragged(cnt)
             e = self._ent_first[pid][owner] + nth
-            a_, b_, s0, s1, o0, o1, pid = (x[owner] for x in (a_, b_, s0, s1, o0, o1, pid))
+            a_, b_, s0, s1, o0, o1 = (x[owner] for x in (a_, b_, s0, s1, o0, o1))
         need = self._ent_need[e]
         bad = self._strict_bad(e, a_, b_, o0, o1, s, raw, t.word, t.latin, brk)
         short = self._runs_bad(need, a_, runlen)
@@ -436,8 +417,8 @@ class Matcher:
                 crossed = None
         if bad is not None and np.count_nonzero(bad):
             ok = ~bad
-            e, need, a_, b_, s0, s1, o0, o1, pid = (
-                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1, pid))
+            e, need, a_, b_, s0, s1, o0, o1 = (
+                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1))
             if crossed is not None:
                 crossed = crossed[ok]
         ti = self._ent_term[e]
@@ -445,8 +426,8 @@ class Matcher:
         if np.count_nonzero(white):
             ok = ~white
             ok[ok] = ~_inside(o0[white], o1[white], o0[ok], o1[ok])
-            e, need, a_, b_, s0, s1, o0, o1, ti, pid = (
-                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1, ti, pid))
+            e, need, a_, b_, s0, s1, o0, o1, ti = (
+                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1, ti))
             if crossed is not None:
                 crossed = crossed[ok]
         if not len(e):
@@ -473,8 +454,8 @@ class Matcher:
         # one hit per (place, term, category), evasions merged; ordered by place and term
         tk = self._t_key[ti]
         order = np.lexsort((tk, o1, o0))
-        o0, o1, tk, ti, ev, a_, b_, pid, ordinary, e = (
-            x[order] for x in (o0, o1, tk, ti, ev, a_, b_, pid, ordinary, e))
+        o0, o1, tk, ti, ev, a_, b_, ordinary, e = (
+            x[order] for x in (o0, o1, tk, ti, ev, a_, b_, ordinary, e))
         n = len(o0)
         if n > 1:
             new = np.empty(n, dtype=np.bool_)
@@ -484,8 +465,8 @@ class Matcher:
                 first = new.nonzero()[0]
                 ev = np.bitwise_or.reduceat(ev, first)
                 ordinary = np.logical_and.reduceat(ordinary, first)
-                o0, o1, ti, a_, b_, pid, e = (
-                    x[first] for x in (o0, o1, ti, a_, b_, pid, e))
+                o0, o1, ti, a_, b_, e = (
+                    x[first] for x in (o0, o1, ti, a_, b_, e))
                 n = len(o0)
         # glyph evasions (traditional, full-width): a short text is looked at whole, once;
         # in a long one, only the characters of the hits
@@ -507,13 +488,7 @@ class Matcher:
                 ev[(g & GLYPH_TRADITIONAL) != 0] |= _BIT[Evasion.TRADITIONAL]
                 ev[(g & GLYPH_WIDTH) != 0] |= _BIT[Evasion.WIDTH]
 
-        # where each hit stands, and how sure it is
-        place = self._places(e, ev, a_, b_, o0, o1, pid, s, raw, big, rs_ext, idx, base, brk,
-                             t.latin)
-        place[ordinary] = 1
-        conf = self._how[ev] * self._where[place]
-
-        # per document: offsets, content kind, action, decision, hit objects
+        # per document: offsets, content kind
         if n_docs > 1:
             lengths = np.fromiter(map(len, texts), dtype=np.intp, count=n_docs) + 1
             doc_start = np.zeros(n_docs, dtype=np.intp)
@@ -526,11 +501,17 @@ class Matcher:
         rank = self._t_rank[krow, ti]
         if np.count_nonzero(rank < 0):  # categories that do not apply to this kind
             ok = rank >= 0
-            o0, o1, ti, ev, conf, place, doc, rank = (
-                x[ok] for x in (o0, o1, ti, ev, conf, place, doc, rank))
+            o0, o1, ti, ev, doc, rank, e, a_, b_, ordinary = (
+                x[ok] for x in (o0, o1, ti, ev, doc, rank, e, a_, b_, ordinary))
             n = len(o0)
             if not n:
                 return [_PASS] * n_docs
+
+        # where each hit stands (looked at where it can change the action), how sure it is
+        place = self._places(e, ev, a_, b_, o0, o1, s, raw, big, rs_ext, idx, base, brk,
+                             t.latin, rank > 0)
+        place[ordinary] = 1
+        conf = self._how[ev] * self._where[place]
         rank = rank.astype(np.int8)  # a copy: lowered below
         if sent is not None or crossed is not None:
             # across sentence punctuation: one step lower unless the term says otherwise
@@ -674,10 +655,10 @@ class Matcher:
         return bad
 
     def _places(
-        self, e: _I, ev: npt.NDArray[np.uint16], a_: _I, b_: _I, o0: _I, o1: _I, pid: _I,
+        self, e: _I, ev: npt.NDArray[np.uint16], a_: _I, b_: _I, o0: _I, o1: _I,
         s: npt.NDArray[np.uint32], raw: npt.NDArray[np.uint32], big: str, rs_ext: _I | None,
         idx: _I | None, base: _I | None, brk: npt.NDArray[np.bool_] | None,
-        latin: npt.NDArray[np.bool_],
+        latin: npt.NDArray[np.bool_], matters: npt.NDArray[np.bool_],
     ) -> npt.NDArray[np.int8]:
         """Where each hit stands (index into ``_PLACES``): inside a longer ordinary word when
         the character right before it, or right after it (nothing between them in the
@@ -691,30 +672,29 @@ class Matcher:
                 k = idx[k]
             return base[k] if base is not None else k
 
-        # Candidates: a spelling written in characters (not pinyin, initials or split
-        # components: those are deliberate) whose neighbour, with nothing between them in the
-        # original, joins its edge into a common word. The segmentation of a window around
-        # the hit decides.
+        # Candidates: a hit whose action the answer can change, spelled in characters (not
+        # pinyin, initials or split components: those are deliberate), whose edge and the
+        # character beside it (nothing between them in the original) are two neighbours
+        # inside a common word. The segmentation of a window around it decides.
         cand = np.zeros(n, dtype=np.bool_)
-        plain = (ev & _DELIBERATE) == 0
-        if len(self._mask_l):
-            m = ((a_ > 0) & plain).nonzero()[0]
+        plain = ((ev & _DELIBERATE) == 0) & matters
+        pairs = _pairs()
+        m = ((a_ > 0) & plain).nonzero()[0]
+        if len(m):
+            code = s[a_[m] - 1].astype(np.int64) << _SHIFT | s[a_[m]]
+            k = np.minimum(pairs.searchsorted(code), len(pairs) - 1)
+            m = m[pairs[k] == code]
             if len(m):
-                code = pid[m] << _SHIFT | s[a_[m] - 1].astype(np.int64)
-                k = np.minimum(self._mask_l.searchsorted(code), len(self._mask_l) - 1)
-                m = m[self._mask_l[k] == code]
-                if len(m):
-                    last = (rs_ext[a_[m]] - 1) if rs_ext is not None else a_[m] - 1
-                    cand[m[orig(last) == o0[m] - 1]] = True
-        if len(self._mask_r):
-            m = ((b_ < len(s)) & plain).nonzero()[0]
+                last = (rs_ext[a_[m]] - 1) if rs_ext is not None else a_[m] - 1
+                cand[m[orig(last) == o0[m] - 1]] = True
+        m = ((b_ < len(s)) & plain).nonzero()[0]
+        if len(m):
+            code = s[b_[m] - 1].astype(np.int64) << _SHIFT | s[b_[m]]
+            k = np.minimum(pairs.searchsorted(code), len(pairs) - 1)
+            m = m[pairs[k] == code]
             if len(m):
-                code = pid[m] << _SHIFT | s[b_[m]].astype(np.int64)
-                k = np.minimum(self._mask_r.searchsorted(code), len(self._mask_r) - 1)
-                m = m[self._mask_r[k] == code]
-                if len(m):
-                    first = rs_ext[b_[m]] if rs_ext is not None else b_[m]
-                    cand[m[orig(first) == o1[m]]] = True
+                first = rs_ext[b_[m]] if rs_ext is not None else b_[m]
+                cand[m[orig(first) == o1[m]]] = True
         if np.count_nonzero(cand):
             w = _WINDOW
             noisy = (ev & _BIT[Evasion.NOISE]) != 0
@@ -827,6 +807,13 @@ def _inside(ws: _I, we: _I, h0: _I, h1: _I) -> npt.NDArray[np.bool_]:
     reach = np.maximum.accumulate(we[order])
     k = ws.searchsorted(h0, side="right") - 1
     return (k >= 0) & (reach[np.maximum(k, 0)] >= h1)
+
+
+@lru_cache(maxsize=1)
+def _pairs() -> npt.NDArray[np.int64]:
+    """words.inner_pairs() as sorted ``first << 21 | second`` integers."""
+    return np.array(sorted(ord(a) << _SHIFT | ord(b) for a, b in inner_pairs()),
+                    dtype=np.int64)
 
 
 def _odd_noise(span: str) -> bool:

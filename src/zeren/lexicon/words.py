@@ -12,6 +12,7 @@ probabilities and compare the best reading with the best one that keeps the hit 
 
 from __future__ import annotations
 
+import itertools
 import math
 import tomllib
 from functools import lru_cache
@@ -48,44 +49,16 @@ def min_freq() -> int:
 
 
 @lru_cache(maxsize=1)
-def _edges() -> tuple[dict[str, list[tuple[int, str]]], dict[str, list[tuple[int, str]]]]:
-    """For common words only: ``left[x]`` = (frequency, c) for each word …c + x that ends
-    with x, ``right[x]`` = (frequency, c) for each word x + c… that starts with x; most
-    frequent first."""
+def inner_pairs() -> frozenset[tuple[str, str]]:
+    """Every pair of neighbouring characters inside a common word (seen at least
+    ``min_freq`` times): a hit whose edge and the character beside it form such a pair may be
+    part of a longer word (原子 of 原子弹 before 子弹; 博物 of 博物馆 after 赌博)."""
     floor = min_freq()
-    left: dict[str, list[tuple[int, str]]] = {}
-    right: dict[str, list[tuple[int, str]]] = {}
+    out: set[tuple[str, str]] = set()
     for w, f in frequencies().items():
-        if f < floor or len(w) < 2:
-            continue
-        for k in range(1, len(w)):
-            left.setdefault(w[k:], []).append((f, w[k - 1]))
-            right.setdefault(w[:k], []).append((f, w[k]))
-    for d in (left, right):
-        for v in d.values():
-            v.sort(reverse=True)
-    return left, right
-
-
-def absorbing_neighbours(key: str) -> tuple[set[str], set[str]]:
-    """Characters that, standing just before (first set) or just after (second set) ``key``,
-    make an ordinary word with the key's first or last characters: 原 before 子弹 (原子),
-    个 after 全国第一 (一个, 第一个). Only words seen at least ``min_freq`` times count. These
-    make a hit a candidate; the segmentation of the text around it decides (:func:`absorbed`)."""
-    left, right = _edges()
-    floor = min_freq()
-    before: set[str] = set()
-    after: set[str] = set()
-    for j in range(1, len(key)):
-        for f, c in left.get(key[:j], ()):
-            if f < floor:
-                break
-            before.add(c)
-        for f, c in right.get(key[j:], ()):
-            if f < floor:
-                break
-            after.add(c)
-    return before, after
+        if f >= floor:
+            out.update(itertools.pairwise(w))
+    return frozenset(out)
 
 
 def is_ordinary(spelling: str) -> bool:
@@ -103,8 +76,8 @@ def _logs() -> tuple[dict[str, float], float]:
     return {w: math.log(f) - total for w, f in freq.items() if len(w) <= MAX_WORD}, -total
 
 
-def _best(text: str, logp: dict[str, float], unknown: float) -> float:
-    """Log-probability of the most probable segmentation of ``text``."""
+def _suffix_best(text: str, logp: dict[str, float], unknown: float) -> list[float]:
+    """best[i]: log-probability of the most probable segmentation of ``text[i:]``."""
     n = len(text)
     best = [0.0] * (n + 1)
     for i in range(n - 1, -1, -1):
@@ -114,7 +87,21 @@ def _best(text: str, logp: dict[str, float], unknown: float) -> float:
             if lp is not None and lp + best[j] > top:
                 top = lp + best[j]
         best[i] = top
-    return best[0]
+    return best
+
+
+def _prefix_best(text: str, logp: dict[str, float], unknown: float) -> list[float]:
+    """best[j]: log-probability of the most probable segmentation of ``text[:j]``."""
+    n = len(text)
+    best = [0.0] * (n + 1)
+    for j in range(1, n + 1):
+        top = best[j - 1] + logp.get(text[j - 1], unknown)
+        for i in range(max(0, j - MAX_WORD), j - 1):
+            lp = logp.get(text[i:j])
+            if lp is not None and lp + best[i] > top:
+                top = lp + best[i]
+        best[j] = top
+    return best
 
 
 def absorbed(text: str, start: int, end: int) -> float:
@@ -125,10 +112,10 @@ def absorbed(text: str, start: int, end: int) -> float:
     reads far likelier as 原子弹 than as 原|子弹, while 枪支出售 reads best as 枪支|出售 anyway.
     ``text`` is a short window around a hit."""
     logp, unknown = _logs()
-    free = _best(text, logp, unknown)
+    after = _suffix_best(text, logp, unknown)
+    before = _prefix_best(text[:start], logp, unknown)
     mid = text[start:end]
     unit = logp.get(mid)
     if unit is None:
-        unit = _best(mid, logp, unknown)
-    kept = _best(text[:start], logp, unknown) + unit + _best(text[end:], logp, unknown)
-    return max(0.0, free - kept)
+        unit = _suffix_best(mid, logp, unknown)[0]
+    return max(0.0, after[0] - (before[start] + unit + after[end]))
