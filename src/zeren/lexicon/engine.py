@@ -22,7 +22,6 @@ confidence: a hit this unsure never blocks by itself (ADR 0201).
 
 from __future__ import annotations
 
-import itertools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -60,7 +59,7 @@ from zeren.lexicon.normalize import (
 )
 from zeren.lexicon.variants import expand
 from zeren.lexicon.words import (
-    absorbed,
+    absorbed_many,
     confidence_settings,
     inner_pairs,
     is_ordinary,
@@ -85,6 +84,7 @@ _KINDS: tuple[ContentKind | None, ...] = (None, *ContentKind)  # row 0: no kind 
 _PLACES = (str(Place.ALONE), str(Place.WORD), str(Place.LATIN))
 _SHIFT = 21  # (key id << 21) | code point: one integer per (key, neighbour character)
 _WINDOW = 4  # characters either side of a hit that the segmentation looks at
+_MAX_SPAN = 12  # longer hits are never taken for part of a word
 
 _I = npt.NDArray[np.intp]
 # Characters screened in one pass at most (a longer batch is cut between documents): the
@@ -300,14 +300,16 @@ class Matcher:
         # The term's action rank in each content kind (row 0: no kind said); -1 where its
         # category does not apply.
         cats = categories()
-        rank = np.empty((len(_KINDS), len(terms)), dtype=np.int8)
-        for j, t in enumerate(terms):
-            cat = cats.get(t.category)
+        combos: dict[tuple[str, str], int] = {}
+        which = np.array([combos.setdefault((t.category, str(t.action)), len(combos))
+                          for t in terms], dtype=np.intp)
+        table = np.empty((len(_KINDS), len(combos)), dtype=np.int8)
+        for (code, action), j in combos.items():
+            cat = cats.get(code)
             for k, kind in enumerate(_KINDS):
-                got = cat.action_in(Action(t.action), kind) if cat is not None else Action(
-                    t.action)
-                rank[k, j] = -1 if got is None else _ACTION_RANK[got]
-        self._t_rank = rank
+                got = cat.action_in(Action(action), kind) if cat is not None else Action(action)
+                table[k, j] = -1 if got is None else _ACTION_RANK[got]
+        self._t_rank = table[:, which]
         self._t_term = col([t.term for t in terms])
         self._t_cat = col([t.category for t in terms])
         self._t_sev = col([str(t.severity) for t in terms])
@@ -696,24 +698,28 @@ class Matcher:
                 first = rs_ext[b_[m]] if rs_ext is not None else b_[m]
                 cand[m[orig(first) == o1[m]]] = True
         if np.count_nonzero(cand):
-            w = _WINDOW
-            noisy = (ev & _BIT[Evasion.NOISE]) != 0
-            for i, a, b in zip(*(x.tolist() for x in (cand.nonzero()[0], a_[cand], b_[cand])),
-                               strict=True):
-                if noisy[i] and _odd_noise(big[int(o0[i]) : int(o1[i])]):
-                    continue  # emoji, symbols, spaces inside: written on purpose
-                lo, hi = max(0, a - w), min(len(s), b + w)
-                text = s[lo:hi].tobytes().decode("utf-32-le", "surrogatepass")
-                cuts = [0, len(text)]
-                if brk is not None and ev[i] & _BIT[Evasion.BOUNDARY]:
-                    # no word spans sentence punctuation: each side is read on its own, and
-                    # the hit is absorbed if either of its pieces is
-                    cuts[1:1] = [j - lo for j in range(a + 1, b) if brk[j]]
-                for c0, c1 in itertools.pairwise(cuts):
-                    p0, p1 = max(a - lo, c0), min(b - lo, c1)
-                    if p0 < p1 and absorbed(text[c0:c1], p0 - c0, p1 - c0) > self._margin:
-                        place[i] = 1
-                        break
+            noisy = cand & ((ev & _BIT[Evasion.NOISE]) != 0)
+            for i in noisy.nonzero()[0].tolist():
+                if _odd_noise(big[int(o0[i]) : int(o1[i])]):
+                    cand[i] = False  # emoji, symbols, spaces inside: written on purpose
+            cand &= (b_ - a_) <= _MAX_SPAN
+        if np.count_nonzero(cand):
+            # one window of text a candidate, segmented all at once (words.absorbed_many);
+            # no word spans sentence punctuation or a line break
+            at = cand.nonzero()[0]
+            lo = np.maximum(a_[at] - _WINDOW, 0)
+            hi = np.minimum(b_[at] + _WINDOW, len(s))
+            width = int((hi - lo).max())
+            cols = lo[:, None] + np.arange(width)
+            inside = cols < hi[:, None]
+            cols = np.minimum(cols, len(s) - 1)
+            x = np.where(inside, s[cols], 0).astype(np.uint32)
+            walls = None
+            if brk is not None:
+                walls = brk[cols] & inside
+                walls[:, 0] = False
+            got = absorbed_many(x, a_[at] - lo, b_[at] - lo, walls)
+            place[at[got > self._margin]] = 1
         fl = self._ent_flags[e]
         sel = ((fl & (_LATIN_LEFT | _LATIN_RIGHT)) == (_LATIN_LEFT | _LATIN_RIGHT)).nonzero()[0]
         if len(sel):

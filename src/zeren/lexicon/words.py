@@ -18,6 +18,9 @@ import tomllib
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from zeren.lexicon.domain import data_text
 
 
@@ -30,13 +33,10 @@ def confidence_settings() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def frequencies() -> dict[str, int]:
     """Every ordinary word of data/words.tsv and its frequency."""
-    out: dict[str, int] = {}
-    for line in data_text("words.tsv").splitlines():
-        if not line or line[0] == "#":
-            continue
-        w, _, f = line.partition("\t")
-        out[w] = int(f)
-    return out
+    text = data_text("words.tsv")
+    body = text[text.index("\n", text.rindex("\n#") + 1) + 1 :] if text.startswith("#") else text
+    parts = body.split()
+    return dict(zip(parts[0::2], map(int, parts[1::2]), strict=True))
 
 
 def frequency(word: str) -> int:
@@ -67,41 +67,117 @@ def is_ordinary(spelling: str) -> bool:
 
 
 MAX_WORD = 6  # longest word tried by the segmentation
+_P = np.uint64(0x100000001B3)  # a hash of code points: h = h * P + cp (mod 2^64)
+
+
+_M = np.uint64(0x9E3779B97F4A7C15)  # spreads a hash over the table's slots
 
 
 @lru_cache(maxsize=1)
-def _logs() -> tuple[dict[str, float], float]:
+def _table() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float64], int, int, float]:
+    """Every word of up to MAX_WORD characters in an open-addressing hash table (hash of
+    its code points → log-probability; 0 marks an empty slot, linear probing), the table's
+    bit width and longest probe, and the log-probability of a character the dictionary does
+    not know (as if seen once). Looked up with array operations: one gather a probe."""
     freq = frequencies()
     total = math.log(sum(freq.values()))
-    return {w: math.log(f) - total for w, f in freq.items() if len(w) <= MAX_WORD}, -total
+    words = [w for w in freq if len(w) <= MAX_WORD]
+    width = max(map(len, words))
+    cps = np.frombuffer("".join(w.ljust(width, "\0") for w in words).encode("utf-32-le"),
+                        dtype=np.uint32).reshape(len(words), width).astype(np.uint64)
+    hs = np.zeros(len(words), dtype=np.uint64)
+    for k in range(width):
+        live = cps[:, k] != 0
+        hs[live] = hs[live] * _P + cps[live, k]
+    hs[hs == 0] = 1  # 0 marks an empty slot
+    lp = np.array([math.log(freq[w]) - total for w in words], dtype=np.float64)
+    bits = max(10, int(len(words) * 4).bit_length())
+    size = 1 << bits
+    mask = size - 1
+    keys_l = [0] * size
+    vals_l = [0.0] * size
+    longest = 0
+    for h, v in zip(hs.tolist(), lp.tolist(), strict=True):
+        slot = (h * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF) >> (64 - bits)
+        d = 0
+        while keys_l[(slot + d) & mask] not in (0, h):
+            d += 1
+        keys_l[(slot + d) & mask] = h
+        vals_l[(slot + d) & mask] = v
+        longest = max(longest, d)
+    keys = np.array(keys_l, dtype=np.uint64)
+    vals = np.array(vals_l, dtype=np.float64)
+    return keys, vals, bits, longest, -total
 
 
-def _suffix_best(text: str, logp: dict[str, float], unknown: float) -> list[float]:
-    """best[i]: log-probability of the most probable segmentation of ``text[i:]``."""
-    n = len(text)
-    best = [0.0] * (n + 1)
-    for i in range(n - 1, -1, -1):
-        top = best[i + 1] + logp.get(text[i], unknown)
-        for j in range(i + 2, min(n, i + MAX_WORD) + 1):
-            lp = logp.get(text[i:j])
-            if lp is not None and lp + best[j] > top:
-                top = lp + best[j]
-        best[i] = top
-    return best
+def _lookup(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.float64]:
+    """Log-probability of each hashed substring; -inf where it is no word."""
+    keys, vals, bits, longest, _ = _table()
+    h = np.where(h == 0, np.uint64(1), h)
+    mask = np.uint64((1 << bits) - 1)
+    slot = (h * _M) >> np.uint64(64 - bits)
+    out = np.full(len(h), -np.inf)
+    todo = np.arange(len(h))
+    for d in range(longest + 1):
+        at = (slot[todo] + np.uint64(d)) & mask
+        k = keys[at]
+        found = k == h[todo]
+        out[todo[found]] = vals[at[found]]
+        todo = todo[~found & (k != 0)]
+        if not len(todo):
+            break
+    return out
 
 
-def _prefix_best(text: str, logp: dict[str, float], unknown: float) -> list[float]:
-    """best[j]: log-probability of the most probable segmentation of ``text[:j]``."""
-    n = len(text)
-    best = [0.0] * (n + 1)
-    for j in range(1, n + 1):
-        top = best[j - 1] + logp.get(text[j - 1], unknown)
-        for i in range(max(0, j - MAX_WORD), j - 1):
-            lp = logp.get(text[i:j])
-            if lp is not None and lp + best[i] > top:
-                top = lp + best[i]
-        best[j] = top
-    return best
+def absorbed_many(x: npt.NDArray[np.uint32], start: npt.NDArray[np.intp],
+                  end: npt.NDArray[np.intp], walls: npt.NDArray[np.bool_] | None = None
+                  ) -> npt.NDArray[np.float64]:
+    """:func:`absorbed` for many windows at once: ``x`` holds one window of code points a row
+    (0 pads a row out: it weighs nothing and joins no word), ``start``/``end`` the span in
+    each; ``walls[r, i]`` says no word of row r may span the gap before column i (sentence
+    punctuation). All rows are segmented together with array operations."""
+    n, w = x.shape
+    unknown = _table()[4]
+    cp = x.astype(np.uint64)
+    pad = x == 0
+    # log-probability of the word of length l starting at each column (-inf: none)
+    lps: list[npt.NDArray[np.float64]] = []
+    h = np.zeros((n, w), dtype=np.uint64)
+    cw = None
+    if walls is not None:
+        cw = np.cumsum(walls, axis=1)
+    for length in range(1, MAX_WORD + 1):
+        if length > w:
+            break
+        h = h[:, : w - length + 1] * _P + cp[:, length - 1 :]
+        got = _lookup(h.ravel()).reshape(h.shape)
+        if length == 1:
+            got = np.where(np.isfinite(got), got, unknown)
+            got[pad] = 0.0
+        else:
+            got[pad[:, length - 1 :] | pad[:, : w - length + 1]] = -np.inf
+            if cw is not None:  # a word may not span a wall
+                crosses = (cw[:, length - 1 :] - cw[:, : w - length + 1]) > 0
+                got[crosses] = -np.inf
+        lps.append(got)
+
+    def suffix(cut: bool) -> npt.NDArray[np.float64]:
+        best = np.zeros((n, w + 1), dtype=np.float64)
+        for i in range(w - 1, -1, -1):
+            top = np.full(n, -np.inf)
+            for length, got in enumerate(lps, start=1):
+                if i + length > w:
+                    break
+                cand = got[:, i] + best[:, i + length]
+                if cut:  # the span stays whole: no word crosses its start or its end
+                    j = i + length
+                    bad = ((i < start) & (j > start)) | ((i < end) & (j > end))
+                    cand = np.where(bad, -np.inf, cand)
+                np.maximum(top, cand, out=top)
+            best[:, i] = top
+        return best[:, 0]
+
+    return np.maximum(0.0, suffix(False) - suffix(True))
 
 
 def absorbed(text: str, start: int, end: int) -> float:
@@ -111,11 +187,5 @@ def absorbed(text: str, start: int, end: int) -> float:
     weighs as if seen once); it is compared with the best one that keeps the span whole: 原子弹
     reads far likelier as 原子弹 than as 原|子弹, while 枪支出售 reads best as 枪支|出售 anyway.
     ``text`` is a short window around a hit."""
-    logp, unknown = _logs()
-    after = _suffix_best(text, logp, unknown)
-    before = _prefix_best(text[:start], logp, unknown)
-    mid = text[start:end]
-    unit = logp.get(mid)
-    if unit is None:
-        unit = _suffix_best(mid, logp, unknown)[0]
-    return max(0.0, after[0] - (before[start] + unit + after[end]))
+    x = np.array([[ord(c) for c in text]], dtype=np.uint32)
+    return float(absorbed_many(x, np.array([start]), np.array([end]))[0])
