@@ -5,7 +5,8 @@ engine are measured in a fresh child process (so build time and peak memory are 
 over the same corpus, and the pyahocorasick raw scan of the same run is the baseline.
 
 Options: ``--quick`` (a 2 MB slice, for a smoke run), ``--no-api`` (skip the HTTP latency
-measurement), ``--reps N`` (repetitions per figure; the median is shown)."""
+measurement), ``--no-precision`` (skip the real-text false-positive rates), ``--reps N``
+(repetitions per figure; the median is shown)."""
 
 from __future__ import annotations
 
@@ -208,6 +209,7 @@ def main() -> None:
     ap.add_argument("--child", nargs=2, metavar=("KIND", "LEX"))
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-api", action="store_true")
+    ap.add_argument("--no-precision", action="store_true")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--libs", default=",".join(LIBS))
     a = ap.parse_args()
@@ -261,6 +263,11 @@ def main() -> None:
         if r.get("planted"):
             print(f"\nplanted hits found by the engine (lexicon A): {r['found']} / {r['planted']}"
                   f"; missed by evasion kind: {r['missed_by_kind'] or 'none'}")
+    if not a.no_precision:
+        from bench.lexicon.precision import measure as precision
+
+        print()
+        print(precision())
     print("\ntraditional → simplified, MB/s (median):")
     for name, v in normalisation_table(a.quick, a.reps):
         print(f"  {name:32s} {v:8.1f}")
