@@ -161,3 +161,23 @@ def test_suggest_whitelist(env: None, tmp_path: Path) -> None:
     assert any(r.startswith("原子弹,prohibited_goods,,,true") for r in rows), rows
     code, out = _run("lexicon", "import", str(out_csv), "--lexicon", "default")
     assert code == 0, out
+
+
+def test_zeren_screen_starts_on_its_own(db_url: str, tmp_path: Path) -> None:
+    """The console script's entry point runs ``zeren screen`` without the other commands."""
+    import os
+    import subprocess
+    import sys
+
+    f = tmp_path / "in.jsonl"
+    f.write_text('{"id": "a", "text": "出售冰毒"}\n{"id": "b", "text": "你好", "kind": "post"}\n',
+                 encoding="utf-8")
+    code = ("import sys; sys.argv = ['zeren', 'screen', sys.argv[1], '--kind', 'listing']; "
+            "from zeren.entry import main; main(); "
+            "assert 'zeren.moderation.cli' not in sys.modules")
+    env = {**os.environ, "ZEREN_DATABASE_URL": db_url}
+    p = subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True, text=True,
+                       env=env, timeout=300, check=False)
+    assert p.returncode == 0, p.stderr[-2000:]
+    got = [json.loads(x) for x in p.stdout.splitlines()]
+    assert [(x["id"], x["decision"]) for x in got] == [("a", "block"), ("b", "pass")]

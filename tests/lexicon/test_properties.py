@@ -110,3 +110,21 @@ def test_new_variants_and_boundaries_keep_offsets_exact(terms: list[str], text: 
         assert t.normal_form(flat) in spellings[h.term], (h, text)
         assert 0 < h.confidence <= 1 and h.place in ("alone", "word", "latin")
         assert ("boundary" in h.evasion) == any(c in h.matched for c in "。…！\n")
+
+
+@FAST
+@given(text=st.text(alphabet="原子弹更大麻烦全国第一个枪支出售博采众长的是了", min_size=2, max_size=14),
+       data=st.data())
+def test_word_check_in_python_equals_the_array_version(text: str, data: st.DataObject) -> None:
+    import numpy as np
+
+    from zeren.lexicon.words import absorbed_many, absorbed_one
+
+    a = data.draw(st.integers(0, len(text) - 1))
+    b = data.draw(st.integers(a + 1, len(text)))
+    wall = data.draw(st.lists(st.integers(1, len(text) - 1), max_size=2, unique=True))
+    x = np.array([[ord(c) for c in text]], dtype=np.uint32)
+    walls = np.zeros(x.shape, dtype=np.bool_)
+    walls[0, wall] = True
+    many = absorbed_many(x, np.array([a]), np.array([b]), walls)[0]
+    assert abs(absorbed_one(text, a, b, tuple(sorted(wall))) - many) < 1e-9

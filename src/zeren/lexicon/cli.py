@@ -176,7 +176,7 @@ def screen_command(
     table = Table("id", "decision", "hits") if fmt == "table" else None
     with db() as s, _progress() as prog:
         task = prog.add_task(f"screening with {escape(lexicon)}", total=len(docs))
-        step = 256
+        step = 2048
         for i in range(0, len(docs), step):
             chunk = docs[i : i + step]
             _, results = service.screen_documents(session=s, name=lexicon, documents=chunk,
@@ -243,6 +243,13 @@ def suggest_whitelist_cmd(
         output.write_text(buf.getvalue(), encoding="utf-8")
         console.print(f"wrote {escape(str(output))}: review it, then "
                       f"`zeren lexicon import {escape(str(output))} --lexicon {escape(lexicon)}`")
+
+
+def screen_main(args: list[str]) -> None:
+    """``zeren screen`` on its own (see zeren.entry): the same command, without the others."""
+    solo = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    solo.command()(screen_command)
+    solo(args=args, prog_name="zeren screen")
 
 
 # -- daily patrol -------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ from zeren.lexicon.normalize import (
 from zeren.lexicon.variants import expand
 from zeren.lexicon.words import (
     absorbed_many,
+    absorbed_one,
     confidence_settings,
     inner_pairs,
     is_ordinary,
@@ -85,6 +86,7 @@ _PLACES = (str(Place.ALONE), str(Place.WORD), str(Place.LATIN))
 _SHIFT = 21  # (key id << 21) | code point: one integer per (key, neighbour character)
 _WINDOW = 4  # characters either side of a hit that the segmentation looks at
 _MAX_SPAN = 12  # longer hits are never taken for part of a word
+_FEW = 8  # up to this many word checks run in plain Python
 
 _I = npt.NDArray[np.intp]
 # Characters screened in one pass at most (a longer batch is cut between documents): the
@@ -718,8 +720,19 @@ class Matcher:
             if brk is not None:
                 walls = brk[cols] & inside
                 walls[:, 0] = False
-            got = absorbed_many(x, a_[at] - lo, b_[at] - lo, walls)
-            place[at[got > self._margin]] = 1
+            if len(at) <= _FEW:
+                # a few hits (one document): plain Python is cheaper than array set-up
+                rows = x.tobytes().decode("utf-32-le", "surrogatepass")
+                for r, (i, p0, p1) in enumerate(zip(
+                        at.tolist(), (a_[at] - lo).tolist(), (b_[at] - lo).tolist(),
+                        strict=True)):
+                    wl = () if walls is None else tuple(walls[r].nonzero()[0].tolist())
+                    if absorbed_one(rows[r * width : (r + 1) * width], p0, p1,
+                                    wl) > self._margin:
+                        place[i] = 1
+            else:
+                got = absorbed_many(x, a_[at] - lo, b_[at] - lo, walls)
+                place[at[got > self._margin]] = 1
         fl = self._ent_flags[e]
         sel = ((fl & (_LATIN_LEFT | _LATIN_RIGHT)) == (_LATIN_LEFT | _LATIN_RIGHT)).nonzero()[0]
         if len(sel):

@@ -180,6 +180,38 @@ def absorbed_many(x: npt.NDArray[np.uint32], start: npt.NDArray[np.intp],
     return np.maximum(0.0, suffix(False) - suffix(True))
 
 
+@lru_cache(maxsize=1)
+def _logp() -> tuple[dict[str, float], float]:
+    freq = frequencies()
+    total = math.log(sum(freq.values()))
+    return {w: math.log(f) - total for w, f in freq.items() if len(w) <= MAX_WORD}, -total
+
+
+@lru_cache(maxsize=1 << 16)
+def absorbed_one(text: str, start: int, end: int, walls: tuple[int, ...] = ()) -> float:
+    """:func:`absorbed_many` for one window, in plain Python (cheaper than array operations
+    for a handful of hits, as when one document is screened); remembered."""
+    logp, unknown = _logp()
+    n = len(text)
+    cuts = (start, end)
+
+    def best(cut: bool) -> float:
+        b = [0.0] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            top = b[i + 1] + (0.0 if text[i] == "\0" else logp.get(text[i], unknown))
+            for j in range(i + 2, min(n, i + MAX_WORD) + 1):
+                lp = logp.get(text[i:j])
+                if lp is None or lp + b[j] <= top:
+                    continue
+                if any(i < w < j for w in walls) or (cut and any(i < c < j for c in cuts)):
+                    continue
+                top = lp + b[j]
+            b[i] = top
+        return b[0]
+
+    return max(0.0, best(False) - best(True))
+
+
 def absorbed(text: str, start: int, end: int) -> float:
     """How much likelier ``text`` reads when ``text[start:end]`` is not a unit of its own
     (natural log of the ratio; 0 when it reads best as one). The most probable segmentation
