@@ -175,13 +175,11 @@ def load_demo_records(*, engine: Any, data_dir: Path) -> dict[str, int]:
         lexicon.seed_default(session=s, actor=SYSTEM)
         for code, ref, text in LISTINGS:
             counts["patrol_items"] += lexicon.submit_items(
-                session=s, platform_id=platforms[code].id, items=[Document(ref, text)])
+                session=s, actor=SYSTEM, platform_id=platforms[code].id,
+                items=[Document(ref, text)])
     with unit_of_work(engine) as s:
+        # the patrol re-screens moderation's listings; its findings open moderation cases
         lexicon.run_due_patrols(session=s, now=utcnow())
-    with unit_of_work(engine) as s:
-        for f in lexicon.open_findings(session=s, platform_id=platforms["linli-home"].id):
-            lexicon.handle_finding(session=s, actor=SYSTEM, finding_id=f.id,
-                                   handling="listing removed after review")
     log = record_log_for(engine, data_dir)
     now = utcnow()
     orders: list[OrderRecordCreate] = []

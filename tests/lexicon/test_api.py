@@ -76,8 +76,9 @@ def _patrolled(client: TestClient, engine: Engine, world: World) -> list[dict[st
 
     with unit_of_work(engine) as s:
         service.seed_default(session=s, actor=SYSTEM)
-        service.submit_items(session=s, platform_id=world.small_id, items=[
-            Document("a", "出售冰毒"), Document("b", "国家级好货"), Document("c", "你好")])
+        service.submit_items(session=s, actor=SYSTEM, platform_id=world.small_id, items=[
+            Document("a", "出售冰毒"), Document("b", "国家级好货"), Document("c", "你好"),
+            Document("d", "这是水枪")])
         run = service.start_patrol(session=s, actor=SYSTEM, platform_id=world.small_id,
                                    name="default")
         while not service.patrol_step(session=s, run=run):
@@ -88,53 +89,74 @@ def _patrolled(client: TestClient, engine: Engine, world: World) -> list[dict[st
     body = r.json()
     assert body["total"] == 2 and {f["term"] for f in body["items"]} == {"冰毒", "国家级"}
     items: list[dict[str, object]] = body["items"]
+    assert all(f["case_id"] and f["case_status"] == "open" for f in items), items
+    assert {f["kind"] for f in items} == {"listing"}
     return items
 
 
-def test_findings_list_and_handle(client: TestClient, engine: Engine, world: World) -> None:
+def test_findings_are_handled_by_their_case(client: TestClient, engine: Engine,
+                                            world: World) -> None:
+    """patrol → moderation case (source patrol, with its SLA) → decision → handled."""
     items = _patrolled(client, engine, world)
     base = f"/api/v1/platforms/{world.small_id}/lexicon/findings"
-    fid = items[0]["id"]
-    w = world.auth("compliance_officer")
-    r = client.post(f"{base}/{fid}/handle", headers=w, json={"handling": "下架"})
-    assert r.status_code == 200, r.text
-    assert r.json()["handled_by"] == "u-compliance-officer" and r.json()["handling"] == "下架"
-    r = client.get(base, headers=w)
-    assert r.json()["total"] == 1 and r.json()["items"][0]["id"] != fid
+    w = world.auth("admin")
+    drug = next(f for f in items if f["term"] == "冰毒")
+    r = client.post(f"{base}/{drug['id']}/handle", headers=w, json={"handling": "下架"})
+    assert r.status_code == 409 and r.json()["error"]["details"]["case_id"] == drug["case_id"]
+    case = client.get(f"/api/v1/moderation/cases/{drug['case_id']}",
+                      headers=w)
+    assert case.status_code == 200, case.text
+    assert "patrol" in case.json()["case"]["sources"]
+    assert case.json()["case"]["sla_due_at"]
+
+    from zeren.auth.policy import SYSTEM
+    from zeren.db.session import unit_of_work
+    from zeren.moderation.domain import Decision
+    from zeren.moderation.schemas import DecisionIn
+    from zeren.moderation.services.cases import claim_case
+    from zeren.moderation.services.decisions import decide_case
+
+    with unit_of_work(engine) as s:
+        claim_case(session=s, actor=SYSTEM, case_id=str(drug["case_id"]))
+        decide_case(session=s, actor=SYSTEM, case_id=str(drug["case_id"]),
+                    body=DecisionIn(decision=Decision.NO_ACTION, facts="reviewed"))
     r = client.get(base, headers=w, params={"state": "handled"})
-    assert [f["id"] for f in r.json()["items"]] == [fid]
-    assert client.get(base, headers=w, params={"state": "all", "limit": 1}).json()["total"] == 2
-    # the same code works in place of the id
-    assert client.get("/api/v1/platforms/small/lexicon/findings", headers=w).json()["total"] == 1
+    (done,) = r.json()["items"]
+    assert done["id"] == drug["id"] and done["case_status"] == "decided"
+    assert done["case_decision"] == "no_action" and done["handling"].endswith("no_action")
+    assert client.get(base, headers=w).json()["total"] == 1  # the other one is still open
+
+
+def test_serious_finding_to_the_authority(client: TestClient, engine: Engine,
+                                          world: World) -> None:
+    items = _patrolled(client, engine, world)
+    base = f"/api/v1/platforms/{world.small_id}/lexicon/findings"
+    drug = next(f for f in items if f["term"] == "冰毒")
+    body = {"authority": "市公安局网安支队", "reference": "2026-117",
+            "summary": "listing offering methamphetamine"}
+    r = client.post(f"{base}/{drug['id']}/report", headers=world.auth("auditor"), json=body)
+    assert r.status_code == 403, r.text  # reports.write
+    r = client.post(f"{base}/{drug['id']}/report", headers=world.auth("admin"), json=body)
+    assert r.status_code == 201 and r.json()["case_id"] == drug["case_id"], r.text
+    reports = client.get(f"/api/v1/platforms/{world.small_id}/moderation/authority-reports",
+                         headers=world.auth("admin"))
+    assert reports.status_code == 200, reports.text
+    assert any(x["reference"] == "2026-117" for x in reports.json()), reports.json()
+    r = client.post(f"{base}/nope/report", headers=world.auth("admin"), json=body)
+    assert r.status_code == 404
+    r = client.post(f"{base}/{drug['id']}/report", headers=world.auth("admin"),
+                    json={"authority": ""})
+    assert r.status_code == 422
 
 
 def test_findings_bad_input(client: TestClient, engine: Engine, world: World) -> None:
-    items = _patrolled(client, engine, world)
+    _patrolled(client, engine, world)
     base = f"/api/v1/platforms/{world.small_id}/lexicon/findings"
-    fid = items[0]["id"]
     w = world.auth("admin")
     r = client.post(f"{base}/no-such-finding/handle", headers=w, json={"handling": "下架"})
     assert r.status_code == 404 and r.json()["error"]["details"]["field"] == "finding_id"
-    # a finding of one platform is not found under another
-    r = client.post(f"/api/v1/platforms/{world.big_id}/lexicon/findings/{fid}/handle",
-                    headers=w, json={"handling": "下架"})
-    assert r.status_code == 404
     for body in ({}, {"handling": ""}, {"handling": "x", "extra": 1}):
-        r = client.post(f"{base}/{fid}/handle", headers=w, json=body)
+        r = client.post(f"{base}/no-such-finding/handle", headers=w, json=body)
         assert r.status_code == 422, (body, r.text)
-    r = client.post(f"{base}/{fid}/handle", headers=w, json={"handling": "   "})
-    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "handling"
-    assert client.post(f"{base}/{fid}/handle", headers=w,
-                       json={"handling": "下架"}).status_code == 200
-    r = client.post(f"{base}/{fid}/handle", headers=w, json={"handling": "again"})
-    assert r.status_code == 409 and r.json()["error"]["details"]["handled_by"] == "u-admin"
     r = client.get(base, headers=w, params={"state": "closed"})
     assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "state"
-    # reading is lexicon.read, handling lexicon.write: a moderator may read, not handle
-    m = world.auth("moderator")
-    assert client.get(base, headers=m).status_code == 200
-    assert client.post(f"{base}/{items[1]['id']}/handle", headers=m,
-                       json={"handling": "x"}).status_code == 403
-    r = client.get(f"/api/v1/platforms/{world.big_id}/lexicon/findings",
-                   headers=world.auth("auditor", scoped=True))
-    assert r.status_code == 403

@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import World
@@ -96,15 +96,21 @@ def test_default_lexicon_without_storage(session: Session) -> None:
     assert service.seed_default(session=session, actor=SYSTEM) is None
 
 
+def _submit(s: Session, pid: str, docs: list[Document]) -> None:
+    service.submit_items(session=s, actor=SYSTEM, platform_id=pid, items=docs)
+
+
 def test_patrol_resumes_reports_new_hits_and_feeds_posture(engine: Engine, world: World) -> None:
     pid = world.small_id
     with unit_of_work(engine) as s:
         service.apply_changes(session=s, actor=SYSTEM, name="p", upserts=[_ti("枪支")],
                               reason="r")
-        service.submit_items(session=s, platform_id=pid, items=[
-            Document(f"i{n}", "出售枪支" if n % 3 == 0 else "普通商品") for n in range(10)])
+        _submit(s, pid, [Document(f"i{n}", "出售枪支" if n % 3 == 0 else "普通商品")
+                         for n in range(10)])
     with unit_of_work(engine) as s:
-        run = service.start_patrol(session=s, actor=SYSTEM, platform_id=pid, name="p")
+        run = service.start_patrol(session=s, actor=SYSTEM, platform_id=pid, name="p",
+                                   partitions=1)
+        assert run.items_total == 10
         assert not service.patrol_step(session=s, run=run, batch_size=4)
         run_id = run.id
     with unit_of_work(engine) as s:  # "crash" here: a fresh start resumes the same run
@@ -112,9 +118,10 @@ def test_patrol_resumes_reports_new_hits_and_feeds_posture(engine: Engine, world
         assert run.id == run_id and run.items_done == 4
         while not service.patrol_step(session=s, run=run, batch_size=4):
             pass
-        assert (run.items_done, run.hits_total, run.new_hits) == (10, 4, 4)
+        assert (run.status, run.items_done, run.hits_total, run.new_hits) == (
+            "finished", 10, 4, 4)
     with unit_of_work(engine) as s:
-        service.submit_items(session=s, platform_id=pid, items=[Document("new", "卖枪支")])
+        _submit(s, pid, [Document("new", "卖枪支")])
         run2 = service.start_patrol(session=s, actor=SYSTEM, platform_id=pid, name="p")
         while not service.patrol_step(session=s, run=run2):
             pass
@@ -125,21 +132,63 @@ def test_patrol_resumes_reports_new_hits_and_feeds_posture(engine: Engine, world
         ctx = CheckContext(session=s, platform_id=pid, now=now)
         assert checks.lexicon_maintained(ctx).status == Status.MET
         assert checks.patrol_ran(ctx).status == Status.MET
-        assert checks.hits_handled(ctx).status == Status.MET
-        late = CheckContext(session=s, platform_id=pid, now=now + timedelta(days=2))
+        assert checks.hits_handled(ctx).status == Status.MET  # cases open within their SLA
+        late = CheckContext(session=s, platform_id=pid, now=now + timedelta(days=30))
         assert checks.patrol_ran(late).status == Status.UNMET
         assert checks.hits_handled(late).status == Status.AT_RISK
         assert service.patrol_due(session=s, platform_id=pid, now=now + timedelta(days=2))
-        for f in service.open_findings(session=s, platform_id=pid):
-            service.handle_finding(session=s, actor=SYSTEM, finding_id=f.id, handling="下架")
-        assert checks.hits_handled(late).status == Status.MET
         other = CheckContext(session=s, platform_id=world.big_id, now=now)
-        assert checks.patrol_ran(other).status == Status.UNMET
+        assert checks.patrol_ran(other).status == Status.NOT_ASSESSED
+        assert checks.hits_handled(other).status == Status.NOT_ASSESSED
     assert {c.key for c in checks.zeren_posture_checks()} == {
         "lexicon.art13.maintained", "lexicon.art13.patrol", "lexicon.art13.hits_handled"}
 
 
-def test_run_due_patrols(engine: Engine, world: World) -> None:
+def test_partitions_cover_every_item_once_and_a_failed_one_is_retried_alone(
+        engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from zeren.lexicon import patrol
+    from zeren.lexicon.models import PatrolFinding
+
+    pid = world.small_id
+    with unit_of_work(engine) as s:
+        service.seed_default(session=s, actor=SYSTEM)
+        _submit(s, pid, [Document(f"i{n}", "出售冰毒" if n % 2 else "好货") for n in range(40)])
+        run = service.start_patrol(session=s, actor=SYSTEM, platform_id=pid, name="default",
+                                   partitions=4)
+        parts = patrol.partitions_of(session=s, run=run)
+        assert [p.part for p in parts] == [0, 1, 2, 3]
+        assert sum(p.items_total for p in parts) == run.items_total == 40
+        real = patrol.screen_partition
+        calls = {"n": 0}
+
+        def flaky(matcher, items, **kw):  # type: ignore[no-untyped-def]
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise RuntimeError("executor lost")
+            return real(matcher, items, **kw)
+
+        monkeypatch.setattr(patrol, "screen_partition", flaky)
+        while not service.patrol_step(session=s, run=run, batch_size=7):
+            pass
+        parts = patrol.partitions_of(session=s, run=run)
+        assert run.status == "finished" and run.items_done == 40, run.error
+        assert all(p.status == "done" for p in parts)
+        assert sum(p.attempts for p in parts) == 1  # one failure, retried alone
+        assert s.scalar(select(func.count()).select_from(PatrolFinding)) == 20
+
+        # a partition that keeps failing ends the run "failed", naming it
+        monkeypatch.setattr(patrol, "screen_partition", lambda *a, **k: 1 / 0)
+        _submit(s, pid, [Document("late", "冰毒")])
+        run2 = service.start_patrol(session=s, actor=SYSTEM, platform_id=pid, name="default",
+                                    partitions=2)
+        while not service.patrol_step(session=s, run=run2):
+            pass
+        assert run2.status == "failed" and "ZeroDivisionError" in (run2.error or "")
+        ctx = CheckContext(session=s, platform_id=pid, now=utcnow())
+        assert checks.patrol_ran(ctx).status == Status.UNMET
+
+
+def test_run_due_patrols(engine: Engine, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every platform whose schedule fired since its last run is patrolled (or resumed);
     the others are left alone; a missing lexicon is reported, not raised."""
     from datetime import UTC, datetime
@@ -154,21 +203,25 @@ def test_run_due_patrols(engine: Engine, world: World) -> None:
         assert all(o.run_id is None and not o.finished for o in out)
     with unit_of_work(engine) as s:
         service.seed_default(session=s, actor=SYSTEM)
-        service.submit_items(session=s, platform_id=world.small_id, items=[
+        _submit(s, world.small_id, [
             Document(f"i{n}", "出售冰毒" if n % 2 else "好货") for n in range(5)])
+    monkeypatch.setitem(service.patrol_settings(), "partitions", 1)
     with unit_of_work(engine) as s:  # bounded: one batch of two items per platform
         out = service.run_due_patrols(session=s, now=t0, max_batches=1, batch_size=2)
         by = {o.platform_id: o for o in out}
         assert by[world.small_id].items_done == 2 and not by[world.small_id].finished
         assert not by[world.small_id].resumed
-        assert by[world.big_id].finished and by[world.big_id].items_total == 0
+        assert not by[world.big_id].finished and by[world.big_id].items_total == 0
         small_run = by[world.small_id].run_id
-    with unit_of_work(engine) as s:  # the unfinished run is due and resumes at its cursor
+    with unit_of_work(engine) as s:  # the unfinished runs are due and resume at their cursor
         assert service.patrol_due(session=s, platform_id=world.small_id, now=t0)
-        assert not service.patrol_due(session=s, platform_id=world.big_id, now=t0)
         out = service.run_due_patrols(session=s, now=t0, batch_size=2)
-        assert [(o.platform_id, o.run_id, o.resumed, o.finished, o.items_done, o.new_hits)
-                for o in out] == [(world.small_id, small_run, True, True, 5, 2)]
+        by = {o.platform_id: o for o in out}
+        o = by[world.small_id]
+        assert (o.run_id, o.resumed, o.finished, o.items_done, o.new_hits) == (
+            small_run, True, True, 5, 2)
+        assert by[world.big_id].finished
+        assert not service.patrol_due(session=s, platform_id=world.big_id, now=t0)
     with unit_of_work(engine) as s:
         # nothing due again until the schedule fires at 02:00 Shanghai the next day
         assert service.run_due_patrols(session=s, now=t0 + timedelta(hours=20)) == []
@@ -198,13 +251,15 @@ def test_patrol_plan_per_platform(session: Session, world: World,
     assert service.patrol_plan(platform=big)[1] == "default"
 
 
-def test_patrol_outcome_reads_well(engine: Engine, world: World) -> None:
+def test_patrol_outcome_reads_well(engine: Engine, world: World,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import UTC, datetime
 
     with unit_of_work(engine) as s:
         service.seed_default(session=s, actor=SYSTEM)
-        service.submit_items(session=s, platform_id=world.small_id,
-                             items=[Document(f"i{n}", "出售冰毒") for n in range(3)])
+        _submit(s, world.small_id, [Document(f"i{n}", "出售冰毒") for n in range(3)])
+    monkeypatch.setitem(service.patrol_settings(), "partitions", 1)
+    with unit_of_work(engine) as s:
         out = service.run_due_patrols(session=s, now=datetime(2026, 3, 10, 19, tzinfo=UTC),
                                       max_batches=1, batch_size=1)
     small = next(o for o in out if o.platform_id == world.small_id)

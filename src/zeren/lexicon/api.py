@@ -20,6 +20,7 @@ from zeren.lexicon.schemas import (
     DiffRead,
     FindingHandle,
     FindingRead,
+    FindingReport,
     HitRead,
     LexiconCreate,
     LexiconRead,
@@ -155,8 +156,14 @@ def list_findings(
     p = get_platform(session=session, platform_ref=platform_id)
     rows, total = service.list_findings(session=session, platform_id=p.id, state=state,
                                         offset=page.offset, limit=page.limit)
-    return Page[FindingRead](items=[FindingRead.model_validate(f) for f in rows], total=total,
-                             offset=page.offset, limit=page.limit)
+    cases = service.finding_cases(session=session, findings=rows)
+    items = []
+    for f in rows:
+        r = FindingRead.model_validate(f)
+        if f.id in cases:
+            r.case_status, r.case_decision = cases[f.id]
+        items.append(r)
+    return Page[FindingRead](items=items, total=total, offset=page.offset, limit=page.limit)
 
 
 @router.post(FINDINGS + "/{finding_id}/handle", response_model=FindingRead)
@@ -169,3 +176,17 @@ def handle_finding(
     f = service.handle_finding(session=session, actor=actor, finding_id=finding_id,
                                handling=body.handling, platform_id=p.id)
     return FindingRead.model_validate(f)
+
+
+@router.post(FINDINGS + "/{finding_id}/report", status_code=201)
+def report_finding(
+    platform_id: str, finding_id: str, body: FindingReport, session: SessionDep,
+    actor: ReadActor,
+) -> dict[str, str]:
+    """Report a serious finding to an authority: an authority-report record on its
+    moderation case (needs ``reports.write`` on the platform)."""
+    p = get_platform(session=session, platform_ref=platform_id)
+    r = service.report_finding(session=session, actor=actor, finding_id=finding_id,
+                               authority=body.authority, reference=body.reference,
+                               summary=body.summary, platform_id=p.id)
+    return {"report_id": r.id, "case_id": r.case_id}

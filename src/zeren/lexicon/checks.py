@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from zeren.lexicon import service
-from zeren.lexicon.models import Lexicon, LexiconTerm, LexiconVersion, PatrolRun
+from zeren.lexicon.models import Lexicon, LexiconTerm, LexiconVersion
 from zeren.posture.domain import Check, CheckContext, CheckResult, Status
 from zeren.posture.hookspecs import hookimpl
 
@@ -39,36 +39,52 @@ def lexicon_maintained(ctx: CheckContext) -> CheckResult:
 
 def patrol_ran(ctx: CheckContext) -> CheckResult:
     hours = int(service.patrol_settings()["check"]["patrol_within_hours"])
-    run = service.latest_run(session=ctx.session, platform_id=ctx.platform_id)
+    run = service.latest_run(session=ctx.session, platform_id=ctx.platform_id, finished=False)
     figures: dict[str, object] = {"within_hours": hours}
-    if run is None or run.finished_at is None:
-        running = ctx.session.scalar(select(func.count()).select_from(PatrolRun).where(
-            PatrolRun.platform_id == ctx.platform_id, PatrolRun.status == "running")) or 0
-        status = Status.AT_RISK if running else Status.UNMET
-        return CheckResult(status, "no daily patrol (日常巡查) has finished", figures, {})
-    age = ctx.now - run.finished_at
-    figures.update(items=run.items_done, hits=run.hits_total, new_hits=run.new_hits)
-    inputs = {"patrol_run_id": run.id, "finished_at": run.finished_at.isoformat(),
-              "version": run.version}
+    if run is None:
+        return CheckResult(Status.NOT_ASSESSED, "no data: no daily patrol (日常巡查) has run",
+                           figures, {}, reason_zh="无数据：尚未进行日常巡查")
+    if run.status == "failed":
+        return CheckResult(Status.UNMET, f"the last patrol failed: {run.error}", figures,
+                           {"patrol_run_id": run.id}, reason_zh="最近一次巡查失败")
+    done = service.latest_run(session=ctx.session, platform_id=ctx.platform_id)
+    if done is None or done.finished_at is None:
+        return CheckResult(Status.AT_RISK, "no daily patrol (日常巡查) has finished yet",
+                           figures, {"patrol_run_id": run.id}, reason_zh="巡查尚未完成")
+    age = ctx.now - done.finished_at
+    figures.update(items=done.items_done, hits=done.hits_total, new_hits=done.new_hits)
+    inputs = {"patrol_run_id": done.id, "finished_at": done.finished_at.isoformat(),
+              "version": done.version}
     if age > timedelta(hours=hours):
         return CheckResult(Status.UNMET,
                            f"last patrol finished {int(age.total_seconds() // 3600)} h ago",
                            figures, inputs)
     return CheckResult(Status.MET, f"patrol finished {int(age.total_seconds() // 60)} min ago: "
-                       f"{run.items_done} items, {run.new_hits} new hits", figures, inputs)
+                       f"{done.items_done} items, {done.new_hits} new hits", figures, inputs)
 
 
 def hits_handled(ctx: CheckContext) -> CheckResult:
-    hours = int(service.patrol_settings()["check"]["handle_within_hours"])
-    open_ = service.open_findings(session=ctx.session, platform_id=ctx.platform_id)
-    overdue = [f for f in open_ if ctx.now - f.found_at > timedelta(hours=hours)]
-    figures = {"open": len(open_), "overdue": len(overdue), "within_hours": hours}
-    inputs = {"overdue_finding_ids": [f.id for f in overdue[:100]]}
-    if overdue:
-        return CheckResult(Status.AT_RISK, f"{len(overdue)} patrol hit(s) unhandled for more "
-                           f"than {hours} h", figures, inputs)
-    return CheckResult(Status.MET, f"no patrol hit unhandled for more than {hours} h "
-                       f"({len(open_)} open)", figures, inputs)
+    """The patrol's findings are handled as moderation cases (source ``patrol``): a case open
+    past its SLA deadline, or decided after it, puts the duty at risk."""
+    from zeren.moderation.services.patrol import patrol_cases
+
+    got = patrol_cases(session=ctx.session, platform_id=ctx.platform_id, now=ctx.now)
+    figures = {"open": got.open, "overdue": got.overdue, "decided": got.decided,
+               "decided_late": got.decided_late}
+    inputs = {"overdue_case_ids": got.overdue_ids}
+    if got.open + got.decided == 0:
+        return CheckResult(Status.NOT_ASSESSED, "no data: the patrol opened no case",
+                           figures, inputs, reason_zh="无数据：巡查未产生案件")
+    if got.overdue:
+        return CheckResult(Status.AT_RISK, f"{got.overdue} patrol case(s) open past their SLA",
+                           figures, inputs, reason_zh=f"{got.overdue} 件巡查案件超过处理时限")
+    if got.decided_late:
+        return CheckResult(Status.AT_RISK, f"{got.decided_late} of {got.decided} patrol "
+                           "case(s) decided after their SLA", figures, inputs,
+                           reason_zh=f"{got.decided_late} 件巡查案件超时处理")
+    return CheckResult(Status.MET, f"every patrol case handled within its SLA ({got.decided} "
+                       f"decided, {got.open} open within time)", figures, inputs,
+                       reason_zh="巡查案件均在时限内处理")
 
 
 @hookimpl

@@ -258,15 +258,20 @@ def screen_main(args: list[str]) -> None:
 @app.command("patrol-submit")
 @handles_errors
 def patrol_submit_cmd(
-    file: Annotated[Path, typer.Argument(help="JSON Lines of {\"id\", \"text\"}.")],
+    file: Annotated[Path, typer.Argument(help="JSON Lines of {\"id\", \"text\", \"kind\"?}.")],
     platform: Annotated[str, typer.Option(help="Platform id.")],
+    kind: Annotated[str, typer.Option(help="Content kind of lines that do not say theirs.")
+                    ] = "listing",
 ) -> None:
-    """Store a platform's items for the daily patrol (the moderation module will feed this)."""
+    """Hand a platform's items to moderation as subjects (screened before publication, and
+    patrolled every day like every other item)."""
     docs = parse_documents(file.read_bytes(), name=str(file),
                            max_bytes=get_settings().screen_max_bytes, jsonl=True)
+    k = check_kind(kind, where="--kind") or "listing"
     with db() as s:
-        n = service.submit_items(session=s, platform_id=platform, items=docs)
-    console.print(f"{n} item(s) added or changed")
+        n = service.submit_items(session=s, actor=cli_actor(), platform_id=platform, items=docs,
+                                 kind=k)
+    console.print(f"{n} item(s) handed to moderation")
 
 
 @app.command("patrol")
@@ -298,8 +303,9 @@ def patrol_cmd(
         console.print(f"patrol {r.id}: version {r.version}, {r.items_done} items, "
                       f"{r.hits_total} hits, {r.new_hits} new")
         for f in new[:50]:
-            console.print(f"  new: item {f.item_id} [{f.start_offset}:{f.end_offset}] "
-                          f"{f.matched} → {f.term} ({f.action})", markup=False)
+            console.print(f"  new: subject {f.subject_id} [{f.start_offset}:{f.end_offset}] "
+                          f"{f.matched} → {f.term} ({f.action})"
+                          + (f", case {f.case_id}" if f.case_id else ""), markup=False)
 
 
 @app.command("findings")
@@ -320,7 +326,8 @@ def findings_cmd(
         for f in rows:
             handled = (f"{f.handled_at:%Y-%m-%d %H:%M} {f.handled_by}: {f.handling}"
                        if f.handled_at is not None else "")
-            t.add_row(f.id, escape(f.item_id), f"{f.start_offset}:{f.end_offset}",
+            t.add_row(f.id, escape(f.subject_id or f.item_id or ""),
+                      f"{f.start_offset}:{f.end_offset}",
                       escape(f.matched), escape(f.term), f.action,
                       f"{f.found_at:%Y-%m-%d %H:%M}", escape(handled))
     console.print(t)

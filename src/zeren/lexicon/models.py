@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 import zeren.platforms.models  # noqa: F401  (platforms.id is referenced below)
@@ -70,7 +70,8 @@ class LexiconTerm(IdMixin, Base):
 
 
 class PatrolItem(IdMixin, Base):
-    """A stored item of a platform submitted for the daily patrol (日常巡查)."""
+    """An item submitted for the daily patrol (日常巡查) before the patrol read moderation's
+    subjects; kept for the findings that point at it, no longer read."""
 
     __tablename__ = "lexicon_patrol_items"
     __table_args__ = (UniqueConstraint("platform_id", "item_ref"),)
@@ -82,7 +83,8 @@ class PatrolItem(IdMixin, Base):
 
 
 class PatrolRun(IdMixin, Base):
-    """One patrol of a platform's items against one lexicon version; resumable by cursor."""
+    """One patrol of a platform's published items (moderation's subjects) against one lexicon
+    version, over ``partitions`` partitions, each resumable by its cursor."""
 
     __tablename__ = "lexicon_patrol_runs"
     __table_args__ = (Index("ix_lexicon_patrol_runs_platform", "platform_id", "started_at"),)
@@ -99,20 +101,58 @@ class PatrolRun(IdMixin, Base):
     items_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     hits_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     new_hits: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    partitions: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                            server_default="1")
+    engine: Mapped[str] = mapped_column(String(16), nullable=False, default="local",
+                                        server_default="local", comment="local|spark")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True,
+                                              comment="Partitions that failed for good.")
+
+
+class PatrolPartition(IdMixin, Base):
+    """One partition of a patrol run: its cursor, progress, and failures (retried alone)."""
+
+    __tablename__ = "lexicon_patrol_partitions"
+    __table_args__ = (UniqueConstraint("run_id", "part"),)
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("lexicon_patrol_runs.id"), nullable=False)
+    part: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False,
+                                        comment="pending|running|done|failed")
+    cursor: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    items_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    items_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    hits: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    new_hits: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class PatrolFinding(IdMixin, Base):
-    """A hit found by a patrol, kept once per item, term and place; ``first_run_id`` tells
-    whether it is new; ``handled_at`` records that someone dealt with it."""
+    """A hit found by a patrol, kept once per subject (or old item), term and place;
+    ``first_run_id`` tells whether it is new. A block or review finding opens or joins the
+    subject's moderation case (``case_id``), and the case's decision is its handling;
+    ``handled_at`` records a handling given here (flag findings, old items)."""
 
     __tablename__ = "lexicon_patrol_findings"
     __table_args__ = (
         UniqueConstraint("item_id", "term", "start_offset", "end_offset"),
         Index("ix_lexicon_patrol_findings_open", "platform_id", "handled_at"),
+        Index("uq_lexicon_patrol_findings_subject", "subject_id", "term", "start_offset",
+              "end_offset", unique=True),
     )
 
     platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
-    item_id: Mapped[str] = mapped_column(ForeignKey("lexicon_patrol_items.id"), nullable=False)
+    item_id: Mapped[str | None] = mapped_column(ForeignKey("lexicon_patrol_items.id"),
+                                                nullable=True, comment="Old submitted items.")
+    subject_id: Mapped[str | None] = mapped_column(
+        String(36), nullable=True, comment="moderation's subject (no foreign key across "
+        "domain migration branches).")
+    kind: Mapped[str | None] = mapped_column(String(20), nullable=True, comment="Content kind.")
+    case_id: Mapped[str | None] = mapped_column(
+        String(36), nullable=True, comment="The moderation case it opened or joined.")
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     term: Mapped[str] = mapped_column(String(200), nullable=False)
     category: Mapped[str] = mapped_column(String(64), nullable=False)
     action: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -145,7 +145,14 @@ class FindingRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
     platform_id: str
-    item_id: str
+    item_id: str | None
+    subject_id: str | None
+    kind: str | None
+    case_id: str | None = Field(description="The moderation case it opened or joined; its "
+                                "decision is the finding's handling.")
+    case_status: str | None = None
+    case_decision: str | None = None
+    confidence: float | None
     term: str
     category: str
     action: str
@@ -158,6 +165,15 @@ class FindingRead(BaseModel):
     handled_at: datetime | None
     handled_by: str | None
     handling: str
+
+
+class FindingReport(BaseModel):
+    """A serious finding reported to an authority (through moderation's authority reports)."""
+
+    model_config = ConfigDict(extra="forbid")
+    authority: str = Field(min_length=1, max_length=200)
+    reference: str = Field(default="", max_length=200)
+    summary: str = Field(min_length=1, max_length=5000)
 
 
 class FindingHandle(BaseModel):

@@ -20,6 +20,7 @@ from zeren.audit.service import record
 from zeren.auth.policy import SYSTEM, Actor
 from zeren.db.base import utcnow
 from zeren.errors import Conflict, InvalidInput, NotFound
+from zeren.lexicon import patrol
 from zeren.lexicon.domain import (
     Action,
     Severity,
@@ -35,7 +36,6 @@ from zeren.lexicon.models import (
     LexiconTerm,
     LexiconVersion,
     PatrolFinding,
-    PatrolItem,
     PatrolRun,
 )
 from zeren.lexicon.schedule import Schedule
@@ -344,28 +344,28 @@ def result_dict(doc_id: str, s: Screening) -> dict[str, Any]:
 # -- daily patrol (日常巡查) ----------------------------------------------------------------------
 
 
-def submit_items(*, session: Session, platform_id: str, items: Sequence[Document]) -> int:
-    """Add or refresh stored items of a platform for the patrol; returns how many changed."""
+def submit_items(*, session: Session, actor: Actor, platform_id: str,
+                 items: Sequence[Document], kind: str = "listing") -> int:
+    """Hand items to moderation as subjects of ``kind`` (a document's own kind wins): the
+    patrol reads moderation's subjects, so this is how items from a file join them. They
+    are screened before publication by moderation, and patrolled like every other item."""
+    from zeren.moderation.domain import SubjectKind
+    from zeren.moderation.schemas import SubjectIn
+    from zeren.moderation.services.screening import submit_subjects
+
     _check_platforms(session=session, ids={platform_id})
-    changed = 0
-    for d in items:
-        old = session.scalar(select(PatrolItem).where(
-            PatrolItem.platform_id == platform_id, PatrolItem.item_ref == d.id))
-        if old is None:
-            session.add(PatrolItem(platform_id=platform_id, item_ref=d.id, text=d.text))
-            changed += 1
-        elif old.text != d.text:
-            old.text = d.text
-            old.submitted_at = utcnow()
-            changed += 1
-    session.flush()
-    return changed
+    subs = [SubjectIn(kind=SubjectKind(d.kind or kind), external_ref=d.id, text=d.text)
+            for d in items]
+    return len(submit_subjects(session=session, actor=actor, platform_id=platform_id,
+                               items=subs))
 
 
 def start_patrol(*, session: Session, actor: Actor, platform_id: str, name: str,
-                 now: datetime | None = None) -> PatrolRun:
+                 now: datetime | None = None, partitions: int | None = None,
+                 engine: str = "local") -> PatrolRun:
     """The platform's unfinished patrol run (to resume), or a new one on the current version
-    (started at ``now``, default the clock's time)."""
+    over ``partitions`` partitions of its published items (patrol.toml: ``partitions``),
+    started at ``now`` (default the clock's time)."""
     _check_platforms(session=session, ids={platform_id})
     lex = get_lexicon(session=session, name=name)
     run = session.scalar(select(PatrolRun).where(
@@ -373,62 +373,43 @@ def start_patrol(*, session: Session, actor: Actor, platform_id: str, name: str,
         PatrolRun.status == "running").order_by(PatrolRun.started_at.desc()).limit(1))
     if run is not None:
         return run
-    total = session.scalar(select(func.count()).select_from(PatrolItem).where(
-        PatrolItem.platform_id == platform_id)) or 0
-    run = PatrolRun(platform_id=platform_id, lexicon_id=lex.id, version=lex.current_version,
-                    status="running", started_by=actor.username, items_total=total,
-                    items_done=0, hits_total=0, new_hits=0, started_at=now or utcnow())
-    session.add(run)
-    session.flush()
-    record(session=session, actor=actor, action="lexicon.patrol.start", target_type="patrol_run",
-           target_id=run.id, platform_id=platform_id,
-           summary={"lexicon": name, "version": lex.current_version, "items": total})
-    return run
+    parts = partitions or int(patrol_settings().get("partitions", 1))
+    if not 1 <= parts <= 4096:
+        raise InvalidInput("partitions: 1 to 4096", field="partitions")
+    return patrol.start_run(session=session, actor=actor, platform_id=platform_id, lexicon=lex,
+                            partitions=parts, now=now or utcnow(), engine=engine)
+
+
+_OLD_VERSIONS: dict[tuple[str, str, int], Matcher] = {}
+
+
+def run_matcher(*, session: Session, run: PatrolRun) -> tuple[Matcher, str]:
+    """The matcher of the run's lexicon version (an older one is kept for the run's next
+    steps), and the lexicon's name."""
+    lex = session.get(Lexicon, run.lexicon_id)
+    assert lex is not None
+    if run.version == lex.current_version:
+        return CACHE.get(session=session, lexicon=lex, platform_id=run.platform_id), lex.name
+    key = (lex.id, run.platform_id, run.version)
+    m = _OLD_VERSIONS.get(key)
+    if m is None:
+        m = CACHE.get(session=session, lexicon=lex, platform_id=run.platform_id,
+                      version=run.version)
+        _OLD_VERSIONS.clear()  # one old version at a time is enough
+        _OLD_VERSIONS[key] = m
+    return m, lex.name
 
 
 def patrol_step(*, session: Session, run: PatrolRun, batch_size: int | None = None) -> bool:
-    """Screen the next batch of the run's items; True once the run has finished. The caller
-    commits after each step, so an interrupted run resumes at its cursor."""
+    """Screen the next batch of the run's items (patrol.py); True once the run has ended. The
+    caller commits after each step, so an interrupted run resumes at its cursors."""
     if run.status != "running":
         return True
-    size = batch_size or int(patrol_settings()["batch_size"])
-    q = select(PatrolItem).where(PatrolItem.platform_id == run.platform_id)
-    if run.cursor is not None:
-        q = q.where(PatrolItem.id > run.cursor)
-    items = list(session.scalars(q.order_by(PatrolItem.id).limit(size)))
-    if not items:
-        run.status = "finished"
-        run.finished_at = utcnow()
-        session.flush()
-        return True
-    lex = session.get(Lexicon, run.lexicon_id)
-    assert lex is not None
-    m = CACHE.get(session=session, lexicon=lex, platform_id=run.platform_id, version=run.version)
-    results = m.screen_many([i.text for i in items])
-    ids = [i.id for i in items]
-    existing = {
-        (f.item_id, f.term, f.start_offset, f.end_offset): f
-        for f in session.scalars(select(PatrolFinding).where(PatrolFinding.item_id.in_(ids)))
-    }
-    for item, res in zip(items, results, strict=True):
-        for h in res.hits:
-            k = (item.id, h.term, h.start, h.end)
-            run.hits_total += 1
-            f = existing.get(k)
-            if f is None:
-                f = PatrolFinding(platform_id=run.platform_id, item_id=item.id, term=h.term,
-                                  category=h.category, action=h.action, start_offset=h.start,
-                                  end_offset=h.end, matched=h.matched, first_run_id=run.id,
-                                  last_run_id=run.id, handling="")
-                session.add(f)
-                existing[k] = f
-                run.new_hits += 1
-            else:
-                f.last_run_id = run.id
-    run.cursor = items[-1].id
-    run.items_done += len(items)
-    session.flush()
-    return False
+    cfg = patrol_settings()
+    m, name = run_matcher(session=session, run=run)
+    return patrol.patrol_step(session=session, run=run, matcher=m, lexicon_name=name,
+                              batch_size=batch_size or int(cfg["batch_size"]),
+                              max_attempts=int(cfg.get("max_attempts", 3)))
 
 
 def latest_run(*, session: Session, platform_id: str, finished: bool = True) -> PatrolRun | None:
@@ -464,6 +445,7 @@ def list_findings(
     ``open`` (nobody has handled them yet), ``handled`` or ``all``."""
     if state not in FINDING_STATES:
         raise InvalidInput(f"state is one of {', '.join(FINDING_STATES)}", field="state")
+    refresh_handling(session=session, platform_id=platform_id)
     where = [PatrolFinding.platform_id == platform_id]
     if state == "open":
         where.append(PatrolFinding.handled_at.is_(None))
@@ -486,6 +468,9 @@ def handle_finding(
         raise NotFound(f"no patrol finding {finding_id!r}",
                        details={"field": "finding_id", "finding_id": finding_id})
     actor.check_platform(f.platform_id)
+    if f.case_id is not None and f.handled_at is None:
+        raise Conflict("this finding is handled by deciding its moderation case",
+                       details={"finding_id": f.id, "case_id": f.case_id})
     if f.handled_at is not None:
         raise Conflict("finding already handled",
                        details={"finding_id": f.id, "handled_by": f.handled_by,
@@ -499,6 +484,58 @@ def handle_finding(
            target_type="patrol_finding", target_id=f.id, platform_id=f.platform_id,
            summary={"handling": f.handling, "term": f.term})
     return f
+
+
+def refresh_handling(*, session: Session, platform_id: str) -> int:
+    """Mark handled the platform's findings whose moderation case has been decided (the
+    case's decision is their handling: who decided, when, what). Returns how many."""
+    from zeren.moderation.services.patrol import case_states
+
+    open_ = list(session.scalars(select(PatrolFinding).where(
+        PatrolFinding.platform_id == platform_id, PatrolFinding.handled_at.is_(None),
+        PatrolFinding.case_id.is_not(None))))
+    states = case_states(session=session, case_ids=[f.case_id for f in open_ if f.case_id])
+    n = 0
+    for f in open_:
+        c = states.get(f.case_id or "")
+        if c is not None and c.decided_at is not None:
+            f.handled_at = c.decided_at
+            f.handled_by = c.decided_by
+            f.handling = f"case {c.case_id}: {c.decision}"
+            n += 1
+    if n:
+        session.flush()
+    return n
+
+
+def finding_cases(*, session: Session, findings: Sequence[PatrolFinding]
+                  ) -> dict[str, tuple[str, str | None]]:
+    """(status, decision) of the moderation case of each finding that has one, by finding
+    id: the case's decision is the finding's handling."""
+    from zeren.moderation.services.patrol import case_states
+
+    states = case_states(session=session, case_ids=[f.case_id for f in findings if f.case_id])
+    return {f.id: (states[f.case_id].status, states[f.case_id].decision)
+            for f in findings if f.case_id and f.case_id in states}
+
+
+def report_finding(*, session: Session, actor: Actor, finding_id: str, authority: str,
+                   reference: str, summary: str, platform_id: str | None = None) -> Any:
+    """Report a serious finding to an authority: an authority-report record on the finding's
+    moderation case (moderation checks ``reports.write``). A finding without a case (a flag)
+    cannot be reported: 409."""
+    from zeren.moderation.services.authority import report_case
+
+    f = session.get(PatrolFinding, finding_id)
+    if f is None or (platform_id is not None and f.platform_id != platform_id):
+        raise NotFound(f"no patrol finding {finding_id!r}",
+                       details={"field": "finding_id", "finding_id": finding_id})
+    if f.case_id is None:
+        raise Conflict("this finding opened no moderation case (it asked for neither review "
+                       "nor a block)", details={"finding_id": f.id, "field": "finding_id"})
+    return report_case(session=session, actor=actor, case_id=f.case_id, authority=authority,
+                       reference=reference,
+                       summary=f"{summary} (patrol finding {f.id}: {f.matched} → {f.term})")
 
 
 def patrol_plan(*, platform: Platform) -> tuple[Schedule, str]:
@@ -557,13 +594,13 @@ class PatrolOutcome:
     error: str | None = None
 
     def __str__(self) -> str:
-        if self.error is not None:
+        if self.error is not None and self.run_id is None:
             return f"platform {self.platform_id}: not started: {self.error}"
         state = "finished" if self.finished else "unfinished"
         return (f"platform {self.platform_id}: run {self.run_id} ({self.lexicon} "
                 f"v{self.version}{', resumed' if self.resumed else ''}) {state}, "
                 f"{self.items_done}/{self.items_total} items, {self.hits} hits, "
-                f"{self.new_hits} new")
+                f"{self.new_hits} new" + (f"; FAILED: {self.error}" if self.error else ""))
 
 
 def run_due_patrols(
@@ -602,5 +639,5 @@ def run_due_patrols(
             steps += 1
         out.append(PatrolOutcome(platform.id, name, run.id, run.version, running is not None,
                                  finished, run.items_done, run.items_total, run.hits_total,
-                                 run.new_hits))
+                                 run.new_hits, error=run.error))
     return out

@@ -41,7 +41,10 @@ def screen_subjects(*, session: Session, platform_id: str, subjects: Sequence[Su
     from zeren.lexicon.formats import Document
     from zeren.lexicon.service import DEFAULT_LEXICON, screen_documents
 
-    docs = [Document(id=s.id, text=s.text) for s in subjects]
+    # each item as its content kind (the lexicon's kinds are moderation's item kinds);
+    # an account's text is its profile
+    docs = [Document(id=s.id, text=s.text,
+                     kind="profile" if s.kind in d.ACCOUNT_KINDS else s.kind) for s in subjects]
     matcher, results = screen_documents(session=session, name=DEFAULT_LEXICON, documents=docs,
                                         platform_id=platform_id)
     out: list[Verdict] = []
