@@ -107,30 +107,40 @@ def test_table_keeps_bracketed_text(env: None, tmp_path: Path, world: World) -> 
 def test_findings_and_handle_commands(env: None, tmp_path: Path, world: World) -> None:
     assert _run("lexicon", "seed-default")[0] == 0
     items = tmp_path / "items.jsonl"
-    items.write_text('{"id": "[i1]", "text": "出售冰毒"}\n', encoding="utf-8")
-    assert _run("lexicon", "patrol-submit", str(items), "--platform", world.small_id)[0] == 0
-    assert _run("lexicon", "patrol", "--platform", world.small_id)[0] == 0
+    # as posts: 冰毒 asks for review (a case), 电子烟 only a flag (no case)
+    items.write_text('{"id": "[i1]", "text": "出售冰毒"}\n{"id": "i2", "text": "电子烟"}\n',
+                     encoding="utf-8")
+    assert _run("lexicon", "patrol-submit", str(items), "--platform", world.small_id,
+                "--kind", "post")[0] == 0
+    code, out = _run("lexicon", "patrol", "--platform", world.small_id)
+    assert code == 0 and "case" in out, out
     code, out = _run("lexicon", "findings", "--platform", "small")
-    assert code == 0 and "1 of 1 open finding(s)" in out and "冰毒" in out, out
+    assert code == 0 and "2 of 2 open finding(s)" in out and "冰毒" in out, out
     from sqlalchemy import create_engine, select
 
     from zeren.lexicon.models import PatrolFinding
 
     with create_engine(get_settings().database_url).connect() as c:
-        fid = c.scalar(select(PatrolFinding.id))
-    assert fid is not None
-    code, out = _run("lexicon", "handle", fid, "--handling", "下架 [removed]")
-    assert code == 0 and "下架 [removed]" in out, out
-    code, out = _run("lexicon", "handle", fid, "--handling", "again")
+        by_term = dict(c.execute(select(PatrolFinding.term, PatrolFinding.id)).all())
+    flag, case = by_term["电子烟"], by_term["冰毒"]
+    code, out = _run("lexicon", "handle", case, "--handling", "下架")
+    assert code != 0 and "deciding its moderation case" in out, out
+    code, out = _run("lexicon", "handle", flag, "--handling", "核实无误 [kept]")
+    assert code == 0 and "核实无误 [kept]" in out, out
+    code, out = _run("lexicon", "handle", flag, "--handling", "again")
     assert code != 0 and "already handled" in out, out
     code, out = _run("lexicon", "handle", "no-such-id", "--handling", "x")
     assert code != 0 and "no patrol finding" in out, out
-    code, out = _run("lexicon", "handle", fid, "--handling", " ")
-    assert code != 0, out
     code, out = _run("lexicon", "findings", "--platform", "small", "--state", "handled")
     assert code == 0 and "1 of 1 handled" in out, out
     code, out = _run("lexicon", "findings", "--platform", "small", "--state", "nope")
     assert code != 0 and "state" in out, out
+    code, out = _run("lexicon", "report-finding", case, "--authority", "网安支队",
+                     "--reference", "R-1", "--summary", "selling drugs")
+    assert code == 0 and "reported" in out, out
+    code, out = _run("lexicon", "report-finding", flag, "--authority", "网安支队",
+                     "--summary", "x")
+    assert code != 0 and "no moderation case" in out, out
 
 
 def test_screen_takes_content_kinds(env: None, tmp_path: Path) -> None:

@@ -347,3 +347,20 @@ def handle_cmd(
                                    handling=handling)
         console.print(f"finding {f.id} handled by {escape(f.handled_by or '')}: "
                       f"{escape(f.handling)}")
+
+
+@app.command("report-finding")
+@handles_errors
+def report_finding_cmd(
+    finding: Annotated[str, typer.Argument(help="Finding id (see `zeren lexicon findings`).")],
+    authority: Annotated[str, typer.Option(help="The authority reported to.")],
+    summary: Annotated[str, typer.Option(help="What was reported.")],
+    reference: Annotated[str, typer.Option(help="The authority's reference, if any.")] = "",
+) -> None:
+    """Report a serious patrol finding to an authority (an authority-report record on its
+    moderation case)."""
+    with db() as s:
+        r = service.report_finding(session=s, actor=cli_actor(), finding_id=finding,
+                                   authority=authority, reference=reference, summary=summary)
+        console.print(f"finding {escape(finding)} reported to {escape(authority)}: "
+                      f"case {r.case_id}, report {r.id}")
