@@ -364,3 +364,49 @@ def report_finding_cmd(
                                    authority=authority, reference=reference, summary=summary)
         console.print(f"finding {escape(finding)} reported to {escape(authority)}: "
                       f"case {r.case_id}, report {r.id}")
+
+
+@app.command("patrol-export")
+@handles_errors
+def patrol_export_cmd(
+    platform: Annotated[str, typer.Option(help="Platform id.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Parquet file to write.")],
+    partitions: Annotated[int | None, typer.Option(min=1, max=4096, help="Partitions "
+                                                   "(default: patrol.toml).")] = None,
+) -> None:
+    """Export the platform's published items as a Parquet snapshot for the Spark patrol."""
+    from zeren.lexicon.spark import export_snapshot
+
+    parts = partitions or int(service.patrol_settings().get("partitions", 1))
+    with db() as s:
+        n = export_snapshot(session=s, platform_id=platform, path=output, partitions=parts)
+    console.print(f"{n} item(s) written to {escape(str(output))} ({parts} partitions)")
+
+
+@app.command("patrol-spark")
+@handles_errors
+def patrol_spark_cmd(
+    platform: Annotated[str, typer.Option(help="Platform id.")],
+    snapshot: Annotated[Path, typer.Option(help="Parquet snapshot (zeren lexicon "
+                                                "patrol-export).")],
+    lexicon: Annotated[str, typer.Option("--lexicon", "-l")] = service.DEFAULT_LEXICON,
+    master: Annotated[str, typer.Option(help="Spark master URL (local[*], spark://…, yarn).")
+                      ] = "local[*]",
+    partitions: Annotated[int | None, typer.Option(min=1, max=4096)] = None,
+) -> None:
+    """Run the platform's patrol on Apache Spark over a snapshot; findings are written back
+    (and open moderation cases) like the local runner's."""
+    from zeren.lexicon.spark import run_on_spark, session_for
+
+    parts = partitions or int(service.patrol_settings().get("partitions", 1))
+    spark = session_for(master)
+    try:
+        with db() as s:
+            run = run_on_spark(session=s, spark=spark, actor=cli_actor(), platform_id=platform,
+                               lexicon_name=lexicon, snapshot=snapshot, partitions=parts)
+            line = (f"patrol {run.id} on Spark: {run.status}, {run.items_done} items, "
+                    f"{run.hits_total} hits, {run.new_hits} new"
+                    + (f"; error: {run.error}" if run.error else ""))
+    finally:
+        spark.stop()
+    console.print(line, markup=False)
