@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -113,11 +115,17 @@ def session_for(master: str = "local[2]", app: str = "zeren-patrol") -> Any:
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    return (SparkSession.builder.master(master).appName(app)
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-            .config("spark.sql.shuffle.partitions", "8")
-            .getOrCreate())
+    # SparkContext replaces the SIGINT handler with one that needs a live context; put the
+    # process's own back, so Ctrl-C after spark.stop() is an ordinary KeyboardInterrupt.
+    before = signal.getsignal(signal.SIGINT)
+    got = (SparkSession.builder.master(master).appName(app)
+           .config("spark.ui.enabled", "false")
+           .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+           .config("spark.sql.shuffle.partitions", "8")
+           .getOrCreate())
+    if threading.current_thread() is threading.main_thread() and before is not None:
+        signal.signal(signal.SIGINT, before)
+    return got
 
 
 def run_on_spark(*, session: Session, spark: Any, actor: Actor, platform_id: str,
