@@ -3,6 +3,9 @@
 * appends/s through the real integrator (batches of ``--batch``, default 256, 200-byte
   entries) on SQLite and, when reachable, PostgreSQL, beside a pure-``hashlib`` streaming
   RFC 6962 root over the very same entries (the ceiling for any Python integrator);
+* the same appends without the durable commit of ADR 0009 (SQLite's ``synchronous=NORMAL``,
+  PostgreSQL's session default), run in turn with the durable ones, so the cost of syncing
+  every batch is read off one table (``--no-relaxed`` to skip);
 * inclusion proofs served/s from the store (random indexes, newest checkpoint; tile and
   bundle caches empty when the timing starts);
 * proof verifications/s (``zeren.ledger.verify.verify_inclusion``);
@@ -17,6 +20,7 @@ Medians of ``--repeat`` runs. No targets are asserted; the table shows them besi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import random
@@ -26,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -34,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from zeren.db.migrate import upgrade
 from zeren.db.session import make_engine
+from zeren.ledger import integrator as integrator_module
 from zeren.ledger import store
 from zeren.ledger.integrator import Integrator, PendingEntry
 from zeren.ledger.keys import LogKeys
@@ -64,6 +69,19 @@ def hashlib_root(entries: list[bytes]) -> bytes:
     while stack:
         h = sha(b"\x01" + stack.pop() + h).digest()
     return h
+
+
+@contextlib.contextmanager
+def relaxed() -> Iterator[None]:
+    """Appends as before ADR 0009: no synchronous=FULL around SQLite batches, no SET LOCAL
+    synchronous_commit on PostgreSQL (the session's default applies). For comparison only."""
+    saved = integrator_module.durable_commit, Integrator._sync_on
+    integrator_module.durable_commit = lambda conn: contextlib.nullcontext()  # type: ignore[assignment]
+    Integrator._sync_on = lambda self, cur: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        integrator_module.durable_commit, Integrator._sync_on = saved  # type: ignore[method-assign]
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -104,13 +122,15 @@ def pg_backend() -> Backend | None:
 
 
 def bench_backend(
-    b: Backend, entries: list[bytes], *, repeat: int, batch: int, keys: LogKeys, proofs: int
+    b: Backend, entries: list[bytes], *, repeat: int, batch: int, keys: LogKeys, proofs: int,
+    compare: bool = True,
 ) -> dict[str, float]:
     engine = make_engine(b.url)
     integ = Integrator(engine, keys=keys, batch_size=batch, batch_ms=250)
     items = [PendingEntry(e) for e in entries]
     rates: list[float] = []
     bases: list[float] = []
+    loose: list[float] = []
     for r in range(repeat):
         name = f"bench{r}"
         integ.log(name)  # created outside the timing
@@ -119,12 +139,20 @@ def bench_backend(
         base_s = timed(lambda: hashlib_root(entries))
         rates.append(len(items) / timed(lambda n=name: integ.append(n, items)))  # type: ignore[misc]
         bases.append(len(items) / base_s)
+        if compare:
+            integ.log(f"relaxed{r}")
+            with relaxed():
+                loose.append(len(items) / timed(
+                    lambda n=f"relaxed{r}": integ.append(n, items)))  # type: ignore[misc]
     rnd = random.Random(1)
     idx = [rnd.randrange(len(entries)) for _ in range(proofs)]
     out: dict[str, float] = {
         "append": statistics.median(rates),
         "ratio": statistics.median(r / b for r, b in zip(rates, bases, strict=True)),
     }
+    if compare:
+        out["relaxed"] = statistics.median(loose)
+        out["cost"] = statistics.median(d / x for d, x in zip(rates, loose, strict=True))
     got: list[store.InclusionProof] = []
     with Session(engine) as s:
         log = store.get_log(session=s, name="bench0")
@@ -178,6 +206,8 @@ def main() -> None:
     ap.add_argument("--proofs", type=int, default=3000)
     ap.add_argument("--rehash", type=int, default=1_000_000, help="0 to skip")
     ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--no-relaxed", action="store_true",
+                    help="skip the comparison with appends that are not synced (ADR 0009)")
     args = ap.parse_args()
 
     entries = make_entries(args.n)
@@ -196,7 +226,8 @@ def main() -> None:
         try:
             for b in backends:
                 results[b.name] = bench_backend(b, entries, repeat=args.repeat, batch=args.batch,
-                                                keys=keys, proofs=args.proofs)
+                                                keys=keys, proofs=args.proofs,
+                                                compare=not args.no_relaxed)
             big = None
             if args.big_batch:
                 engine = make_engine(backends[0].url)
@@ -230,6 +261,9 @@ def main() -> None:
         f"{format(base, ',.0f'):>14}" for _ in names) + f"{'(baseline)':>22}")
     print(f"{'append ÷ hashlib (paired runs)':<38}" + "".join(
         f"{results[n]['ratio']:>14.3f}" for n in names) + f"{'≥ 0.25':>22}")
+    if not args.no_relaxed:
+        row("  not synced (before ADR 0009)", "relaxed", ",.0f", "(comparison)")
+        row("  synced ÷ not synced (paired)", "cost", ".3f", "")
     if big:
         print(f"{f'append entries/s, batch {args.big_batch} (SQLite)':<38}{big:>14,.0f}"
               f"{'':>14}{'':>22}")

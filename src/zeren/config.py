@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -65,6 +66,35 @@ class Settings(BaseSettings):
     smtp_password: str = Field(default="", description="SMTP password, if the server needs one.")
     smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with "
                                 "STARTTLS before sending.")
+
+    # --- running in production (docs/operations.md) ---------------------------------------
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Log lines as plain text or as JSON, one event per line (request id, actor "
+        "id, route template, status, time; never secrets or personal data).",
+    )
+    log_level: str = Field(default="INFO", description="Lowest level logged (DEBUG, INFO, "
+                           "WARNING, ERROR).")
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token Prometheus sends to GET /metrics. Unset: /metrics answers 404 "
+        "(metrics off). Use a long random value.",
+    )
+    workers: int = Field(default=1, description="API worker processes `zeren serve` starts; "
+                         "with more than one, run the jobs as their own process "
+                         "(`zeren jobs run --forever`).")
+    backup_dir: Path | None = Field(
+        default=None,
+        description="Folder the scheduled backup job (ops.backup, daily at 02:30 Beijing time) "
+        "writes to. Unset: the job does nothing.",
+    )
+    backup_keep: int = Field(default=14, description="Scheduled backups kept in backup_dir; older "
+                             "ones are deleted after a new one is written.")
+    backup_passphrase_file: Path | None = Field(
+        default=None,
+        description="File holding the passphrase that encrypts the ledger keys in scheduled "
+        "backups (readable by the job runner only).",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from typing import Annotated
 
@@ -36,16 +37,26 @@ def list_jobs() -> None:
 def run(
     name: Annotated[str | None, typer.Option(help="Run only this job.")] = None,
     force: Annotated[bool, typer.Option(help="Run even if not due.")] = False,
-    forever: Annotated[bool, typer.Option(help="Keep running due jobs every 30 s.")] = False,
+    forever: Annotated[bool, typer.Option(
+        help="Keep running due jobs (the job runner process of a deployment); stops cleanly "
+        "on SIGTERM or Ctrl-C.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between passes with --forever.")]
+    = 30.0,
 ) -> None:
     """Run the jobs that are due now (or keep doing so with --forever)."""
     engine = engine_for(get_settings().database_url)
     if forever:
+        from zeren.ops.logs import configure_logging
+
+        configure_logging(get_settings())
         stop = threading.Event()
-        try:
-            service.run_forever(engine=engine, stop=stop)
-        except KeyboardInterrupt:
-            stop.set()
+
+        def on_signal(_sig: int, _frame: object) -> None:
+            stop.set()  # finish the job that is running, then leave
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        service.run_forever(engine=engine, stop=stop, interval_s=max(0.1, interval))
         return
     runs = service.run_due(engine=engine, only=name, force=force)
     if not runs:

@@ -8,6 +8,12 @@ commit. It therefore works on its own connection, never on the caller's session;
 caller logs stays logged even if the caller's own unit of work later rolls back (the log
 records what was attempted, which is the honest reading).
 
+Durable before it is given out: the connection's other transactions may run with SQLite's
+``synchronous=NORMAL`` (a power loss can roll back the last commits), but a ledger batch is
+committed with ``synchronous=FULL`` on SQLite and ``synchronous_commit = on`` on PostgreSQL
+(even where the server default is lower), so an index or a signed checkpoint is on disk before
+anyone sees it (ADR 0009).
+
 One integrator at a time per log, across processes: on PostgreSQL the transaction takes
 ``pg_advisory_xact_lock(LOCK_NS, log_id)``; on SQLite it begins with ``BEGIN IMMEDIATE``,
 which takes the database's write lock up front. The in-memory right edge of each tree is
@@ -23,7 +29,7 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -244,6 +250,30 @@ def bundle_runs(first: int, entries: Sequence[bytes]) -> list[tuple[int, int, in
     return out
 
 
+SYNC_COMMIT_ON = "SET LOCAL synchronous_commit TO on"
+
+
+@contextlib.contextmanager
+def durable_commit(conn: Connection) -> Iterator[None]:
+    """On SQLite, commit what runs inside with ``synchronous=FULL`` (the WAL is synced at that
+    commit) and put the connection's own setting back afterwards; other transactions keep the
+    engine's ``NORMAL``. PostgreSQL callers send ``SYNC_COMMIT_ON`` inside the transaction
+    (``SET LOCAL`` ends with it), which overrides a lower server or role default."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    raw: Any = conn.connection.driver_connection
+    # The driver's own execute: no SQLAlchemy transaction is opened, and a PRAGMA does not
+    # start an SQLite one, so the setting is changed outside the batch's transaction.
+    prev = int(raw.execute("PRAGMA synchronous").fetchone()[0])
+    raw.execute("PRAGMA synchronous=FULL")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):  # keep the original error, if any
+            raw.execute(f"PRAGMA synchronous={prev:d}")
+
+
 def current_size(conn: Connection, log_id: int) -> int:
     return int(conn.execute(_SIZE_Q, {"lid": log_id}).scalar_one())
 
@@ -276,6 +306,7 @@ class Integrator:
             queue.Queue()
         )
         self._worker: threading.Thread | None = None
+        self._pending_sync = False
 
     # ----------------------------------------------------------------- logs
 
@@ -304,7 +335,9 @@ class Integrator:
         origin = f"{origin_prefix()}/{name}"
         now = datetime.now(UTC)
         try:
-            with self.engine.begin() as conn:
+            with self.engine.connect() as conn, durable_commit(conn), conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql(SYNC_COMMIT_ON)
                 res = conn.execute(insert(m.LOGS).values(
                     name=name, record_class=cls, period=period, origin=origin,
                     public_key=raw_public_key(key.public_key()), created_at=now,
@@ -371,10 +404,19 @@ class Integrator:
     def _append_locked(
         self, info: LogInfo, items: Sequence[PendingEntry], conn: Connection
     ) -> Batch:
+        with durable_commit(conn):
+            return self._append_durable(info, items, conn)
+
+    def _append_durable(
+        self, info: LogInfo, items: Sequence[PendingEntry], conn: Connection
+    ) -> Batch:
         now = datetime.now(UTC)
         lid = info.id
         conn.begin()  # so that conn.commit() commits even when only the driver was used
         pg = conn.dialect.name == "postgresql"
+        if pg:
+            # SET LOCAL lasts until this transaction ends; sent in the batch's first pipeline.
+            self._pending_sync = True
         state = self._states.get(lid)
         guard = pg and state is not None and not any(it.erase for it in items)
         if guard:
@@ -442,6 +484,7 @@ class Integrator:
     def _lock_and_size_pg(self, conn: Connection, lid: int) -> int:
         drv: Any = conn.connection.driver_connection
         with drv.pipeline(), drv.cursor() as lock, drv.cursor() as cur:
+            self._sync_on(lock)
             lock.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_NS, lid))
             cur.execute(
                 "SELECT size FROM ledger_checkpoints WHERE log_id = %s "
@@ -451,12 +494,19 @@ class Integrator:
         assert row is not None, "every log has its size-0 checkpoint"
         return int(row[0])
 
+    def _sync_on(self, cur: Any) -> None:
+        """Once per PostgreSQL batch: this transaction commits with synchronous_commit on."""
+        if self._pending_sync:
+            cur.execute(SYNC_COMMIT_ON)
+            self._pending_sync = False
+
     def _write_pg(
         self, conn: Connection, lid: int, bundles: list[tuple[int, int, int, int, bytes]],
         tiles: list[FullTile], cp: Checkpoint, note: str, now: datetime, expect: int | None,
     ) -> None:
         drv: Any = conn.connection.driver_connection
         with drv.pipeline(), drv.cursor() as cur:
+            self._sync_on(cur)
             if expect is not None:
                 # Optimistic: we believe the log has ``expect`` entries. Take the lock, then
                 # let the database refuse the whole batch if another writer moved the log on

@@ -1,12 +1,12 @@
 """``zeren moderation …``: thin commands over the moderation services — categories, batch
-intake from JSON Lines, the queue, the clock (tick), webhook delivery, the ledger flush, a
-worker loop that does all three, and the periodic report to authorities."""
+intake from JSON Lines, the queue, the clock (tick), webhook delivery, the ledger flush, and the periodic
+report to authorities. The loop that runs tick, flush and delivery on a schedule is the one
+job runner (`zeren jobs run --forever`, jobs ``moderation.tick`` and ``moderation.deliver``)."""
 
 from __future__ import annotations
 
 import json
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -105,25 +105,6 @@ def flush_ledger_cmd() -> None:
     engine = engine_for(s.database_url)
     n = delivery.flush_ledger(engine=engine, record_log=record_log_for(engine, s.data_dir))
     console.print(f"{n} record(s) logged")
-
-
-@app.command("worker")
-@handles_errors
-def worker_cmd(
-    every: Annotated[float, typer.Option(help="Seconds between rounds.")] = 30.0,
-    once: Annotated[bool, typer.Option(help="Run one round and stop.")] = False,
-) -> None:
-    """Run tick, the ledger flush and webhook delivery in a loop."""
-    s = get_settings()
-    engine = engine_for(s.database_url)
-    while True:
-        with db() as session:  # a loop of the system, like the job: no audit event a round
-            out = clocks.advance(session=session)
-        delivery.after_commit(engine=engine, data_dir=s.data_dir)
-        console.print(json.dumps(out))
-        if once:
-            return
-        time.sleep(every)
 
 
 @app.command("report")
