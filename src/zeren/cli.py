@@ -48,6 +48,8 @@ DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
 )
 DOMAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("zeren.lexicon.cli", "screen_command", "screen"),
+    ("zeren.ops.cli", "backup_command", "backup"),
+    ("zeren.ops.cli", "restore_command", "restore"),
 )
 
 

@@ -24,6 +24,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.notify.jobs",
     "zeren.datagov.jobs",
     "zeren.security.jobs",
+    "zeren.ops.jobs",
     # console pages, in the order their routes are tried
     "zeren.platforms.console",
     "zeren.exemptions.console",
