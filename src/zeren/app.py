@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,7 +19,6 @@ from zeren.config import Settings, get_settings
 from zeren.db.session import make_engine, session_factory
 from zeren.errors import AppError
 from zeren.loading import load_attr
-from zeren.request_context import set_request_id
 
 log = logging.getLogger("zeren")
 
@@ -116,16 +114,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
 
-    @app.middleware("http")
-    async def request_id(request: Request,
-                         call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        rid = request.headers.get("x-request-id") or uuid.uuid4().hex
-        rid = rid[:64]
-        set_request_id(rid)
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = rid
-        return response
-
     install_error_handlers(app)
     api = APIRouter(prefix="/api/v1")
 
@@ -143,4 +131,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from zeren.console.views import install_console
 
     install_console(app)
+    # Operations: /api/v1/live, /api/v1/ready, /metrics; and, outermost, the middleware that
+    # gives each request its id, counts it and logs it (zeren.ops.http).
+    from zeren.ops.http import ObserveMiddleware
+    from zeren.ops.http import router as ops_router
+
+    app.include_router(ops_router)
+    app.add_middleware(ObserveMiddleware)
     return app

@@ -15,6 +15,7 @@ from zeren.auth.service import actor_for_user_id, authenticate_token
 from zeren.db.session import unit_of_work
 from zeren.errors import Forbidden, Unauthorized
 from zeren.platforms.models import Platform
+from zeren.request_context import note_actor
 from zeren.settings_dep import settings_of
 
 __all__ = ["ActorDep", "SessionDep", "require", "session_actor", "settings_of"]
@@ -50,7 +51,9 @@ def current_actor(request: Request, session: SessionDep) -> Actor:
     """The actor behind a Bearer token or a console session; 401 when there is neither."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        return authenticate_token(session=session, token=auth[7:].strip())
+        actor = authenticate_token(session=session, token=auth[7:].strip())
+        note_actor(actor.user_id)  # for the request's access log line
+        return actor
     console_actor = session_actor(request, session)
     if console_actor is not None:
         # A cookie rides along with any request the browser sends; a write through the API on

@@ -39,6 +39,7 @@ from zeren.lexicon.models import (
     PatrolRun,
 )
 from zeren.lexicon.schedule import Schedule
+from zeren.ops.metrics import observe_screening
 from zeren.platforms.models import Platform
 
 DEFAULT_LEXICON = "default"
@@ -332,8 +333,10 @@ def screen_documents(*, session: Session, name: str, documents: Sequence[Documen
         _check_platforms(session=session, ids={platform_id})
     m = matcher_for(session=session, name=name, platform_id=platform_id, wait=wait)
     kinds = [d.kind or kind for d in documents]
-    return m, m.screen_many([d.text for d in documents],
+    results = m.screen_many([d.text for d in documents],
                             kind if all(k == kind for k in kinds) else kinds)
+    observe_screening(str(r.decision) for r in results)  # /metrics: throughput and decisions
+    return m, results
 
 
 def result_dict(doc_id: str, s: Screening) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from zeren.request_context import current_actor_id, peek_request_id
 ALLOWED_EXTRA = frozenset({
     "route", "method", "status", "duration_ms", "job", "log", "entries", "workers",
 })
+QUIET = ("sqlalchemy.engine", "httpx", "httpcore")
 _STD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
@@ -92,8 +93,10 @@ def configure_logging(settings: Settings, stream: Any = None) -> None:
     # Zeren writes its own access event (route template, actor, request id, status, time);
     # uvicorn's would repeat it with the raw path and query string.
     logging.getLogger("uvicorn.access").disabled = True
-    # The engine's own logger would print SQL (and, echoing, bound values): never at INFO.
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    # The engine's own logger would print SQL (and, echoing, bound values); httpx logs every
+    # URL it calls (webhook URLs may carry their subscriber's key): neither below WARNING.
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def uvicorn_log_config(settings: Settings) -> dict[str, Any]:
@@ -111,6 +114,6 @@ def uvicorn_log_config(settings: Settings) -> dict[str, Any]:
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True},
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
-            "sqlalchemy.engine": {"level": "WARNING"},
+            **{name: {"level": "WARNING"} for name in QUIET},
         },
     }
