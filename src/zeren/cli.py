@@ -77,16 +77,60 @@ def init() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
-    jobs: Annotated[bool, typer.Option(help="Run scheduled jobs in the server process.")] = True,
+    jobs: Annotated[bool | None, typer.Option(
+        "--jobs/--no-jobs", help="Run scheduled jobs in the server process (default: yes with "
+        "one worker, no with more; then run `zeren jobs run --forever` apart).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="API worker processes (default ZEREN_WORKERS, 1).", min=1)] = None,
 ) -> None:
-    """Serve the API and the console (and, by default, run the scheduled jobs)."""
-    if jobs:
-        os.environ["ZEREN_RUN_JOBS"] = "true"
-        get_settings.cache_clear()
+    """Serve the API and the console (and, with one worker, run the scheduled jobs)."""
+    from zeren.ops.logs import uvicorn_log_config
+
+    n = workers or get_settings().workers
+    if jobs and n > 1:
+        fail("--jobs with several workers would start a job runner in each; run "
+             "`zeren jobs run --forever` as its own process", {"field": "jobs"})
+    os.environ["ZEREN_RUN_JOBS"] = "true" if (n == 1 if jobs is None else jobs) else "false"
+    get_settings.cache_clear()
     s = get_settings()
+    if n > 1:
+        _metrics_dir_for_workers()
     h, p = host or s.host, port or s.port
-    console.print(f"Zeren console: [bold]http://{h}:{p}/[/]   API: http://{h}:{p}/api/v1/docs")
-    uvicorn.run("zeren.app:create_app", factory=True, host=h, port=p, log_level="info")
+    console.print(f"Zeren console: [bold]http://{h}:{p}/[/]   API: http://{h}:{p}/api/v1/docs"
+                  f"   workers: {n}{'' if s.run_jobs else '   jobs: not in this process'}")
+    if n > 1:
+        _spawn_light()
+    # A worker imports the app before it answers the supervisor's first health check; on a
+    # small, busy machine that can take longer than uvicorn's default 5 s.
+    uvicorn.run("zeren.app:create_app", factory=True, host=h, port=p, workers=n,
+                log_config=uvicorn_log_config(s), access_log=False,
+                timeout_worker_healthcheck=60)
+
+
+def _spawn_light() -> None:
+    """Workers are started with multiprocessing's "spawn", which runs the parent's main script
+    again in each child: for the `zeren` script that is every command group of the CLI, seconds
+    of imports a worker never uses. Without a ``__file__`` on ``__main__`` the child imports
+    only what it unpickles (uvicorn and, by name, ``zeren.app``)."""
+    import __main__
+
+    if getattr(__main__, "__spec__", None) is None and hasattr(__main__, "__file__"):
+        del __main__.__file__
+
+
+def _metrics_dir_for_workers() -> None:
+    """Several workers count requests into files in one folder, so that a scrape of any worker
+    adds up all of them (prometheus-client's multiprocess mode). A folder the operator set is
+    emptied of the last run's files; otherwise a new one is made."""
+    import tempfile
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="zeren-metrics-")
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for old in Path(folder).glob("*.db"):
+        old.unlink()
 
 
 @app.command()
