@@ -226,3 +226,17 @@ def test_retention_keeps_the_newest(tmp_path: Path) -> None:
     assert [p.name for p in gone] == [f"zeren-backup-202611{d:02d}T023000Z.tar" for d in (1, 2, 3)]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "notes.txt", "zeren-backup-20261104T023000Z.tar", "zeren-backup-20261105T023000Z.tar"]
+
+
+def test_checkpoints_of_other_installations_are_left_aside() -> None:
+    from zeren.ops.restore import GivenOut, check_given_out
+
+    manifest = {"logs": [{"name": "orders/2026", "origin": "zeren.example/ledger/orders/2026",
+                          "vkey": "unused", "size": 5, "root": "", "checkpoint": ""}]}
+    other = GivenOut("witness state w.json", "other.example/ledger/orders/2026", 9, b"r", "")
+    assert check_given_out(manifest, [other]) == [other]
+    ours_but_missing = GivenOut("witness state w.json", "zeren.example/ledger/erasure/2026", 3,
+                                b"r", "")
+    with pytest.raises(RestoreRefused) as err:
+        check_given_out(manifest, [other, ours_but_missing])
+    assert "zeren.example/ledger/erasure/2026 is not in this backup" in err.value.message

@@ -91,3 +91,5 @@ def restore_command(
         console.print(f"  OK {escape(lg['name'])}\t{lg['size']}")
     for src in rep.checked_against:
         console.print(f"  not behind {escape(src)}")
+    for origin in rep.other_logs:
+        console.print(f"  left aside (another installation's log): {escape(origin)}")

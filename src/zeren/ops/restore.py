@@ -92,6 +92,7 @@ class RestoreReport:
     logs: list[dict[str, Any]]
     files: int
     checked_against: list[str] = field(default_factory=list)
+    other_logs: list[str] = field(default_factory=list)  # given out by other installations
 
 
 # ----------------------------------------------------------------------- reading the archive
@@ -214,12 +215,22 @@ def given_out_from_checkpoint(path: Path) -> GivenOut:
     return GivenOut(f"checkpoint file {path}", cp.origin, cp.size, cp.root_hash, raw)
 
 
-def check_given_out(manifest: dict[str, Any], given: list[GivenOut]) -> None:
+def _prefix(origin: str, name: str) -> str:
+    return origin[: -len(name) - 1] if origin.endswith("/" + name) else origin
+
+
+def check_given_out(manifest: dict[str, Any], given: list[GivenOut]) -> list[GivenOut]:
     """Refuse before anything is written when the backup is behind, or beside, a checkpoint
-    that was given out."""
+    that was given out. Returns the checkpoints of other installations' logs (a witness may
+    follow several platforms), which are left aside."""
     by_origin = {lg["origin"]: lg for lg in manifest["logs"]}
+    ours = {_prefix(lg["origin"], lg["name"]) for lg in manifest["logs"]}
+    foreign: list[GivenOut] = []
     for g in given:
         lg = by_origin.get(g.origin)
+        if lg is None and ours and not any(g.origin.startswith(p + "/") for p in ours):
+            foreign.append(g)
+            continue
         if lg is None:
             raise RestoreRefused(
                 f"log {g.origin} is not in this backup, but {g.source} holds its checkpoint of "
@@ -245,6 +256,7 @@ def check_given_out(manifest: dict[str, Any], given: list[GivenOut]) -> None:
                 f"log {lg['name']}: the backup's tree of {size} entries has another root than the "
                 f"checkpoint in {g.source} (a fork)",
                 details={"log": lg["name"], "size": size, "source": g.source})
+    return foreign
 
 
 # ----------------------------------------------------------------------- the database
@@ -338,7 +350,8 @@ def restore_backup(*, archive: Path, url: str, data_dir: Path, passphrase: str,
     with tempfile.TemporaryDirectory(prefix="zeren-restore-") as tmp:
         work = Path(tmp)
         manifest, keys = read_verified(Path(archive), work, passphrase, signer)
-        check_given_out(manifest, given)
+        foreign = check_given_out(manifest, given)
+        given = [g for g in given if g not in foreign]
         _check_data_dir(data_dir, keys)
         db = manifest["database"]
         engine = make_engine(url)
@@ -389,7 +402,8 @@ def restore_backup(*, archive: Path, url: str, data_dir: Path, passphrase: str,
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(work / name, target)
             n += 1
-    return RestoreReport(logs, n, sorted({g.source for g in given}))
+    return RestoreReport(logs, n, sorted({g.source for g in given}),
+                         sorted({g.origin for g in foreign}))
 
 
 __all__ = ["GivenOut", "RestoreRefused", "RestoreReport", "Verifier", "restore_backup"]
