@@ -22,8 +22,8 @@ from zeren.db.session import unit_of_work
 from zeren.jobs import service as jobs
 from zeren.ledger.integrator import Integrator, PendingEntry
 from zeren.ledger.keys import LogKeys, key_dir
-from zeren.moderation import service as svc
 from zeren.moderation.schemas import ReportIn, SubjectIn
+from zeren.moderation.services import cases, intake
 
 TOKEN = "metrics-" + "x" * 40
 EXPECTED = {
@@ -68,16 +68,16 @@ def scraped(client: TestClient, world: World, engine: Engine, settings: Settings
             ) -> Iterator[dict[str, tuple[str, list[tuple[str, dict[str, str], float]]]]]:
     now = utcnow()
     with unit_of_work(engine) as s:
-        svc.submit_reports(session=s, platform_id=world.big_id, received_by="t", now=now,
+        intake.submit_reports(session=s, platform_id=world.big_id, received_by="t", now=now,
                            items=[ReportIn(subject=SubjectIn(kind="post", external_ref=f"p{i}",
                                                              text="今天天气很好"),
                                            category="illegal.rumours") for i in range(3)])
     with unit_of_work(engine) as s:  # SLA breached: escalated, with a new deadline
-        svc.escalate_overdue(session=s, now=now + timedelta(days=30))
+        cases.escalate_overdue(session=s, now=now + timedelta(days=30))
     tick = next(j for j in jobs.all_jobs() if j.name == "moderation.tick")
     assert jobs.run_job(engine=engine, job=tick, force=True) is not None
     with unit_of_work(engine) as s:  # reported long ago, not yet seen by a tick: overdue
-        svc.submit_reports(session=s, platform_id=world.big_id, received_by="t",
+        intake.submit_reports(session=s, platform_id=world.big_id, received_by="t",
                            now=now - timedelta(days=30),
                            items=[ReportIn(subject=SubjectIn(kind="post", external_ref=f"q{i}"),
                                            category="illegal.rumours") for i in range(2)])
