@@ -8,14 +8,13 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from zeren.config import get_settings
 from zeren.hookspecs import hookimpl
 from zeren.jobs.domain import DailyAt, Job, JobContext
 from zeren.ops.backup import backup_file_name, create_backup, prune, read_passphrase_file
 
 
 def scheduled_backup(ctx: JobContext) -> dict[str, Any]:
-    s = get_settings()
+    s = ctx.settings  # the runner's settings, never the process-wide ones
     if s.backup_dir is None:
         return {"skipped": "no backup folder (ZEREN_BACKUP_DIR)"}
     if s.backup_passphrase_file is None:
