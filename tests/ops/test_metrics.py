@@ -51,6 +51,7 @@ BOUNDED = {
     "status": None,  # three digits
     "decision": {"pass", "review", "block", "other"},
     "sla_state": {"within", "due_soon", "overdue"},
+    "outbox": {"ledger", "moderation"},
     "verdict": {"pass", "review", "block", "pending"},
     "state": {"pending", "delivered", "dead"},
     "status_job": {"ok", "failed"},

@@ -138,15 +138,21 @@ class DatabaseCollector(Collector):
                 age.add_metric([str(rc)], at.timestamp())
         yield entries
         yield age
+        backlog = GaugeMetricFamily("zeren_ledger_backlog",
+                                    "Records committed and waiting in an outbox to be appended "
+                                    "to the ledger, by outbox.", labels=["outbox"])
+        from zeren.ledger.outbox import pending
+
+        backlog.add_metric(["ledger"], pending(session=s))  # the shared outbox (ledger_0003)
         try:
             from zeren.moderation.models import LedgerOutbox
         except ImportError:  # pragma: no cover - moderation not installed
+            yield backlog
             return
-        pending = s.scalar(select(func.count()).select_from(LedgerOutbox)
-                           .where(LedgerOutbox.logged_at.is_(None))) or 0
-        yield GaugeMetricFamily("zeren_ledger_backlog",
-                                "Records waiting in the outbox to be appended to the ledger.",
-                                value=pending)
+        backlog.add_metric(["moderation"], s.scalar(
+            select(func.count()).select_from(LedgerOutbox)
+            .where(LedgerOutbox.logged_at.is_(None))) or 0)
+        yield backlog
 
     def _patrol(self, s: Session) -> Iterator[Metric]:
         from zeren.lexicon.models import PatrolRun
