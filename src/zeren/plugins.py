@@ -32,6 +32,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.guideline.console",
     "zeren.audit.console",
     "zeren.moderation.console",
+    "zeren.datagov.console",
+    "zeren.security.console",
 )
 
 
