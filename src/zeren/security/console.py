@@ -6,6 +6,7 @@ same services as the API."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, Response
@@ -32,10 +33,8 @@ def incidents_page(request: Request, ref: str, s: SessionDep, actor: ConsoleActo
                   clocks={i.id: incidents.clocks(i) for i in rows}, rules=d.rules())
 
 
-def _next_kind(inc: object) -> str | None:
-    from zeren.security.models import Incident
-
-    assert isinstance(inc, Incident)
+def _next_kind(inc: Any) -> str | None:
+    """The report the incident needs next, if any."""
     if not inc.reportable:
         return None
     if inc.first_reported_at is None:
