@@ -6,6 +6,7 @@ DELETE) never leak rows between tests."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -147,7 +148,9 @@ def small_figures(year: int) -> dict[str, object]:
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, data_dir=tmp_path / "data")
+    # A fresh random key per test, as `zeren init` would write one (ADR 0040).
+    return Settings(database_url=db_url, data_dir=tmp_path / "data",
+                    secret_key=secrets.token_urlsafe(32))
 
 
 @pytest.fixture

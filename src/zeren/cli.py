@@ -13,7 +13,7 @@ import uvicorn
 from rich.table import Table
 
 from zeren.cli_support import cli_actor, console, db, fail, handles_errors
-from zeren.config import get_settings
+from zeren.config import Settings, get_settings
 from zeren.db.migrate import upgrade
 from zeren.db.session import engine_for
 from zeren.loading import load_attr
@@ -67,10 +67,32 @@ def _mount_domains() -> None:
 @app.command()
 @handles_errors
 def init() -> None:
-    """Create or upgrade the database named by ZEREN_DATABASE_URL."""
-    url = get_settings().database_url
-    upgrade(url)
-    console.print(f"[green]database ready[/] {url}")
+    """Create or upgrade the database named by ZEREN_DATABASE_URL, and write this
+    installation's secret key to the data folder (owner-only) unless ZEREN_SECRET_KEY is set."""
+    s = get_settings()
+    upgrade(s.database_url)
+    console.print(f"[green]database ready[/] {s.database_url}")
+    _secret_ready(s)
+
+
+def _secret_ready(s: Settings) -> None:
+    from zeren.auth.installation import ensure_secret_file
+
+    if s.secret_key:
+        console.print("secret key: taken from ZEREN_SECRET_KEY")
+        return
+    path, written = ensure_secret_file(s)
+    console.print(f"[green]secret key written[/] {path}" if written
+                  else f"secret key: kept {path}")
+
+
+def _refuse_unsafe_secret(s: Settings) -> None:
+    from zeren.auth.installation import InsecureSecret, console_secret
+
+    try:
+        console_secret(s)
+    except InsecureSecret as exc:
+        fail(f"refusing to serve: {exc}", {"field": "ZEREN_SECRET_KEY", "env": s.env})
 
 
 @app.command()
@@ -93,6 +115,7 @@ def serve(
     os.environ["ZEREN_RUN_JOBS"] = "true" if (n == 1 if jobs is None else jobs) else "false"
     get_settings.cache_clear()
     s = get_settings()
+    _refuse_unsafe_secret(s)
     if n > 1:
         _metrics_dir_for_workers()
     h, p = host or s.host, port or s.port
@@ -145,6 +168,7 @@ def demo(reset: Annotated[bool, typer.Option(help="Start from an empty database.
     if reset:
         _reset_demo_database(url, s.data_dir)
     upgrade(url)
+    _secret_ready(s)
     with db() as session:
         created = load_demo(session=session, data_dir=s.data_dir)
     if created:
@@ -411,6 +435,75 @@ def user_add(
         u = create_user(session=s, actor=cli_actor(), username=username,
                         display_name=display_name, password=password, roles=roles)
         console.print(f"[green]user added[/] {u.username} {u.id}")
+
+
+@user_app.command("password")
+@handles_errors
+def user_password(username: str, password: Annotated[str, typer.Option(
+        prompt=True, hide_input=True, confirmation_prompt=True,
+        help="The new console password (asked for when not given).")]) -> None:
+    """Set a user's console password; every console session of the user ends."""
+    from zeren.auth.service import set_password
+
+    with db() as s:
+        n = set_password(session=s, actor=cli_actor(), username=username, password=password)
+        console.print(f"[green]password set[/] {username}; sessions ended: {n}")
+
+
+@user_app.command("roles")
+@handles_errors
+def user_roles(
+    username: str,
+    role: Annotated[list[str], typer.Option(help="ROLE or ROLE@PLATFORM (repeatable).")],
+) -> None:
+    """Replace a user's roles; every console session of the user ends."""
+    from zeren.auth.service import set_roles
+    from zeren.platforms.service import get_platform
+
+    with db() as s:
+        roles: list[tuple[str, str | None]] = []
+        for r in role:
+            name, _, plat = r.partition("@")
+            roles.append((name, get_platform(session=s, platform_ref=plat).id if plat else None))
+        n = set_roles(session=s, actor=cli_actor(), username=username, roles=roles)
+        console.print(f"[green]roles set[/] {username}; sessions ended: {n}")
+
+
+@user_app.command("sessions")
+@handles_errors
+def user_sessions(username: str, all_: Annotated[bool, typer.Option(
+        "--all", help="Ended sessions too.")] = False) -> None:
+    """A user's console sessions, newest first."""
+    from datetime import timedelta
+
+    from zeren.auth.service import list_sessions, session_state
+    from zeren.timepolicy import format_beijing
+
+    with db() as s:
+        idle = timedelta(minutes=get_settings().session_idle_minutes)
+        rows = list_sessions(session=s, actor=cli_actor(), username=username, idle=idle,
+                             include_ended=all_)
+        t = Table(title=f"Console sessions of {username}")
+        for col in ("id", "state", "signed in", "last seen", "ended", "client"):
+            t.add_column(col)
+        for r in rows:
+            t.add_row(r.id, session_state(r, idle), format_beijing(r.created_at),
+                      format_beijing(r.last_seen_at),
+                      f"{format_beijing(r.ended_at)} ({r.end_reason})" if r.ended_at else "",
+                      r.client)
+        console.print(t)
+
+
+@user_app.command("end-sessions")
+@handles_errors
+def user_end_sessions(username: str, session_id: Annotated[str | None, typer.Option(
+        "--session", help="End only this session (default: all).")] = None) -> None:
+    """End a user's console sessions (all, or one)."""
+    from zeren.auth.service import end_session
+
+    with db() as s:
+        n = end_session(session=s, actor=cli_actor(), username=username, session_id=session_id)
+        console.print(f"[green]sessions ended[/] {n}")
 
 
 @token_app.command("create")

@@ -28,10 +28,22 @@ class Settings(BaseSettings):
         default=Path("var"),
         description="Folder for files Zeren keeps: evidence files, ledger keys, exports.",
     )
-    secret_key: str = Field(
-        default="change-me-in-production-zeren",
-        description="Key that signs console session cookies. Set a long random value in production.",
+    env: Literal["production", "development"] = Field(
+        default="production",
+        description="production: the server refuses to start without a safe secret key. "
+        "development: a missing or weak key is only logged (never on a server others reach).",
     )
+    secret_key: str | None = Field(
+        default=None,
+        description="Key that signs console session cookies, at least 32 characters. Unset: the "
+        "key `zeren init` wrote to <data_dir>/secret_key (owner-only) is used.",
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, description="A console session ends after this many minutes without a "
+        "request.")
+    session_max_hours: int = Field(
+        default=12, ge=1, description="A console session ends this many hours after sign-in, "
+        "however active.")
     host: str = Field(default="127.0.0.1", description="Address `zeren serve` listens on.")
     port: int = Field(default=8000, description="Port `zeren serve` listens on.")
     default_locale: str = Field(default="zh-CN", description="Console language: zh-CN or en.")

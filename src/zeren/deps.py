@@ -4,6 +4,7 @@ and ``require(permission)``, the single gate through which every route is author
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zeren.auth.policy import Actor
-from zeren.auth.service import actor_for_user_id, authenticate_token
+from zeren.auth.service import authenticate_token, session_user
 from zeren.db.session import unit_of_work
 from zeren.errors import Forbidden, Unauthorized
 from zeren.platforms.models import Platform
@@ -36,13 +37,18 @@ _UNSET = object()
 
 def session_actor(request: Request, session: Session) -> Actor | None:
     """The console user behind the signed session cookie, read in the request's own unit of
-    work and once per request (no extra session in a middleware); None when signed out or
-    when the user was deactivated."""
+    work and once per request (no extra session in a middleware); None when signed out, when
+    the session ended (sign-out, idle, lifetime, ended by an administrator, password or roles
+    changed) or when the user was deactivated. The cookie names a server-side session; it
+    carries no user id (ADR 0041)."""
     known = getattr(request.state, "console_actor", _UNSET)
     if known is not _UNSET:
         return known if isinstance(known, Actor) else None
-    uid = request.session.get("uid") if "session" in request.scope else None
-    actor = actor_for_user_id(session=session, user_id=str(uid)) if uid else None
+    token = request.session.get("sid") if "session" in request.scope else None
+    actor = None
+    if isinstance(token, str) and token:
+        idle = timedelta(minutes=request.app.state.settings.session_idle_minutes)
+        actor = session_user(session=session, token=token, idle=idle)
     request.state.console_actor = actor
     return actor
 

@@ -17,7 +17,7 @@ from zeren.deps import PublicAccess, Requirement
 
 # Routes that need no permission: health is public; /me only needs a valid identity.
 PUBLIC = {("GET", "/api/v1/health")}
-IDENTITY_ONLY = {("GET", "/api/v1/me")}
+IDENTITY_ONLY = {("GET", "/api/v1/me"), ("PUT", "/api/v1/me/password")}
 
 
 def _requirement(route: APIRoute) -> str | None:

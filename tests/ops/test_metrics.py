@@ -61,7 +61,8 @@ BOUNDED = {
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=db_url, data_dir=tmp_path / "data", metrics_token=TOKEN)
+    return Settings(database_url=db_url, data_dir=tmp_path / "data", metrics_token=TOKEN,
+                    secret_key="k" * 40)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -54,6 +55,7 @@ def deployment(db_url: str, tmp_path: Path) -> Iterator[tuple[str, list[subproce
     port = _free_port()
     env = {**os.environ, "ZEREN_DATABASE_URL": db_url, "ZEREN_DATA_DIR": str(tmp_path / "data"),
            "ZEREN_METRICS_TOKEN": TOKEN, "ZEREN_LOG_FORMAT": "json",
+           "ZEREN_SECRET_KEY": secrets.token_urlsafe(32),
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
     logs = [open(tmp_path / f"{n}.log", "wb") for n in ("serve", "runner", "stray")]  # noqa: SIM115
     procs = [subprocess.Popen([str(BIN / "zeren"), "serve", "--workers", "2", "--host",

@@ -42,3 +42,21 @@ class ApiToken(IdMixin, CreatedMixin, Base):
     secret_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ConsoleSession(IdMixin, CreatedMixin, Base):
+    """A signed-in console session. The cookie carries a random token, signed; the table keeps
+    only its SHA-256, so a copy of the database opens no session (ADR 0041). A session ends on
+    sign-out, after ``session_idle_minutes`` without a request, ``session_max_hours`` after
+    sign-in, when an administrator ends it, and when the user's password or roles change."""
+
+    __tablename__ = "console_sessions"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    client: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    user_agent: Mapped[str] = mapped_column(String(200), nullable=False, default="")

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
-from zeren.auth.models import ApiToken, RoleGrant, User
+from zeren.auth.models import ApiToken, ConsoleSession, RoleGrant, User
 from zeren.auth.policy import ROLE_NAMES, Actor, Grant
 from zeren.auth.secrets import hash_password, new_token, token_digest, verify_password
 from zeren.db.base import utcnow
-from zeren.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from zeren.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from zeren.platforms.models import Platform
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -51,17 +53,9 @@ def create_user(
         raise InvalidInput(
             "username must be 2–64 lowercase letters, digits, '.', '_' or '-'", field="username"
         )
-    if password is not None and len(password) < 10:
-        raise InvalidInput("password must have at least 10 characters", field="password")
-    if not roles:
-        raise InvalidInput("a user needs at least one role", field="roles")
-    for role, platform_id in roles:
-        if role not in ROLE_NAMES:
-            raise InvalidInput(
-                f"unknown role {role!r}; expected one of {', '.join(ROLE_NAMES)}", field="roles"
-            )
-        if platform_id is not None and session.get(Platform, platform_id) is None:
-            raise InvalidInput(f"unknown platform {platform_id}", field="roles")
+    if password is not None:
+        _check_password(password)
+    _check_roles(session=session, roles=roles)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} exists", details={"field": "username"})
     user = User(
@@ -84,6 +78,25 @@ def create_user(
     )
     session.flush()
     return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 10:
+        raise InvalidInput("password must have at least 10 characters", field="password")
+    if len(password) > 1024:
+        raise InvalidInput("password must have at most 1024 characters", field="password")
+
+
+def _check_roles(*, session: Session, roles: Sequence[tuple[str, str | None]]) -> None:
+    if not roles:
+        raise InvalidInput("a user needs at least one role", field="roles")
+    for role, platform_id in roles:
+        if role not in ROLE_NAMES:
+            raise InvalidInput(
+                f"unknown role {role!r}; expected one of {', '.join(ROLE_NAMES)}", field="roles"
+            )
+        if platform_id is not None and session.get(Platform, platform_id) is None:
+            raise InvalidInput(f"unknown platform {platform_id}", field="roles")
 
 
 def get_user(*, session: Session, username: str) -> User:
@@ -129,3 +142,176 @@ def authenticate_password(*, session: Session, username: str, password: str) -> 
     if not verify_password(user.password_hash, password):
         raise Unauthorized("wrong username or password")
     return actor_for(session=session, user=user)
+
+
+def set_password(
+    *, session: Session, actor: Actor, username: str, password: str,
+    current_password: str | None = None,
+) -> int:
+    """Set ``username``'s console password: an administrator for anyone, a user for
+    themselves with their current password. Ends every console session of that user; returns
+    how many were ended."""
+    user = get_user(session=session, username=username)
+    if user.id == actor.user_id and not actor.can("user.admin"):
+        if (current_password is None or not user.password_hash
+                or not verify_password(user.password_hash, current_password)):
+            raise Forbidden("the current password is wrong", details={"field": "current_password"})
+    else:
+        actor.require("user.admin")
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    ended = end_user_sessions(session=session, user_id=user.id, reason="password_changed")
+    record(session=session, actor=actor, action="user.password", target_type="user",
+           target_id=user.id, summary={"username": username, "sessions_ended": ended})
+    session.flush()
+    return ended
+
+
+def set_roles(
+    *, session: Session, actor: Actor, username: str, roles: list[tuple[str, str | None]]
+) -> int:
+    """Replace ``username``'s roles. Ends every console session of that user (a session must
+    not outlive the rights it was opened with); returns how many were ended."""
+    actor.require("user.admin")
+    user = get_user(session=session, username=username)
+    _check_roles(session=session, roles=roles)
+    old = session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
+    before = sorted(f"{g.role}@{g.platform_id or '*'}" for g in old)
+    for g in old:
+        session.delete(g)
+    session.flush()
+    for role, platform_id in dict.fromkeys(roles):
+        session.add(RoleGrant(user_id=user.id, role=role, platform_id=platform_id))
+    ended = end_user_sessions(session=session, user_id=user.id, reason="roles_changed")
+    after = sorted(f"{r}@{p or '*'}" for r, p in dict.fromkeys(roles))
+    record(session=session, actor=actor, action="user.roles", target_type="user",
+           target_id=user.id, before={"roles": before}, after={"roles": after},
+           summary={"username": username, "before": before, "after": after,
+                    "sessions_ended": ended})
+    session.flush()
+    return ended
+
+
+# --- console sessions (ADR 0041) ----------------------------------------------------------
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def start_session(
+    *, session: Session, actor: Actor, lifetime: timedelta, client: str = "",
+    user_agent: str = "",
+) -> str:
+    """Open a console session for ``actor`` (just authenticated); returns the token the
+    cookie carries. Only its SHA-256 is stored."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = ConsoleSession(user_id=actor.user_id, token_hash=token_digest(token),
+                         last_seen_at=now, expires_at=now + lifetime, client=client[:64],
+                         user_agent=user_agent[:200])
+    session.add(row)
+    session.flush()
+    record(session=session, actor=actor, action="session.start", target_type="console_session",
+           target_id=row.id, summary={"username": actor.username, "client": row.client})
+    return token
+
+
+def session_user(*, session: Session, token: str, idle: timedelta) -> Actor | None:
+    """The actor of a live console session, or None: not ended, used within ``idle``, and
+    not past its lifetime. (A lapsed session is not written to here: the request that found
+    it is refused and its unit of work rolled back; it reads as lapsed wherever it is listed.)"""
+    row = session.scalar(select(ConsoleSession).where(
+        ConsoleSession.token_hash == token_digest(token)))
+    if row is None or row.ended_at is not None:
+        return None
+    now = utcnow()
+    if now >= row.expires_at or now - row.last_seen_at >= idle:
+        return None
+    actor = actor_for_user_id(session=session, user_id=row.user_id)
+    if actor is None:
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now  # at most one write a minute per session
+        session.flush()
+    return actor
+
+
+def end_session_token(*, session: Session, token: str, reason: str = "logout") -> None:
+    """Sign-out: end the session the cookie names (if it is still live)."""
+    row = session.scalar(select(ConsoleSession).where(
+        ConsoleSession.token_hash == token_digest(token)))
+    if row is None or row.ended_at is not None:
+        return
+    row.ended_at = utcnow()
+    row.end_reason = reason
+    user = session.get(User, row.user_id)
+    record(session=session, actor=Actor(user_id=row.user_id,
+                                        username=user.username if user else row.user_id),
+           action="session.end", target_type="console_session", target_id=row.id,
+           summary={"reason": reason})
+    session.flush()
+
+
+def end_user_sessions(*, session: Session, user_id: str, reason: str) -> int:
+    """End every live console session of one user; returns how many."""
+    rows = session.scalars(select(ConsoleSession).where(
+        ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None))).all()
+    now = utcnow()
+    for row in rows:
+        row.ended_at = now
+        row.end_reason = reason
+    session.flush()
+    return len(rows)
+
+
+def session_state(row: ConsoleSession, idle: timedelta) -> str:
+    """live, ended (signed out or ended by someone), idle or expired."""
+    now = utcnow()
+    if row.ended_at is not None:
+        return "ended"
+    if now >= row.expires_at:
+        return "expired"
+    return "idle" if now - row.last_seen_at >= idle else "live"
+
+
+def list_sessions(
+    *, session: Session, actor: Actor, username: str, idle: timedelta,
+    include_ended: bool = False,
+) -> list[ConsoleSession]:
+    """A user's console sessions, newest first (live ones unless ``include_ended``): an
+    administrator's view, or one's own."""
+    user = get_user(session=session, username=username)
+    if user.id != actor.user_id:
+        actor.require("user.admin")
+    q = select(ConsoleSession).where(ConsoleSession.user_id == user.id)
+    if not include_ended:
+        now = utcnow()
+        q = q.where(ConsoleSession.ended_at.is_(None), ConsoleSession.expires_at > now,
+                    ConsoleSession.last_seen_at > now - idle)
+    return list(session.scalars(q.order_by(ConsoleSession.created_at.desc(),
+                                           ConsoleSession.id)).all())
+
+
+def end_session(*, session: Session, actor: Actor, username: str,
+                session_id: str | None = None) -> int:
+    """End one of ``username``'s console sessions (``session_id``), or all of them; an
+    administrator's act, or one's own. Returns how many were ended."""
+    user = get_user(session=session, username=username)
+    if user.id != actor.user_id:
+        actor.require("user.admin")
+    reason = "ended_by_user" if user.id == actor.user_id else "ended_by_admin"
+    if session_id is None:
+        ended = end_user_sessions(session=session, user_id=user.id, reason=reason)
+    else:
+        row = session.get(ConsoleSession, session_id)
+        if row is None or row.user_id != user.id:
+            raise NotFound(f"no session {session_id} of {username!r}",
+                           details={"field": "session_id"})
+        ended = 0
+        if row.ended_at is None:
+            row.ended_at = utcnow()
+            row.end_reason = reason
+            ended = 1
+        session.flush()
+    record(session=session, actor=actor, action="session.end", target_type="user",
+           target_id=user.id, summary={"username": username, "session_id": session_id or "*",
+                                       "sessions_ended": ended})
+    return ended

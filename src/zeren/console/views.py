@@ -8,6 +8,7 @@ the shared helpers its handlers use are public in ``zeren.console.web``."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
@@ -16,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from zeren.auth import service as auth
+from zeren.auth.installation import console_secret
 from zeren.console.i18n import LOCALES
 from zeren.console.web import (
     Console,
@@ -48,13 +50,25 @@ def login(request: Request, form: CsrfForm, s: SessionDep) -> Response:
                                            password=str(form.get("password")))
     except Unauthorized:
         return render(request, "login.html", status_code=401, next=nxt, failed=True)
+    old = request.session.get("sid")
+    if isinstance(old, str):
+        auth.end_session_token(session=s, token=old, reason="replaced")
+    settings = request.app.state.settings
+    token = auth.start_session(
+        session=s, actor=actor, lifetime=timedelta(hours=settings.session_max_hours),
+        client=request.client.host if request.client else "",
+        user_agent=request.headers.get("user-agent", ""))
+    # A fresh cookie (and CSRF token) at sign-in: nothing set before it carries over.
     request.session.clear()
-    request.session["uid"] = actor.user_id
+    request.session["sid"] = token
     return redirect(nxt)
 
 
 @router.post("/logout")
-def logout(request: Request, _form: CsrfForm) -> Response:
+def logout(request: Request, _form: CsrfForm, s: SessionDep) -> Response:
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        auth.end_session_token(session=s, token=token)
     request.session.clear()
     return redirect("/login")
 
@@ -75,8 +89,9 @@ def console_pages() -> list[ConsolePages]:
 def install_console(app: FastAPI) -> None:
     settings = app.state.settings
     app.mount("/static", StaticFiles(directory=str(Console.STATIC)), name="static")
-    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key,
-                       session_cookie="zeren_session", same_site="lax", max_age=12 * 3600)
+    app.add_middleware(SessionMiddleware, secret_key=console_secret(settings),
+                       session_cookie="zeren_session", same_site="lax",
+                       max_age=settings.session_max_hours * 3600)
     app.state.html_error = html_error
 
     @app.exception_handler(LoginRequired)
