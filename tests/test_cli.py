@@ -92,11 +92,11 @@ def test_users_tokens_attest(cli_env: None, tmp_path: Path) -> None:
     assert code == 0 and out.strip().startswith("zrn_")
     f = tmp_path / "ev.txt"
     f.write_text("evidence")
-    code, out = run("attest", "home", "--check", "art28.attestation", "--statement",
+    code, out = run("attest", "home", "--obligation", "art28.goods_safety", "--statement",
                     "消费者投诉处理制度已上线并运行", "--valid-until", "2099-01-01",
                     "--evidence", str(f))
     assert code == 2 and "at most" in out  # more than three years ahead
-    code, out = run("attest", "home", "--check", "art28.attestation", "--statement",
+    code, out = run("attest", "home", "--obligation", "art28.goods_safety", "--statement",
                     "消费者投诉处理制度已上线并运行", "--valid-until",
                     f"{utcnow().year + 1}-06-30", "--evidence", str(f))
     assert code == 0, out

@@ -100,9 +100,10 @@ def main() -> int:
                 ("GET /api/v1/health (floor)", "/api/v1/health", {}),
                 ("GET guideline article 13", "/api/v1/guideline/articles/13", h),
                 ("GET audit events (50)", "/api/v1/audit/events?limit=50", h),
-                ("GET live posture (35 articles)", f"/api/v1/platforms/{pid}/posture", h),
-                ("GET check history (50 of N)",
-                 f"/api/v1/platforms/{pid}/posture/checks/art35.tier_assessed/history", h),
+                ("GET live posture (35 articles, all obligations)",
+                 f"/api/v1/platforms/{pid}/posture", h),
+                ("GET obligation history (50 of N)",
+                 f"/api/v1/platforms/{pid}/posture/obligations/art35.tier/history", h),
             ]
             results = [(name, _measure(client, path, hdr, args.requests))
                        for name, path, hdr in rows]

@@ -220,15 +220,19 @@ def _reset_demo_database(url: str, data_dir: Path) -> None:
 @guideline_app.command("show")
 @handles_errors
 def guideline_show(number: int, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show one article: text, items, scope and capabilities."""
+    """Show one article: text, items, scope, obligations and capabilities."""
     from zeren.guideline.domain import load_guideline
 
-    art = load_guideline().article(number)
+    g = load_guideline()
+    art = g.article(number)
     if art is None:
         fail(f"no article {number}; the guideline has articles 1 to 35", {"field": "number"})
         return
     if as_json:
-        console.print_json(art.model_dump_json())
+        console.print_json(json.dumps(
+            {**art.model_dump(mode="json"),
+             "obligations": [o.model_dump(mode="json") for o in g.obligations_of(number)]},
+            ensure_ascii=False))
         return
     console.print(f"[bold]第{art.number}条【{art.title_zh}】[/] {art.title_en}  "
                   f"[dim]scope: {art.scope}[/]")
@@ -239,6 +243,11 @@ def guideline_show(number: int, as_json: Annotated[bool, typer.Option("--json")]
         for i in art.items:
             t.add_row(i.label, i.text_zh, i.summary_en)
         console.print(t)
+    ob_table = Table("obligation", "item", "title", "from the text")
+    for o in g.obligations_of(number):
+        ob_table.add_row(o.key, str(o.item or ""), f"{o.title_zh} / {o.title_en}",
+                         "……".join(o.source))
+    console.print(ob_table)
     if art.capabilities:
         console.print("capabilities: " + ", ".join(art.capabilities))
 
@@ -349,6 +358,7 @@ def posture_show(platform: str, as_json: Annotated[bool, typer.Option("--json")]
     """Evaluate and show the posture, one row per article."""
     from zeren.platforms.service import get_platform
     from zeren.posture import service
+    from zeren.posture.domain import Status
 
     with db() as s:
         p = get_platform(session=s, platform_ref=platform)
@@ -356,6 +366,7 @@ def posture_show(platform: str, as_json: Annotated[bool, typer.Option("--json")]
         if as_json:
             console.print_json(json.dumps({"platform": p.code, "tier": ev.tier,
                                            "counts": ev.counts(),
+                                           "obligation_counts": ev.obligation_counts(),
                                            "articles": [service.tile_dict(t) for t in ev.tiles]},
                                           ensure_ascii=False, default=str))
             return
@@ -364,12 +375,19 @@ def posture_show(platform: str, as_json: Annotated[bool, typer.Option("--json")]
         t = Table(title=f"{p.name} · {ev.tier} · {ev.evaluated_at:%Y-%m-%d %H:%M} UTC")
         for col in ("art", "title", "status", "reason"):
             t.add_column(col)
+        if not ev.tier_known:
+            console.print("[yellow]tier unknown: Art 1–9 and 35 are not assessed until the "
+                          "platform's figures are recorded and its tier test run[/]")
         for tile in ev.tiles:
             st = tile.status.value
-            reason = "; ".join(o.result.reason for o in tile.outcomes)
+            reason = "; ".join(f"{o.obligation.key} {o.kind}: {o.reason}"
+                               for o in tile.obligations if o.status != Status.MET)
+            met = [o for o in tile.obligations if o.status == Status.MET]
+            if met:
+                reason = (f"{len(met)}/{len(tile.obligations)} met; " + reason).rstrip("; ")
             t.add_row(str(tile.article), tile.title_zh, f"[{colour[st]}]{st}[/]", reason)
         console.print(t)
-        console.print(ev.counts())
+        console.print({"articles": ev.counts(), "obligations": ev.obligation_counts()})
 
 
 @posture_app.command("evaluate")
@@ -388,7 +406,8 @@ def posture_evaluate(platform: str) -> None:
 @app.command()
 @handles_errors
 def attest(
-    platform: str, check: Annotated[str, typer.Option(help="Check key, e.g. art14.attestation")],
+    platform: str,
+    obligation: Annotated[str, typer.Option(help="Obligation key, e.g. art14.change_procedure")],
     statement: Annotated[str, typer.Option()],
     valid_until: Annotated[str, typer.Option(help="YYYY-MM-DD")],
     evidence: Annotated[list[Path] | None, typer.Option(help="Evidence file (repeatable).")] = None,
@@ -405,7 +424,7 @@ def attest(
         files.append((f.name, f.read_bytes(), "application/octet-stream"))
     with db() as s:
         p = get_platform(session=s, platform_ref=platform)
-        att = service.attest(session=s, actor=cli_actor(), platform=p, check_key=check,
+        att = service.attest(session=s, actor=cli_actor(), platform=p, obligation_key=obligation,
                              statement=statement, valid_from=None,
                              valid_until=parse_instant(valid_until, "valid_until", bare_date="end"),
                              files=files,

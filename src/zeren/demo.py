@@ -112,21 +112,24 @@ def load_demo(*, session: Session, data_dir: Path) -> bool:
 
     now = datetime.now(UTC)
     attestations = [
-        (mall, "art9.attestation", "2025 年研发投入 41.2 亿元，中小科技企业扶持计划覆盖 1,260 家。",
+        (mall, "art9.innovation_investment", "2025 年研发投入 41.2 亿元，中小科技企业扶持计划覆盖 1,260 家。",
          ("rd-2025.txt", "研发投入明细（演示）\n".encode())),
-        (mall, "art14.attestation", "服务协议与交易规则修改均经 7 日以上公示并征求意见（见公示记录）。",
+        (mall, "art9.support_smes", "中小科技企业扶持计划 2025 年覆盖 1,260 家（见名单）。",
+         ("sme-2025.txt", "扶持名单（演示）\n".encode())),
+        (mall, "art14.change_procedure", "服务协议与交易规则修改均经 7 日以上公示并征求意见（见公示记录）。",
          ("rules-consultation-2026.txt", "公示记录（演示）\n".encode())),
-        (made["linli-home"], "art30.attestation",
+        (made["linli-home"], "art30.gig_workers",
          "服务者意外伤害保险覆盖率 100%，无限制多平台接单条款。",
          ("insurance-2026.txt", "保险清单（演示）\n".encode())),
     ]
     for platform, key, statement, evidence in attestations:
-        posture.attest(session=session, actor=actor, platform=platform, check_key=key,
+        posture.attest(session=session, actor=actor, platform=platform, obligation_key=key,
                        statement=statement, valid_from=None,
                        valid_until=now + timedelta(days=365),
                        files=[(evidence[0], evidence[1], "text/plain")], data_dir=data_dir)
     # One expired attestation: shows how a lapsed statement turns back to not_assessed.
-    posture.attest(session=session, actor=actor, platform=mall, check_key="art32.attestation",
+    posture.attest(session=session, actor=actor, platform=mall,
+                   obligation_key="art32.green_packaging",
                    statement="2025 年包装减量报告已发布（已过期的演示声明）。",
                    valid_from=now - timedelta(days=400), valid_until=now - timedelta(days=35),
                    files=[], data_dir=data_dir)

@@ -78,7 +78,7 @@ def kept_rows(engine: Engine, world: World, tmp_path: Path) -> World:
             "article": 30, "ground": "law_or_policy_exception", "justification": "测试用的变通理由说明",
             "ends_on": (date.today() + timedelta(days=9)).isoformat()})
         decide_exemption(session=s, actor=SYSTEM, exemption_id=ex.id, action="reject", note="否")
-        attest(session=s, actor=SYSTEM, platform=small, check_key="art32.attestation",
+        attest(session=s, actor=SYSTEM, platform=small, obligation_key="art32.green_packaging",
                statement="测试声明：包装减量已落实", valid_from=None,
                valid_until=datetime.now(UTC) + timedelta(days=5), files=[], data_dir=tmp_path)
         evaluate(session=s, actor=SYSTEM, platform=small)

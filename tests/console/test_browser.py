@@ -114,23 +114,27 @@ def test_console_journey(page, live_server: str, world: World, tmp_path: Path  #
     # drill down to Art 32 and record an attestation with an evidence file
     page.click(".tile[data-article='32']")
     page.wait_for_url("**/posture/articles/32")
-    assert page.locator(".check[data-check='art32.attestation'] .badge").first.inner_text() \
-        == "Not assessed"
+    packaging = ".obligation[data-obligation='art32.green_packaging']"
+    assert page.locator(f"{packaging} h3 .badge").first.inner_text() == "Not assessed"
+    assert page.locator(".obligation").count() == 2  # Art 32 states two duties
     evidence = tmp_path / "packaging-2026.txt"
     evidence.write_text("包装减量报告（浏览器测试）", encoding="utf-8")
+    page.select_option("select[name=obligation_key]", "art32.green_packaging")
     page.fill("textarea[name=statement]", "2026 年包装减量与循环利用报告已发布并公示。")
     page.fill("input[name=valid_until]", (date.today() + timedelta(days=100)).isoformat())
     page.set_input_files("input[name=files]", str(evidence))
     page.click("#attest-form button[type=submit]")
     page.wait_for_url("**/posture/articles/32?saved=attestation")
-    assert page.locator(".check[data-check='art32.attestation'] .badge").first.inner_text() \
-        == "Met"
+    assert page.locator(f"{packaging} h3 .badge").first.inner_text() == "Met (attested)"
+    assert page.locator(f"{packaging}").get_attribute("data-kind") == "met_attested"
     assert "packaging-2026.txt" in page.locator(".attestation .file").inner_text()
     page.screenshot(path=str(ARTIFACTS / "04-attested-en.png"), full_page=True)
 
-    # back on the dashboard the tile is met, and an evaluation can be kept
+    # back on the dashboard the tile still waits for Art 32's other duty (thrift); an
+    # evaluation can be kept
     page.goto(f"{live_server}/platforms/small/posture")
-    assert page.locator(".tile[data-article='32']").get_attribute("data-status") == "met"
+    assert page.locator(".tile[data-article='32']").get_attribute("data-status") == \
+        "not_assessed"
     page.click("#evaluate")
     page.wait_for_url("**/posture?saved=evaluation")
     page.click("#lang-switch")

@@ -1,4 +1,5 @@
-"""Attestations over HTTP (multipart with evidence files) and bad input."""
+"""Attestations over HTTP (multipart with evidence files), bad input, and the posture's
+obligation-level shape."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ def test_attest_with_files_then_download(client: TestClient, world: World) -> No
     h = world.auth("compliance_officer")
     content = "税务信息报送回执（测试）".encode()
     r = client.post(f"/api/v1/platforms/{world.small_id}/attestations", headers=h,
-                    data={"check_key": "art33.attestation", "statement": "已按季度报送涉税信息",
-                          "valid_until": UNTIL},
+                    data={"obligation_key": "art33.tax_reporting",
+                          "statement": "已按季度报送涉税信息", "valid_until": UNTIL},
                     files=[("files", ("receipt.txt", content, "text/plain"))])
     assert r.status_code == 201, r.text
+    assert r.json()["obligation_key"] == "art33.tax_reporting"
     f = r.json()["files"][0]
     assert f["sha256"] == hashlib.sha256(content).hexdigest() and f["size"] == len(content)
     dl = client.get(f"/api/v1/platforms/{world.small_id}/evidence-files/{f['id']}",
@@ -27,28 +29,33 @@ def test_attest_with_files_then_download(client: TestClient, world: World) -> No
     assert dl.content == content and dl.headers["x-content-sha256"] == f["sha256"]
     posture = client.get(f"/api/v1/platforms/{world.small_id}/posture", headers=h).json()
     tile = next(a for a in posture["articles"] if a["article"] == 33)
-    assert tile["status"] == "met"
-    assert tile["checks"][0]["inputs"]["attestation_id"] == r.json()["id"]
+    assert tile["status"] == "not_assessed"  # two more duties of Art 33 stand unattested
+    ob = next(o for o in tile["obligations"] if o["key"] == "art33.tax_reporting")
+    assert ob["status"] == "met" and ob["evidence"] == "attested" and ob["kind"] == "met_attested"
+    assert ob["attestation_id"] == r.json()["id"]
+    assert posture["obligation_counts"]["met_attested"] == 1
+    assert posture["tier_known"] is True
 
 
 def test_bad_attestations(client: TestClient, world: World) -> None:
     h = world.auth("compliance_officer")
     url = f"/api/v1/platforms/{world.small_id}/attestations"
     cases = [
-        ({"check_key": "art99.attestation", "statement": "x" * 20, "valid_until": UNTIL},
-         "check_key"),
-        ({"check_key": "art35.tier_assessed", "statement": "x" * 20, "valid_until": UNTIL},
-         "check_key"),  # computed from data, not attestable
-        ({"check_key": "art3.attestation", "statement": "x" * 20, "valid_until": UNTIL},
-         "check_key"),  # Art 3 does not apply to an ordinary platform
-        ({"check_key": "art33.attestation", "statement": "short", "valid_until": UNTIL},
+        ({"obligation_key": "art99.x", "statement": "x" * 20, "valid_until": UNTIL},
+         "obligation_key"),
+        ({"obligation_key": "art13.patrol", "statement": "x" * 20, "valid_until": UNTIL},
+         "obligation_key"),  # read from data, not attestable
+        ({"obligation_key": "art3.interoperability", "statement": "x" * 20,
+          "valid_until": UNTIL}, "obligation_key"),  # Art 3: not for an ordinary platform
+        ({"obligation_key": "art33.tax_reporting", "statement": "short", "valid_until": UNTIL},
          "statement"),
-        ({"check_key": "art33.attestation", "statement": "x" * 20, "valid_until": "2001-01-01"},
-         "valid_until"),
-        ({"check_key": "art33.attestation", "statement": "x" * 20, "valid_until": "2099-01-01"},
-         "valid_until"),
-        ({"check_key": "art33.attestation", "statement": "x" * 20, "valid_until": "someday"},
-         "valid_until"),
+        ({"obligation_key": "art33.tax_reporting", "statement": "x" * 20,
+          "valid_until": "2001-01-01"}, "valid_until"),
+        ({"obligation_key": "art33.tax_reporting", "statement": "x" * 20,
+          "valid_until": "2099-01-01"}, "valid_until"),
+        ({"obligation_key": "art33.tax_reporting", "statement": "x" * 20,
+          "valid_until": "someday"}, "valid_until"),
+        ({"statement": "x" * 20, "valid_until": UNTIL}, "obligation_key"),
     ]
     for data, field in cases:
         r = client.post(url, headers=h, data=data)
@@ -62,12 +69,20 @@ def test_evaluate_keeps_snapshots_and_history(client: TestClient, world: World) 
     ev = client.post(f"/api/v1/platforms/{world.big_id}/posture/evaluate", headers=h)
     assert ev.status_code == 201
     tile = next(a for a in ev.json()["articles"] if a["article"] == 35)
-    snap_id = tile["checks"][0]["snapshot_id"]
+    ob = next(o for o in tile["obligations"] if o["key"] == "art35.tier")
+    assert ob["checks"] == ["art35.tier_assessed"] and ob["period"]["start"]
+    check = next(c for c in tile["checks"] if c["key"] == "art35.tier_assessed")
+    assert check["seen"] == 1 and check["scope"] == "platform" and check["version"]
+    snap_id = ob["snapshot_id"]
     snap = client.get(f"/api/v1/platforms/{world.big_id}/evidence/{snap_id}", headers=h).json()
-    assert snap["status"] == "met" and snap["figures"]["tier"] == "super_large"
-    hist = client.get(f"/api/v1/platforms/{world.big_id}/posture/checks/art35.tier_assessed/"
+    assert snap["status"] == "met"
+    assert snap["figures"]["art35.tier_assessed"]["tier"] == "super_large"
+    hist = client.get(f"/api/v1/platforms/{world.big_id}/posture/obligations/art35.tier/"
                       "history", headers=h).json()
     assert hist["total"] == 1
+    bad = client.get(f"/api/v1/platforms/{world.big_id}/posture/obligations/art35.nope/"
+                     "history", headers=h)
+    assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "obligation_key"
     # a snapshot of one platform is not readable through another
     other = client.get(f"/api/v1/platforms/{world.small_id}/evidence/{snap_id}", headers=h)
     assert other.status_code == 404

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from zeren.auth.policy import Actor
 from zeren.deps import require
 from zeren.errors import NotFound
-from zeren.guideline.domain import Article, load_guideline, load_tier_rules
+from zeren.guideline.domain import Article, Obligation, load_guideline, load_tier_rules
 from zeren.pagination import Page, PageDep, paginate
 
 router = APIRouter(prefix="/guideline", tags=["guideline"])
@@ -29,6 +29,19 @@ def get_article(number: int, _actor: Reader) -> Article:
         raise NotFound(f"no article {number}; the guideline has articles 1 to 35",
                        details={"field": "number"})
     return art
+
+
+@router.get("/obligations", response_model=Page[Obligation])
+def list_obligations(_actor: Reader, page: PageDep, article: int | None = None
+                     ) -> Page[Obligation]:
+    """The obligations (each duty an article states, the unit of the posture), optionally of
+    one article."""
+    g = load_guideline()
+    if article is not None and g.article(article) is None:
+        raise NotFound(f"no article {article}; the guideline has articles 1 to 35",
+                       details={"field": "article"})
+    found = g.obligations if article is None else g.obligations_of(article)
+    return paginate(list(found), page)
 
 
 @router.get("/meta")

@@ -3,6 +3,7 @@ which articles apply. No database and no web here."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -64,6 +65,32 @@ class Capability(_Frozen):
     title_en: str
 
 
+class Obligation(_Frozen):
+    """One duty an article states: the unit the posture is evaluated in (ADR 0030).
+    ``source`` holds the article's own words it comes from (each a verbatim part of the
+    article's text); ``item`` the item number where the text numbers items."""
+
+    key: str = Field(pattern=r"^art([1-9]|[12][0-9]|3[0-5])\.[a-z][a-z0-9_]*$")
+    article: int = Field(ge=1, le=35)
+    item: int | None = Field(default=None, ge=1)
+    source: tuple[str, ...] = Field(min_length=1)
+    title_zh: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    also_attestable: bool = False
+
+
+class NonDutyText(_Frozen):
+    """Words of an article that state no duty of their own (a list's introduction, the
+    grounds of an exemption)."""
+
+    article: int = Field(ge=1, le=35)
+    text: str = Field(min_length=1)
+
+
+# Punctuation, white space and item labels carry no duty: they need no obligation.
+_NOT_TEXT = re.compile(r"（[一二三四五六七八九十0-9]+）|[\s，。；;：:、（）()《》“”]")
+
+
 class Source(_Frozen):
     title_zh: str
     title_en: str
@@ -81,6 +108,8 @@ class Guideline(_Frozen):
     exemption_limit_zh: str
     definitions: tuple[Definition, ...]
     capabilities: tuple[Capability, ...]
+    obligations: tuple[Obligation, ...] = ()
+    non_duty_text: tuple[NonDutyText, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Guideline:
@@ -103,6 +132,24 @@ class Guideline(_Frozen):
             missing = set(a.capabilities) - keys
             if missing:
                 raise ValueError(f"article {a.number} names unknown capabilities {sorted(missing)}")
+        seen: set[str] = set()
+        for o in self.obligations:
+            if o.key in seen:
+                raise ValueError(f"obligation {o.key} is listed twice")
+            seen.add(o.key)
+            art = self.articles[o.article - 1]
+            if not o.key.startswith(f"art{o.article}."):
+                raise ValueError(f"obligation {o.key} must start with art{o.article}.")
+            if o.item is not None and art.item(o.item) is None:
+                raise ValueError(f"obligation {o.key} names item {o.item} that article "
+                                 f"{o.article} does not have")
+            for words in o.source:
+                if words not in art.text_zh:
+                    raise ValueError(f"obligation {o.key}: {words!r} is not in the text of "
+                                     f"article {o.article}")
+        for n in self.non_duty_text:
+            if n.text not in self.articles[n.article - 1].text_zh:
+                raise ValueError(f"non-duty text {n.text!r} is not in article {n.article}")
         if len(self.exemption_grounds) != 3:
             raise ValueError("Art 35 has exactly three grounds for exemption")
         return self
@@ -111,6 +158,30 @@ class Guideline(_Frozen):
         if 1 <= number <= len(self.articles):
             return self.articles[number - 1]
         return None
+
+    def obligations_of(self, article: int) -> tuple[Obligation, ...]:
+        return tuple(o for o in self.obligations if o.article == article)
+
+    def obligation(self, key: str) -> Obligation | None:
+        return next((o for o in self.obligations if o.key == key), None)
+
+    def uncovered_text(self, article: int) -> str:
+        """The characters of the article's text that neither an obligation's source nor a
+        non-duty text covers (punctuation and item labels aside): '' when all is covered."""
+        text = self.articles[article - 1].text_zh
+        covered = [False] * len(text)
+        parts = [w for o in self.obligations_of(article) for w in o.source]
+        parts += [n.text for n in self.non_duty_text if n.article == article]
+        for words in parts:
+            start = text.find(words)
+            while start >= 0:
+                for i in range(start, start + len(words)):
+                    covered[i] = True
+                start = text.find(words, start + 1)
+        for m in _NOT_TEXT.finditer(text):
+            for i in range(m.start(), m.end()):
+                covered[i] = True
+        return "".join(c for c, ok in zip(text, covered, strict=True) if not ok)
 
     def ground(self, code: str) -> ExemptionGround | None:
         return next((g for g in self.exemption_grounds if g.code == code), None)

@@ -23,7 +23,7 @@ def evaluate_all_platforms(ctx: JobContext) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for p in ctx.session.scalars(select(Platform).order_by(Platform.code)):
         ev = evaluate(session=ctx.session, actor=JOBS_ACTOR, platform=p, now=ctx.now)
-        out[p.code] = ev.counts()
+        out[p.code] = {"articles": ev.counts(), "obligations": ev.obligation_counts()}
     return {"platforms": out}
 
 

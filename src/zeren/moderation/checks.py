@@ -22,7 +22,7 @@ from zeren.moderation.models import (
     Subject,
 )
 from zeren.moderation.services import measures as ms
-from zeren.posture.domain import Check, CheckContext, CheckResult, Status
+from zeren.posture.domain import Check, CheckContext, CheckResult, Period, Status, share
 from zeren.posture.hookspecs import hookimpl
 
 
@@ -33,38 +33,46 @@ def _cfg() -> dict[str, float]:
 def reports_answered(ctx: CheckContext) -> CheckResult:
     cfg = _cfg()
     since = ctx.now - timedelta(days=cfg["lookback_days"])
+    period = Period(start=since, end=ctx.now)
     rows = ctx.session.execute(select(Case.sla_due_at, Case.decided_at).where(
         Case.platform_id == ctx.platform_id, Case.created_at >= since)).all()
     overdue_open = ctx.session.scalar(select(func.count()).select_from(Case).where(
         Case.platform_id == ctx.platform_id, Case.status != d.CaseStatus.DECIDED,
         Case.sla_due_at < ctx.now)) or 0
-    if not rows and not overdue_open:
-        return CheckResult(Status.NOT_ASSESSED, "no reports in the look-back window",
-                           {"lookback_days": cfg["lookback_days"]},
-                           reason_zh="统计期内没有举报")
     decided = [r for r in rows if r.decided_at is not None]
     on_time = sum(1 for r in decided if r.decided_at <= r.sla_due_at)
-    share = on_time / len(decided) if decided else 1.0
+    on_share = share(on_time, len(decided))
+    target = cfg["answered_within_sla_share"]
     figures = {"cases": len(rows), "decided": len(decided), "on_time": on_time,
-               "on_time_share": round(share, 4), "overdue_open": overdue_open,
-               "target_share": cfg["answered_within_sla_share"]}
-    if share < cfg["answered_within_sla_share"] or overdue_open:
-        status = Status.UNMET if share < cfg["answered_within_sla_share"] else Status.AT_RISK
+               "on_time_share": round(on_share, 4) if on_share is not None else None,
+               "overdue_open": overdue_open, "target_share": target}
+    if overdue_open and on_share is None:
+        return CheckResult(Status.UNMET, f"{overdue_open} case(s) open past their deadline and "
+                           "none answered in the window", figures, reason_zh=f"{overdue_open} "
+                           "件已超时未处理，统计期内无已处理案件", period=period)
+    if on_share is None:
+        return CheckResult.no_data(f"no case decided in the last {int(cfg['lookback_days'])} "
+                                   "days", figures=figures, period=period,
+                                   what_zh="统计期内没有已处理的举报案件")
+    if on_share < target or overdue_open:
+        status = Status.UNMET if on_share < target else Status.AT_RISK
         return CheckResult(status, f"{on_time}/{len(decided)} cases answered within target; "
                            f"{overdue_open} open past their deadline", figures,
                            reason_zh=f"{on_time}/{len(decided)} 件在时限内处理；"
-                           f"{overdue_open} 件已超时未处理")
+                           f"{overdue_open} 件已超时未处理", seen=on_time, period=period)
     return CheckResult(Status.MET, f"{on_time}/{len(decided)} cases answered within target",
-                       figures, reason_zh=f"{on_time}/{len(decided)} 件在时限内处理")
+                       figures, reason_zh=f"{on_time}/{len(decided)} 件在时限内处理",
+                       seen=on_time, period=period)
 
 
 def records_kept(ctx: CheckContext) -> CheckResult:
     cfg = _cfg()
     measures = ctx.session.scalar(select(func.count()).select_from(Measure).where(
         Measure.platform_id == ctx.platform_id)) or 0
+    period = Period.since_records_began(ctx.now)
     if not measures:
-        return CheckResult(Status.NOT_ASSESSED, "no measures taken yet", {},
-                           reason_zh="尚无处置记录")
+        return CheckResult.no_data("no measures taken yet", what_zh="尚无处置记录",
+                                   period=period)
     without = ctx.session.scalar(select(func.count()).select_from(Measure).outerjoin(
         Statement, Statement.measure_id == Measure.id).where(
         Measure.platform_id == ctx.platform_id, Statement.id.is_(None))) or 0
@@ -74,13 +82,16 @@ def records_kept(ctx: CheckContext) -> CheckResult:
     figures = {"measures": measures, "without_statement": without, "ledger_backlog": pending}
     if without:
         return CheckResult(Status.UNMET, f"{without} measure(s) lack a statement of reasons",
-                           figures, reason_zh=f"{without} 项处置缺少处理决定说明")
+                           figures, reason_zh=f"{without} 项处置缺少处理决定说明",
+                           seen=measures - without, period=period)
     if pending:
         return CheckResult(Status.AT_RISK, f"{pending} record(s) waiting for the ledger for "
                            f"more than {int(cfg['ledger_pending_max_minutes'])} min", figures,
-                           reason_zh=f"{pending} 条记录未及时写入存证账本")
+                           reason_zh=f"{pending} 条记录未及时写入存证账本",
+                           seen=measures, period=period)
     return CheckResult(Status.MET, f"{measures} measures, each with its statement of reasons, "
-                       "logged in the ledger", figures, reason_zh="每项处置均有说明并已存证")
+                       "logged in the ledger", figures, reason_zh="每项处置均有说明并已存证",
+                       seen=measures, period=period)
 
 
 def repeat_offenders(ctx: CheckContext) -> CheckResult:
@@ -91,9 +102,10 @@ def repeat_offenders(ctx: CheckContext) -> CheckResult:
         Subject, Subject.id == Strike.account_id).where(
         Strike.platform_id == ctx.platform_id, Strike.counted_at >= ctx.now - window)
         .group_by(Strike.account_id, Subject.kind)).all()
+    period = Period.last(ctx.now, window)
     if not rows:
-        return CheckResult(Status.NOT_ASSESSED, "no strikes recorded in the window", {},
-                           reason_zh="统计期内没有违规记分")
+        return CheckResult.no_data("no strikes recorded in the window",
+                                   what_zh="统计期内没有违规记分", period=period)
     missing = []
     for account_id, kind, total in rows:
         family = "merchant" if kind == d.SubjectKind.MERCHANT else "user"
@@ -109,17 +121,20 @@ def repeat_offenders(ctx: CheckContext) -> CheckResult:
     if missing:
         return CheckResult(Status.UNMET, f"{len(missing)} repeat offender(s) without the "
                            "ladder's measure", figures, {"accounts": missing[:50]},
-                           reason_zh=f"{len(missing)} 个屡犯账号未升级处置")
+                           reason_zh=f"{len(missing)} 个屡犯账号未升级处置",
+                           seen=len(rows) - len(missing), period=period)
     return CheckResult(Status.MET, f"{len(rows)} account(s) with strikes; ladder applied "
-                       "where due", figures, reason_zh="屡犯账号均已按规则升级处置")
+                       "where due", figures, reason_zh="屡犯账号均已按规则升级处置",
+                       seen=len(rows), period=period)
 
 
 def ip_clocks(ctx: CheckContext) -> CheckResult:
     notices = ctx.session.scalar(select(func.count()).select_from(IPNotice).where(
         IPNotice.platform_id == ctx.platform_id)) or 0
+    period = Period.since_records_began(ctx.now)
     if not notices:
-        return CheckResult(Status.NOT_ASSESSED, "no IP notices received", {},
-                           reason_zh="尚未收到知识产权通知")
+        return CheckResult.no_data("no IP notices received", what_zh="尚未收到知识产权通知",
+                                   period=period)
     late = ctx.session.scalar(select(func.count()).select_from(IPNotice).where(
         IPNotice.platform_id == ctx.platform_id,
         IPNotice.status == d.IPStatus.COUNTER_NOTICED, IPNotice.clock_ends_at < ctx.now)) or 0
@@ -130,38 +145,44 @@ def ip_clocks(ctx: CheckContext) -> CheckResult:
     if late:
         return CheckResult(Status.UNMET, f"{late} notice(s) past the 15-day clock with the "
                            "measure still in place", figures,
-                           reason_zh=f"{late} 件通知超过十五日期限仍未终止措施")
+                           reason_zh=f"{late} 件通知超过十五日期限仍未终止措施",
+                           seen=notices - late, period=period)
     if waiting:
         return CheckResult(Status.AT_RISK, f"{waiting} notice(s) unanswered for over a day",
-                           figures, reason_zh=f"{waiting} 件通知超过一日未处理")
+                           figures, reason_zh=f"{waiting} 件通知超过一日未处理",
+                           seen=notices - waiting, period=period)
     return CheckResult(Status.MET, f"{notices} notice(s); every 15-day clock honoured",
-                       figures, reason_zh="知识产权通知均按期处理")
+                       figures, reason_zh="知识产权通知均按期处理", seen=notices, period=period)
 
 
 def complaints_in_time(ctx: CheckContext) -> CheckResult:
     limit = timedelta(days=float(d.deadlines()["complaint"]["resolve_within_days"]))
     rows = ctx.session.execute(select(Complaint.created_at, Complaint.resolved_at).where(
         Complaint.platform_id == ctx.platform_id)).all()
+    period = Period.since_records_began(ctx.now)
     if not rows:
-        return CheckResult(Status.NOT_ASSESSED, "no consumer complaints received", {},
-                           reason_zh="尚未收到消费者投诉")
+        return CheckResult.no_data("no consumer complaints received",
+                                   what_zh="尚未收到消费者投诉", period=period)
     late = sum(1 for r in rows if (r.resolved_at or ctx.now) - r.created_at > limit)
     figures = {"complaints": len(rows), "late": late, "resolve_within_days": limit.days}
     if late:
         return CheckResult(Status.AT_RISK if late * 20 < len(rows) else Status.UNMET,
                            f"{late}/{len(rows)} complaint(s) took longer than {limit.days} days",
-                           figures, reason_zh=f"{late}/{len(rows)} 件投诉超过 {limit.days} 日")
+                           figures, reason_zh=f"{late}/{len(rows)} 件投诉超过 {limit.days} 日",
+                           seen=len(rows) - late, period=period)
     return CheckResult(Status.MET, f"{len(rows)} complaint(s), all closed within "
-                       f"{limit.days} days", figures, reason_zh="投诉均在时限内处理")
+                       f"{limit.days} days", figures, reason_zh="投诉均在时限内处理",
+                       seen=len(rows), period=period)
 
 
 def sanctions_publicised(ctx: CheckContext) -> CheckResult:
     publicised = [c for c, t in d.measure_types().items() if t.publicise]
     n = ctx.session.scalar(select(func.count()).select_from(Measure).where(
         Measure.platform_id == ctx.platform_id, Measure.code.in_(publicised))) or 0
+    period = Period.since_records_began(ctx.now)
     if not n:
-        return CheckResult(Status.NOT_ASSESSED, "no merchant sanctions yet", {},
-                           reason_zh="尚无对平台内经营者的处置")
+        return CheckResult.no_data("no merchant sanctions yet",
+                                   what_zh="尚无对平台内经营者的处置", period=period)
     decide_days = int(d.deadlines()["appeal"]["decide_within_days"])
     slow = ctx.session.scalar(select(func.count()).select_from(Appeal).where(
         Appeal.platform_id == ctx.platform_id, Appeal.status == d.AppealStatus.OPEN,
@@ -169,25 +190,34 @@ def sanctions_publicised(ctx: CheckContext) -> CheckResult:
     figures = {"merchant_sanctions": n, "appeals_overdue": slow}
     if slow:
         return CheckResult(Status.AT_RISK, f"{slow} appeal(s) undecided after {decide_days} "
-                           "days", figures, reason_zh=f"{slow} 件申诉超过 {decide_days} 日未决")
+                           "days", figures, reason_zh=f"{slow} 件申诉超过 {decide_days} 日未决",
+                           seen=n, period=period)
     return CheckResult(Status.MET, f"{n} merchant sanction(s) on the public board, each with "
                        "its ground and an appeal route", figures,
-                       reason_zh="对经营者的处置均已公示并可申诉")
+                       reason_zh="对经营者的处置均已公示并可申诉", seen=n, period=period)
 
 
 @hookimpl
 def zeren_posture_checks() -> list[Check]:
     return [
-        Check("moderation.art11.repeat_offenders", 11, "屡犯用户已升级处置",
-              "Repeat offenders moved up the ladder", repeat_offenders),
-        Check("moderation.art12.reports_answered", 12, "举报按时处理",
-              "Reports answered within target", reports_answered),
-        Check("moderation.art12.records_kept", 12, "处置记录完整并存证",
-              "Measures recorded with statements and logged", records_kept),
-        Check("moderation.art22.ip_clocks", 22, "知识产权通知按期处理",
-              "IP notices handled and 15-day clocks honoured", ip_clocks),
-        Check("moderation.art28.complaints", 28, "消费者投诉按时解决",
-              "Consumer complaints resolved in time", complaints_in_time),
-        Check("moderation.art29.sanctions", 29, "经营者处置已公示且可申诉",
-              "Merchant sanctions publicised and appealable", sanctions_publicised),
+        Check(key="moderation.art11.repeat_offenders", obligations=("art11.repeat_prevention",),
+              title_zh="屡犯用户已升级处置", title_en="Repeat offenders moved up the ladder",
+              evaluate=repeat_offenders),
+        Check(key="moderation.art12.reports_answered", obligations=("art12.reports_answered",),
+              title_zh="举报按时处理", title_en="Reports answered within target",
+              evaluate=reports_answered),
+        Check(key="moderation.art12.records_kept", obligations=("art12.records_kept",),
+              title_zh="处置记录完整并存证",
+              title_en="Measures recorded with statements and logged", evaluate=records_kept),
+        Check(key="moderation.art22.ip_clocks", obligations=("art22.ip_protection",),
+              title_zh="知识产权通知按期处理",
+              title_en="IP notices handled and 15-day clocks honoured", evaluate=ip_clocks),
+        Check(key="moderation.art28.complaints", obligations=("art28.complaints",),
+              title_zh="消费者投诉按时解决", title_en="Consumer complaints resolved in time",
+              evaluate=complaints_in_time),
+        Check(key="moderation.art29.sanctions",
+              obligations=("art29.sanctions_published", "art29.merchant_appeals"),
+              title_zh="经营者处置已公示且可申诉",
+              title_en="Merchant sanctions publicised and appealable",
+              evaluate=sanctions_publicised),
     ]

@@ -26,9 +26,11 @@ Reader = Annotated[Actor, Depends(require("posture.read"))]
 class PostureRead(BaseModel):
     platform_id: str
     tier: str
+    tier_known: bool
     evaluation_id: str
     evaluated_at: datetime
     counts: dict[str, int]
+    obligation_counts: dict[str, int]
     articles: list[dict[str, Any]]
 
 
@@ -59,7 +61,7 @@ class AttestationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str
     platform_id: str
-    check_key: str
+    obligation_key: str
     article: int
     statement: str
     attested_by: str
@@ -70,8 +72,9 @@ class AttestationRead(BaseModel):
 
 
 def _posture(ev: service.Evaluation) -> PostureRead:
-    return PostureRead(platform_id=ev.platform_id, tier=ev.tier, evaluation_id=ev.id,
-                       evaluated_at=ev.evaluated_at, counts=ev.counts(),
+    return PostureRead(platform_id=ev.platform_id, tier=ev.tier, tier_known=ev.tier_known,
+                       evaluation_id=ev.id, evaluated_at=ev.evaluated_at, counts=ev.counts(),
+                       obligation_counts=ev.obligation_counts(),
                        articles=[service.tile_dict(t) for t in ev.tiles])
 
 
@@ -85,16 +88,19 @@ def posture(platform_id: str, session: SessionDep, actor: Reader) -> PostureRead
 @router.post("/posture/evaluate", response_model=PostureRead, status_code=201)
 def evaluate(platform_id: str, session: SessionDep,
              actor: Annotated[Actor, Depends(require("posture.evaluate"))]) -> PostureRead:
-    """Evaluate every check now and keep each result as an evidence snapshot."""
+    """Evaluate every obligation now and keep each result as an evidence snapshot."""
     p = get_platform(session=session, platform_ref=platform_id)
     return _posture(service.evaluate(session=session, actor=actor, platform=p))
 
 
-@router.get("/posture/checks/{check_key}/history", response_model=Page[SnapshotRead])
-def check_history(platform_id: str, check_key: str, session: SessionDep, _a: Reader,
-                  page: PageDep) -> Page[SnapshotRead]:
+@router.get("/posture/obligations/{obligation_key}/history",
+            response_model=Page[SnapshotRead])
+def obligation_history(platform_id: str, obligation_key: str, session: SessionDep, _a: Reader,
+                       page: PageDep) -> Page[SnapshotRead]:
+    """The stored evaluations of one obligation, newest first."""
     p = get_platform(session=session, platform_ref=platform_id)
-    rows, total = service.history_page(session=session, platform_id=p.id, check_key=check_key,
+    ob = service.known_obligation(obligation_key)
+    rows, total = service.history_page(session=session, platform_id=p.id, check_key=ob.key,
                                        page=page)
     return page_of([SnapshotRead.model_validate(s) for s in rows], total, page)
 
@@ -130,7 +136,8 @@ async def create_attestation(
     platform_id: str, session: SessionDep,
     actor: Annotated[Actor, Depends(require("attestation.write"))],
     settings: Annotated[Settings, Depends(settings_of)],
-    check_key: Annotated[str, Form()],
+    obligation_key: Annotated[str, Form(description="The guideline obligation attested, e.g. "
+                                        "art32.green_packaging")],
     statement: Annotated[str, Form()],
     valid_until: Annotated[str, Form(description="ISO date (held through that Beijing day) or "
                                  "date-time (offset kept; none: Beijing time).")],
@@ -140,7 +147,7 @@ async def create_attestation(
     """Record a dated attestation (multipart form, evidence files optional)."""
     p = get_platform(session=session, platform_ref=platform_id)
     payload = [(f.filename or "", await f.read(), f.content_type or "") for f in files or []]
-    att = service.attest(session=session, actor=actor, platform=p, check_key=check_key,
+    att = service.attest(session=session, actor=actor, platform=p, obligation_key=obligation_key,
                          statement=statement,
                          valid_from=parse_instant(valid_from, "valid_from") if valid_from else None,
                          valid_until=parse_instant(valid_until, "valid_until", bare_date="end"),

@@ -48,9 +48,9 @@ def article_posture(request: Request, s: SessionDep, actor: ConsoleActor, ref: s
     tile = next((t for t in ev.tiles if t.article == number), None)
     if tile is None:
         raise InvalidInput(f"no article {number}", field="number")
-    histories = {o.check.key: posture.history(session=s, platform_id=p.id,
-                                              check_key=o.check.key, limit=20)
-                 for o in tile.outcomes}
+    histories = {o.obligation.key: posture.history(session=s, platform_id=p.id,
+                                                   check_key=o.obligation.key, limit=20)
+                 for o in tile.obligations}
     atts = [a for a in posture.attestations(session=s, platform_id=p.id) if a.article == number]
     files = posture.files_by_attestation(session=s, attestation_ids=[a.id for a in atts])
     default_until = (utcnow() + timedelta(days=365)).date().isoformat()
@@ -69,7 +69,7 @@ async def attest(request: Request, ref: str, form: CsrfForm, s: SessionDep,
             files.append((f.filename, await f.read(), f.content_type or ""))
     p = platform_for(session=s, actor=actor, platform_ref=ref, permission="attestation.write")
     att = posture.attest(
-        session=s, actor=actor, platform=p, check_key=str(form.get("check_key")),
+        session=s, actor=actor, platform=p, obligation_key=str(form.get("obligation_key")),
         statement=str(form.get("statement") or ""), valid_from=None,
         valid_until=parse_instant(str(form.get("valid_until") or ""), "valid_until",
                                   bare_date="end"),

@@ -1,13 +1,17 @@
-"""Pure posture vocabulary: statuses, a check's result, and how statuses combine.
-No database and no web here."""
+"""Pure posture vocabulary: statuses, evidence kinds, what a check declares and what it may
+return, and how statuses combine. No database and no web here.
+
+The unit of the posture is the obligation (ADR 0030): each duty an article states, listed in
+the guideline data. A check declares the obligations it reads; its result cannot say ``met``
+unless it saw positive evidence (``seen`` records, in a stated period and scope)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -25,7 +29,17 @@ class Status(StrEnum):
     NOT_ASSESSED = "not_assessed"
 
 
-# Worst first: an article is as good as its worst applicable check.
+class Evidence(StrEnum):
+    """Where an obligation's status comes from: a check over the platform's data, a dated
+    attestation, an approved exemption, or nothing yet (``none``)."""
+
+    DATA = "data"
+    ATTESTED = "attested"
+    EXEMPTED = "exempted"
+    NONE = "none"
+
+
+# Worst first: an article is as good as its worst applicable obligation.
 SEVERITY_ORDER: tuple[Status, ...] = (
     Status.UNMET,
     Status.AT_RISK,
@@ -35,46 +49,138 @@ SEVERITY_ORDER: tuple[Status, ...] = (
     Status.NOT_APPLICABLE,
 )
 
+NO_DATA = "no data: "
+
+# What a check read: the platform asked about, or (named in the result) the whole group.
+ScopeKind = Literal["platform", "group"]
+
 
 def worst(statuses: Iterable[Status]) -> Status:
-    """The status an article shows given its checks' statuses (no checks: not_assessed)."""
+    """The status an article shows given its obligations' statuses (none: not_assessed)."""
     found = list(statuses)
     if not found:
         return Status.NOT_ASSESSED
     return min(found, key=SEVERITY_ORDER.index)
 
 
+def share(part: int, whole: int) -> float | None:
+    """``part / whole``, or None when there is nothing to divide: zero of zero is never 100 %."""
+    return part / whole if whole > 0 else None
+
+
+@dataclass(frozen=True)
+class Period:
+    """The time a check looked at: ``start`` (None: since records began) up to ``end``."""
+
+    end: datetime
+    start: datetime | None = None
+
+    @classmethod
+    def last(cls, now: datetime, span: timedelta) -> Period:
+        return cls(end=now, start=now - span)
+
+    @classmethod
+    def at(cls, now: datetime) -> Period:
+        """A state read as it stands at ``now`` (who holds a duty today …)."""
+        return cls(end=now, start=now)
+
+    @classmethod
+    def since_records_began(cls, now: datetime) -> Period:
+        return cls(end=now)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"start": self.start.isoformat() if self.start else None,
+                "end": self.end.isoformat()}
+
+
+class NoEvidence(ValueError):
+    """A check tried to return ``met`` without positive evidence: the posture turns this into
+    ``not_assessed`` with the reason, so a careless check cannot make a duty look met."""
+
+
 @dataclass(frozen=True)
 class CheckResult:
-    """What one evaluation found: ``reason`` is one English line; ``reason_zh`` the same in
-    Chinese for the console (optional: the console falls back to ``reason``)."""
+    """What one check found for the obligations it declares.
+
+    ``seen``: how many records showing the duty carried out the check read (patrol items
+    screened, reports answered in time, reports signed …). ``met`` needs ``seen >= 1`` and a
+    ``period``. ``scope``: what was read, ``platform`` (only the platform asked about) or
+    ``group``. ``reason`` is one English line, ``reason_zh`` the same in Chinese; with no data
+    the reason starts with ``no data: `` (use :meth:`no_data`)."""
 
     status: Status
     reason: str
     figures: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
     reason_zh: str = ""
+    seen: int = 0
+    period: Period | None = None
+    scope: ScopeKind = "platform"
+
+    def __post_init__(self) -> None:
+        if self.status == Status.MET:
+            if self.seen < 1:
+                raise NoEvidence(f"met without positive evidence (seen={self.seen}): "
+                                 f"{self.reason}")
+            if self.period is None:
+                raise NoEvidence(f"met without a period: {self.reason}")
+        if self.seen < 0:
+            raise ValueError("seen cannot be negative")
+
+    @classmethod
+    def met(cls, reason: str, *, seen: int, period: Period, reason_zh: str = "",
+            figures: dict[str, Any] | None = None, inputs: dict[str, Any] | None = None,
+            scope: ScopeKind = "platform") -> CheckResult:
+        return cls(Status.MET, reason, figures or {}, inputs or {}, reason_zh, seen, period,
+                   scope)
+
+    @classmethod
+    def no_data(cls, what: str, *, period: Period | None = None, what_zh: str = "",
+                figures: dict[str, Any] | None = None, inputs: dict[str, Any] | None = None,
+                scope: ScopeKind = "platform") -> CheckResult:
+        """``not_assessed`` because nothing was there to read: ``what`` says what data would
+        show the duty (it becomes the reason after ``no data: ``)."""
+        return cls(Status.NOT_ASSESSED, NO_DATA + what, figures or {}, inputs or {},
+                   f"无数据：{what_zh}" if what_zh else "", 0, period, scope)
+
+    @classmethod
+    def found(cls, status: Status, reason: str, *, period: Period | None, seen: int = 0,
+              reason_zh: str = "", figures: dict[str, Any] | None = None,
+              inputs: dict[str, Any] | None = None, scope: ScopeKind = "platform"
+              ) -> CheckResult:
+        """Any other finding (``unmet``, ``at_risk`` …), with what was read."""
+        return cls(status, reason, figures or {}, inputs or {}, reason_zh, seen, period, scope)
+
+    def period_dict(self) -> dict[str, str | None] | None:
+        return self.period.as_dict() if self.period else None
 
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What a check may look at: the open session, the platform being assessed, and 'now'."""
+    """What a check may look at: the open session, the platform being assessed, and 'now'.
+    A check reads only ``platform_id``'s records unless its result says ``scope='group'``."""
 
     session: Session
     platform_id: str
     now: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Check:
-    """One verifiable obligation. ``key`` is stable (it names evidence snapshots);
-    ``item`` is the article's item number (一)=1 … or None for the article as a whole.
-    ``attestable``: where data cannot show the duty, a dated attestation may stand in."""
+    """A reading of the platform's data for one or more obligations of one article.
+
+    ``key`` is stable (it names evidence snapshots); ``obligations`` the guideline obligation
+    keys it reads (``art13.patrol`` …; the registry refuses unknown keys and keys of two
+    articles); ``version`` changes whenever the check's logic changes, so a stored evaluation
+    says what was run."""
 
     key: str
-    article: int
+    obligations: tuple[str, ...]
     title_zh: str
     title_en: str
     evaluate: Callable[[CheckContext], CheckResult]
-    item: int | None = None
-    attestable: bool = False
+    version: str = "1"
+
+    @property
+    def article(self) -> int:
+        return int(self.obligations[0].split(".", 1)[0][3:])

@@ -12,7 +12,8 @@ from zeren.db.base import Base, CreatedMixin, IdMixin, UTCDateTime
 
 
 class Attestation(IdMixin, CreatedMixin, Base):
-    """A compliance officer's dated statement that an obligation is met, valid for a period."""
+    """A compliance officer's dated statement that an obligation is met, valid for a period.
+    ``check_key`` holds the guideline obligation's key (``art32.green_packaging``; ADR 0030)."""
 
     __tablename__ = "attestations"
 
@@ -23,6 +24,10 @@ class Attestation(IdMixin, CreatedMixin, Base):
     attested_by: Mapped[str] = mapped_column(String(36), nullable=False)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+    @property
+    def obligation_key(self) -> str:
+        return self.check_key
 
 
 class EvidenceFile(IdMixin, CreatedMixin, Base):
@@ -38,7 +43,9 @@ class EvidenceFile(IdMixin, CreatedMixin, Base):
 
 
 class EvidenceSnapshot(IdMixin, Base):
-    """One evaluation of one check for one platform, kept so later reports can cite it."""
+    """One evaluation of one obligation for one platform, kept so later reports can cite it:
+    ``check_key`` holds the obligation key; ``inputs`` the evidence kind, period, what was
+    seen and each data check that read it (key, version, status, reason)."""
 
     __tablename__ = "evidence_snapshots"
 

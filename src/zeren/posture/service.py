@@ -19,54 +19,84 @@ from zeren.auth.policy import Actor
 from zeren.db.base import utcnow
 from zeren.errors import InvalidInput, NotFound
 from zeren.exemptions.service import active_exemptions
-from zeren.guideline.domain import load_guideline
+from zeren.guideline.domain import Obligation, applicable_articles, load_guideline
 from zeren.pagination import PageParams, fetch_page
 from zeren.platforms.models import Platform
-from zeren.platforms.service import applicable, effective_tier
-from zeren.posture.domain import Check, CheckContext, CheckResult, Status, worst
+from zeren.platforms.service import applicable, current_tier
+from zeren.posture.domain import (
+    NO_DATA,
+    Check,
+    CheckContext,
+    CheckResult,
+    Evidence,
+    Status,
+    worst,
+)
 from zeren.posture.models import Attestation, EvidenceFile, EvidenceSnapshot
-from zeren.posture.plugins import all_checks, checks_for
+from zeren.posture.plugins import checks_by_obligation
 from zeren.timepolicy import beijing_today
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_VALID_DAYS = 3 * 366
+# Articles only a known tier can decide (Art 35): super-large platforms carry Art 1–9, and
+# whether a platform is super-large is unknown until its tier test is recorded.
+TIER_DECIDED = frozenset([*range(1, 10), 35])
+UNKNOWN_TIER = "unknown"
 
 
-def _attestation_only(article: int) -> Check:
-    """Where no module can show an article from data, a dated attestation stands in."""
-    def evaluate(_ctx: CheckContext) -> CheckResult:
-        return CheckResult(Status.NOT_ASSESSED, "no data check; needs a current attestation",
-                           reason_zh="暂无数据检查，需要有效的合规声明")
-
-    a = load_guideline().article(article)
-    assert a is not None
-    return Check(key=f"art{article}.attestation", article=article, title_zh=f"{a.title_zh}（声明）",
-                 title_en=f"{a.title_en} (attestation)", evaluate=evaluate, attestable=True)
+def attestable(obligation: Obligation) -> bool:
+    """An attestation may stand for an obligation no data check reads, or one whose data
+    says it allows attestations too (``also_attestable``)."""
+    return obligation.also_attestable or obligation.key not in checks_by_obligation()
 
 
-def checks_of_article(article: int) -> tuple[Check, ...]:
-    return checks_for(article) or (_attestation_only(article),)
-
-
-def known_check(check_key: str) -> Check:
-    for c in all_checks():
-        if c.key == check_key:
-            return c
-    if check_key.startswith("art") and check_key.endswith(".attestation"):
-        try:
-            n = int(check_key[3:-len(".attestation")])
-        except ValueError:
-            n = 0
-        if 1 <= n <= 35:
-            return _attestation_only(n)
-    raise InvalidInput(f"unknown check {check_key!r}", field="check_key")
+def known_obligation(key: str) -> Obligation:
+    o = load_guideline().obligation(key)
+    if o is None:
+        raise InvalidInput(f"unknown obligation {key!r} (see GET /api/v1/guideline/articles/"
+                           "{number}: obligations)", field="obligation_key")
+    return o
 
 
 @dataclass
 class CheckOutcome:
+    """One data check as it ran."""
+
     check: Check
     result: CheckResult
+
+
+@dataclass
+class ObligationOutcome:
+    """Where one obligation stands, and from what evidence."""
+
+    obligation: Obligation
+    status: Status
+    evidence: Evidence
+    reason: str
+    reason_zh: str
+    attestable: bool
+    checks: list[CheckOutcome] = field(default_factory=list)
+    attestation_id: str | None = None
+    attested_until: datetime | None = None
+    exemption_id: str | None = None
     snapshot_id: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The count this obligation falls in: met_data / met_attested / exempted / status."""
+        if self.status == Status.MET:
+            return "met_attested" if self.evidence == Evidence.ATTESTED else "met_data"
+        return self.status.value
+
+    def period(self) -> dict[str, str | None] | None:
+        periods = [o.result.period_dict() for o in self.checks if o.result.period]
+        if self.evidence == Evidence.DATA and periods:
+            return periods[0]
+        return None
+
+    def seen(self) -> int:
+        return sum(o.result.seen for o in self.checks) if self.evidence == Evidence.DATA else 0
 
 
 @dataclass
@@ -76,7 +106,21 @@ class ArticleTile:
     title_en: str
     applicable: bool
     status: Status
-    outcomes: list[CheckOutcome] = field(default_factory=list)
+    obligations: list[ObligationOutcome] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def outcomes(self) -> list[CheckOutcome]:
+        """The data checks run for this article (each once)."""
+        out: dict[str, CheckOutcome] = {}
+        for ob in self.obligations:
+            for c in ob.checks:
+                out.setdefault(c.check.key, c)
+        return list(out.values())
+
+
+COUNT_KEYS = ("met_data", "met_attested", "at_risk", "unmet", "exempted", "not_assessed",
+              "not_applicable")
 
 
 @dataclass
@@ -87,87 +131,156 @@ class Evaluation:
     evaluated_at: datetime
     tiles: list[ArticleTile]
 
+    @property
+    def tier_known(self) -> bool:
+        return self.tier != UNKNOWN_TIER
+
     def counts(self) -> dict[str, int]:
-        out = {s.value: 0 for s in Status}
+        """Articles by status, a met article counted as ``met_attested`` when any of its
+        obligations is met only by an attestation, else ``met_data``."""
+        out = dict.fromkeys(COUNT_KEYS, 0)
         for t in self.tiles:
-            out[t.status.value] += 1
+            if t.status == Status.MET:
+                attested = any(o.evidence == Evidence.ATTESTED for o in t.obligations)
+                out["met_attested" if attested else "met_data"] += 1
+            else:
+                out[t.status.value] += 1
+        return out
+
+    def obligation_counts(self) -> dict[str, int]:
+        out = dict.fromkeys(COUNT_KEYS, 0)
+        for t in self.tiles:
+            for o in t.obligations:
+                out[o.kind] += 1
         return out
 
 
-def _valid_attestation(session: Session, platform_id: str, check_key: str, now: datetime
+def _valid_attestation(session: Session, platform_id: str, key: str, now: datetime
                        ) -> Attestation | None:
     return session.scalar(
         select(Attestation).where(
-            Attestation.platform_id == platform_id, Attestation.check_key == check_key,
+            Attestation.platform_id == platform_id, Attestation.check_key == key,
             Attestation.valid_from <= now, Attestation.valid_until >= now)
         .order_by(Attestation.created_at.desc()).limit(1))
 
 
-def _run(check: Check, ctx: CheckContext, exempted: dict[tuple[int, int | None], str]
-         ) -> CheckResult:
-    ex = exempted.get((check.article, None)) or (
-        exempted.get((check.article, check.item)) if check.item is not None else None)
-    if ex is not None:
-        return CheckResult(Status.EXEMPTED, "exempted under Art 35 (变通), not met",
-                           {}, {"exemption_id": ex}, "依第三十五条变通处理（不视为合规）")
+def _run_check(check: Check, ctx: CheckContext) -> CheckResult:
     try:
-        result = check.evaluate(ctx)
+        return check.evaluate(ctx)
     except Exception as exc:  # a broken check must not hide the rest of the posture
-        result = CheckResult(Status.NOT_ASSESSED, f"check failed: {type(exc).__name__}: {exc}",
-                             reason_zh="检查执行失败，已记录原因")
-    if result.status == Status.NOT_ASSESSED and check.attestable:
-        att = _valid_attestation(ctx.session, ctx.platform_id, check.key, ctx.now)
-        if att is not None:
-            until = att.valid_until.date().isoformat()
-            return CheckResult(
-                Status.MET, f"attested until {until}: {att.statement[:120]}",
-                {"attested_until": att.valid_until.isoformat()},
-                {"attestation_id": att.id}, f"声明有效至 {until}：{att.statement[:120]}")
-        expired = ctx.session.scalar(select(func.count()).select_from(Attestation).where(
-            Attestation.platform_id == ctx.platform_id, Attestation.check_key == check.key,
-            Attestation.valid_until < ctx.now))
-        if expired:
-            return CheckResult(Status.NOT_ASSESSED, "the last attestation has expired",
-                               {"expired_attestations": expired}, {}, "最近一次声明已过期")
-    return result
+        return CheckResult(Status.NOT_ASSESSED, f"check failed: {type(exc).__name__}: {exc}",
+                           reason_zh="检查执行失败，已记录原因")
+
+
+def _obligation(ob: Obligation, ctx: CheckContext, ran: dict[str, CheckOutcome],
+                exempted: dict[tuple[int, int | None], str]) -> ObligationOutcome:
+    can_attest = attestable(ob)
+    ex = exempted.get((ob.article, None)) or (
+        exempted.get((ob.article, ob.item)) if ob.item is not None else None)
+    if ex is not None:
+        return ObligationOutcome(ob, Status.EXEMPTED, Evidence.EXEMPTED,
+                                 "exempted under Art 35 (变通), not met",
+                                 "依第三十五条变通处理（不视为合规）", can_attest, exemption_id=ex)
+    outs: list[CheckOutcome] = []
+    for check in checks_by_obligation().get(ob.key, ()):
+        if check.key not in ran:
+            ran[check.key] = CheckOutcome(check, _run_check(check, ctx))
+        outs.append(ran[check.key])
+    if outs:
+        status = worst(o.result.status for o in outs)
+        if status != Status.NOT_ASSESSED or not can_attest:
+            shown = [o for o in outs if o.result.status == status]
+            return ObligationOutcome(
+                ob, status, Evidence.DATA if status != Status.NOT_ASSESSED else Evidence.NONE,
+                "; ".join(o.result.reason for o in shown),
+                "；".join(o.result.reason_zh or o.result.reason for o in shown),
+                can_attest, outs)
+    att = _valid_attestation(ctx.session, ctx.platform_id, ob.key, ctx.now)
+    if att is not None:
+        until = att.valid_until.date().isoformat()
+        return ObligationOutcome(ob, Status.MET, Evidence.ATTESTED,
+                                 f"attested until {until}: {att.statement[:120]}",
+                                 f"声明有效至 {until}：{att.statement[:120]}", can_attest, outs,
+                                 attestation_id=att.id, attested_until=att.valid_until)
+    expired = ctx.session.scalar(select(func.count()).select_from(Attestation).where(
+        Attestation.platform_id == ctx.platform_id, Attestation.check_key == ob.key,
+        Attestation.valid_until < ctx.now))
+    if expired:
+        return ObligationOutcome(ob, Status.NOT_ASSESSED, Evidence.NONE,
+                                 "the last attestation has expired", "最近一次声明已过期",
+                                 can_attest, outs)
+    if outs:
+        return ObligationOutcome(
+            ob, Status.NOT_ASSESSED, Evidence.NONE,
+            "; ".join(o.result.reason for o in outs) + "; or a current attestation",
+            "；".join(o.result.reason_zh or o.result.reason for o in outs) + "；或有效的合规声明",
+            can_attest, outs)
+    return ObligationOutcome(ob, Status.NOT_ASSESSED, Evidence.NONE,
+                             NO_DATA + "no module reads this duty from data; needs a current "
+                             "attestation", "无数据：暂无数据检查，需要有效的合规声明", can_attest)
 
 
 def evaluate(*, session: Session, actor: Actor, platform: Platform, now: datetime | None = None,
              store: bool = True) -> Evaluation:
-    """Run every check of every article for ``platform``; keep each result as a snapshot."""
+    """Evaluate every obligation of every article for ``platform``; with ``store``, keep one
+    evidence snapshot per obligation."""
     actor.require("posture.evaluate" if store else "posture.read", platform.id)
     now = now or utcnow()
     g = load_guideline()
-    apply = set(applicable(session=session, platform_id=platform.id))
+    assessed = current_tier(session=session, platform_id=platform.id)
+    tier = assessed.tier if assessed is not None else UNKNOWN_TIER
+    apply = set(applicable_articles("super_large" if tier == "super_large" else "ordinary"))
     exempted = {(e.article, e.item): e.id
                 for e in active_exemptions(session=session, platform_id=platform.id,
                                            on=beijing_today(now))}
     ctx = CheckContext(session=session, platform_id=platform.id, now=now)
-    ev = Evaluation(id=str(uuid.uuid4()), platform_id=platform.id,
-                    tier=effective_tier(session=session, platform_id=platform.id),
-                    evaluated_at=now, tiles=[])
+    ev = Evaluation(id=str(uuid.uuid4()), platform_id=platform.id, tier=tier, evaluated_at=now,
+                    tiles=[])
+    ran: dict[str, CheckOutcome] = {}
     for art in g.articles:
+        if tier == UNKNOWN_TIER and art.number in TIER_DECIDED:
+            obs = [ObligationOutcome(
+                o, Status.NOT_ASSESSED, Evidence.NONE,
+                "tier unknown: no tier test recorded; record the platform's yearly figures "
+                "and run the tier test", "平台分级未知：尚未进行分级认定，请登记年度数据并认定",
+                attestable(o)) for o in g.obligations_of(art.number)]
+            ev.tiles.append(ArticleTile(art.number, art.title_zh, art.title_en, True,
+                                        Status.NOT_ASSESSED, obs, note="tier_unknown"))
+            continue
         if art.number not in apply:
             ev.tiles.append(ArticleTile(art.number, art.title_zh, art.title_en, False,
                                         Status.NOT_APPLICABLE))
             continue
-        outcomes = [CheckOutcome(c, _run(c, ctx, exempted)) for c in checks_of_article(art.number)]
+        obs = [_obligation(o, ctx, ran, exempted) for o in g.obligations_of(art.number)]
         ev.tiles.append(ArticleTile(art.number, art.title_zh, art.title_en, True,
-                                    worst(o.result.status for o in outcomes), outcomes))
+                                    worst(o.status for o in obs), obs))
     if store:
         for tile in ev.tiles:
-            for o in tile.outcomes:
+            for o in tile.obligations:
                 snap = EvidenceSnapshot(
-                    platform_id=platform.id, check_key=o.check.key, article=o.check.article,
-                    status=o.result.status.value, reason=o.result.reason,
-                    figures=o.result.figures, inputs=o.result.inputs, evaluation_id=ev.id,
-                    evaluated_at=now, evaluated_by=actor.user_id)
+                    platform_id=platform.id, check_key=o.obligation.key, article=tile.article,
+                    status=o.status.value, reason=o.reason,
+                    figures={c.check.key: c.result.figures for c in o.checks},
+                    inputs=_snapshot_inputs(o), evaluation_id=ev.id, evaluated_at=now,
+                    evaluated_by=actor.user_id)
                 session.add(snap)
                 session.flush()
                 o.snapshot_id = snap.id
         record(session=session, actor=actor, action="posture.evaluate", target_type="evaluation",
-               target_id=ev.id, platform_id=platform.id, summary=ev.counts())
+               target_id=ev.id, platform_id=platform.id,
+               summary={"tier": tier, "articles": ev.counts(),
+                        "obligations": ev.obligation_counts()})
     return ev
+
+
+def _snapshot_inputs(o: ObligationOutcome) -> dict[str, Any]:
+    return {"evidence": o.evidence.value, "attestation_id": o.attestation_id,
+            "exemption_id": o.exemption_id, "period": o.period(), "seen": o.seen(),
+            "checks": [{"key": c.check.key, "version": c.check.version,
+                        "status": c.result.status.value, "reason": c.result.reason,
+                        "seen": c.result.seen, "scope": c.result.scope,
+                        "period": c.result.period_dict(), "inputs": c.result.inputs}
+                       for c in o.checks]}
 
 
 def latest_evaluation_id(*, session: Session, platform_id: str) -> str | None:
@@ -217,18 +330,20 @@ def evidence_path(data_dir: Path, sha: str) -> Path:
     return data_dir / "evidence" / sha[:2] / sha
 
 
-def attest(*, session: Session, actor: Actor, platform: Platform, check_key: str, statement: str,
+def attest(*, session: Session, actor: Actor, platform: Platform, obligation_key: str,
+           statement: str,
            valid_from: datetime | None, valid_until: datetime,
            files: list[tuple[str, bytes, str]], data_dir: Path) -> Attestation:
     """Record a dated attestation with its evidence files (each kept with its SHA-256)."""
     actor.require("attestation.write", platform.id)
-    check = known_check(check_key)
-    if not check.attestable:
-        raise InvalidInput(f"check {check_key!r} is computed from data and cannot be attested",
-                           field="check_key")
-    if check.article not in applicable(session=session, platform_id=platform.id):
-        raise InvalidInput(f"article {check.article} does not apply to this platform",
-                           field="check_key")
+    ob = known_obligation(obligation_key)
+    if not attestable(ob):
+        raise InvalidInput(f"obligation {ob.key!r} is read from data by "
+                           f"{', '.join(c.key for c in checks_by_obligation()[ob.key])} and "
+                           "does not take attestations", field="obligation_key")
+    if ob.article not in applicable(session=session, platform_id=platform.id):
+        raise InvalidInput(f"article {ob.article} does not apply to this platform",
+                           field="obligation_key")
     if not 10 <= len(statement.strip()) <= 20_000:
         raise InvalidInput("statement must say what is attested (10 to 20,000 characters)",
                            field="statement")
@@ -247,7 +362,7 @@ def attest(*, session: Session, actor: Actor, platform: Platform, check_key: str
             raise InvalidInput("evidence content type longer than 100 characters", field="files")
         if len(content) > MAX_EVIDENCE_BYTES:
             raise InvalidInput(f"{name} is larger than {MAX_EVIDENCE_BYTES} bytes", field="files")
-    att = Attestation(platform_id=platform.id, check_key=check.key, article=check.article,
+    att = Attestation(platform_id=platform.id, check_key=ob.key, article=ob.article,
                       statement=statement.strip(), attested_by=actor.user_id, valid_from=start,
                       valid_until=valid_until)
     session.add(att)
@@ -259,7 +374,7 @@ def attest(*, session: Session, actor: Actor, platform: Platform, check_key: str
     session.flush()
     record(session=session, actor=actor, action="attestation.create", target_type="attestation",
            target_id=att.id, platform_id=platform.id, after=row_dict(att),
-           summary={"check_key": check.key, "files": [f[0] for f in files]})
+           summary={"obligation_key": ob.key, "files": [f[0] for f in files]})
     return att
 
 
@@ -306,15 +421,33 @@ def files_by_attestation(*, session: Session, attestation_ids: Sequence[str]
     return out
 
 
+def obligation_dict(o: ObligationOutcome) -> dict[str, Any]:
+    return {
+        "key": o.obligation.key, "item": o.obligation.item,
+        "title_zh": o.obligation.title_zh, "title_en": o.obligation.title_en,
+        "status": o.status.value, "evidence": o.evidence.value, "kind": o.kind,
+        "reason": o.reason, "reason_zh": o.reason_zh, "attestable": o.attestable,
+        "period": o.period(), "seen": o.seen(),
+        "attestation_id": o.attestation_id,
+        "attested_until": o.attested_until.isoformat() if o.attested_until else None,
+        "exemption_id": o.exemption_id, "snapshot_id": o.snapshot_id,
+        "checks": [c.check.key for c in o.checks],
+    }
+
+
+def check_dict(c: CheckOutcome) -> dict[str, Any]:
+    r = c.result
+    return {"key": c.check.key, "version": c.check.version, "title_zh": c.check.title_zh,
+            "title_en": c.check.title_en, "obligations": list(c.check.obligations),
+            "status": r.status.value, "reason": r.reason, "reason_zh": r.reason_zh,
+            "seen": r.seen, "period": r.period_dict(), "scope": r.scope,
+            "figures": r.figures, "inputs": r.inputs}
+
+
 def tile_dict(tile: ArticleTile) -> dict[str, Any]:
     return {
         "article": tile.article, "title_zh": tile.title_zh, "title_en": tile.title_en,
-        "applicable": tile.applicable, "status": tile.status.value,
-        "checks": [{"key": o.check.key, "title_zh": o.check.title_zh,
-                    "title_en": o.check.title_en, "item": o.check.item,
-                    "attestable": o.check.attestable, "status": o.result.status.value,
-                    "reason": o.result.reason, "reason_zh": o.result.reason_zh,
-                    "figures": o.result.figures,
-                    "inputs": o.result.inputs, "snapshot_id": o.snapshot_id}
-                   for o in tile.outcomes],
+        "applicable": tile.applicable, "status": tile.status.value, "note": tile.note,
+        "obligations": [obligation_dict(o) for o in tile.obligations],
+        "checks": [check_dict(c) for c in tile.outcomes],
     }
