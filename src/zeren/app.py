@@ -38,6 +38,7 @@ ROUTERS: tuple[str, ...] = (
     "zeren.notify.api",
     "zeren.datagov.api",
     "zeren.security.api",
+    "zeren.market.api",
 )
 
 

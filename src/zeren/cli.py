@@ -45,6 +45,7 @@ DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("zeren.moderation.cli", "app", "moderation"),
     ("zeren.datagov.cli", "app", "datagov"),
     ("zeren.security.cli", "app", "security"),
+    ("zeren.market.cli", "app", "market"),
 )
 DOMAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("zeren.lexicon.cli", "screen_command", "screen"),
