@@ -50,18 +50,22 @@ def test_ip_clock_overrun_is_unmet(client: TestClient, world: World, engine: Eng
     ev = [{"kind": "text", "ref": "证书"}]
     nid = client.post(f"{API}/platforms/{world.big_id}/moderation/ip-notices",
                       headers=world.auth("api_client"), json={
-                          "subject": {"kind": "listing", "external_ref": "sku-c"},
+                          "subject": {"kind": "listing", "external_ref": "sku-c",
+                                      "owner": {"kind": "merchant", "external_ref": "shop-c"}},
                           "rights_holder": "甲", "right_type": "patent", "evidence": ev}
                       ).json()["id"]
     client.post(f"{API}/moderation/ip-notices/{nid}/measures", headers=world.auth("moderator"),
                 json={})
     client.post(f"{API}/moderation/ip-notices/{nid}/counter-notice",
-                headers=world.auth("api_client"), json={"declaration": "否", "evidence": ev})
+                headers=world.auth("api_client"),
+                json={"declaration": "否", "evidence": ev, "merchant_ref": "shop-c"})
     with unit_of_work(engine) as s:
         ctx = CheckContext(session=s, platform_id=world.big_id, now=utcnow())
         assert checks.ip_clocks(ctx).status == Status.MET
+        n = s.get(IPNotice, nid)
+        assert n is not None and n.clock_ends_at is not None
         over = CheckContext(session=s, platform_id=world.big_id,
-                            now=utcnow() + timedelta(days=16))
+                            now=n.clock_ends_at + timedelta(minutes=1))
         assert checks.ip_clocks(over).status == Status.UNMET  # tick has not run
         n = s.get(IPNotice, nid)
         assert n is not None and n.status == "counter_noticed"

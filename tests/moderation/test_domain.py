@@ -3,7 +3,7 @@ state machines, signatures, statistics (property tests where a rule has a shape)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -83,7 +83,8 @@ def test_state_machines() -> None:
     assert d.can_move(d.CASE_TRANSITIONS, "open", "claimed")
     assert not d.can_move(d.CASE_TRANSITIONS, "decided", "claimed")
     assert not d.can_move(d.IP_TRANSITIONS, "received", "counter_noticed")
-    assert d.can_move(d.COMPLAINT_TRANSITIONS, "mediation", "resolved")
+    assert d.can_move(d.COMPLAINT_TRANSITIONS, "mediation", "resolved_in_mediation")
+    assert not d.can_move(d.COMPLAINT_TRANSITIONS, "awaiting_merchant", "resolved_in_mediation")
 
 
 def test_subject_state_takes_the_strongest() -> None:
@@ -131,3 +132,52 @@ def test_ladder_compares_rungs_within_a_family_only() -> None:
         "merchant_suspend"
     assert d.ladder_step(family="user", total=3, active=["suspend_updates"]) is None
     assert d.ladder_step(family="merchant", total=6, active=["merchant_suspend"]) is None
+
+
+def test_every_complaint_outcome_is_counted() -> None:
+    day = timedelta(days=1)
+    rows = [("resolved_by_merchant", NOW - 3 * day, NOW - 2 * day),
+            ("resolved_in_mediation", NOW - 30 * day, NOW - 10 * day),  # took 20 days: late
+            ("closed_unresolved", NOW - 5 * day, NOW - day),
+            ("mediation", NOW - 20 * day, None),  # open for 20 days: late
+            ("awaiting_merchant", NOW - day, None)]
+    got = d.complaint_outcomes(rows, now=NOW)
+    assert got == {"filed": 5, "awaiting_merchant": 1, "mediation": 1,
+                   "resolved_by_merchant": 1, "resolved_in_mediation": 1,
+                   "closed_unresolved": 1, "open": 2, "late": 2}
+    assert d.complaint_outcomes([], now=NOW)["filed"] == 0
+
+
+def test_every_ip_outcome_is_counted() -> None:
+    rows = [("upheld", NOW), ("restored", NOW), ("withdrawn", None), ("received", None),
+            ("counter_noticed", NOW - timedelta(hours=1)), ("counter_noticed", NOW + timedelta(days=3))]
+    got = d.ip_outcomes(rows, now=NOW)
+    assert (got["filed"], got["upheld"], got["restored"], got["withdrawn"], got["rejected"],
+            got["open"], got["late"]) == (6, 1, 1, 1, 0, 3, 1)
+
+
+def test_ip_clock_counts_days_as_the_civil_code_does() -> None:
+    from zeren.timepolicy import BEIJING
+    # Declaration forwarded Wednesday 2026-12-02 23:30 Beijing: day 1 is 12-03, day 15 is
+    # Thursday 12-17; the period ends at 24:00 that day.
+    at = datetime(2026, 12, 2, 23, 30, tzinfo=BEIJING)
+    assert d.ip_clock_end(at) == datetime(2026, 12, 18, 0, 0, tzinfo=BEIJING)
+    # The same moment written in UTC counts from the same Beijing day.
+    assert d.ip_clock_end(at.astimezone(UTC)) == d.ip_clock_end(at)
+    # Day 15 on a Saturday (forwarded Friday 12-04): the period runs to Monday 12-21, 24:00.
+    fri = datetime(2026, 12, 4, 10, 0, tzinfo=BEIJING)
+    assert d.ip_clock_end(fri) == datetime(2026, 12, 22, 0, 0, tzinfo=BEIJING)
+    # A listed holiday on the last day moves it on; without the weekend rule it stays.
+    assert d.civil_days_end(at, 15, weekend_is_rest=False,
+                            holidays=[date(2026, 12, 17)]) == \
+        datetime(2026, 12, 19, 0, 0, tzinfo=BEIJING)
+    assert d.civil_days_end(fri, 15, weekend_is_rest=False, holidays=[]) == \
+        datetime(2026, 12, 20, 0, 0, tzinfo=BEIJING)
+
+
+@given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1),
+                    timezones=st.just(UTC)))
+def test_ip_clock_never_ends_before_fifteen_full_days(at: datetime) -> None:
+    end = d.ip_clock_end(at)
+    assert end - at > timedelta(days=15)
+    assert end - at < timedelta(days=15 + 1 + 2 + 1)  # start day, a weekend, 24:00

@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
@@ -156,7 +156,7 @@ def test_ip_notice_and_takedown(client: TestClient, world: World, engine: Engine
     # Counter-notice before measures: refused with the reason, nothing changes.
     r = client.post(f"{API}/moderation/ip-notices/{nid}/counter-notice",
                     headers=world.auth("api_client"),
-                    json={"declaration": "不侵权", "evidence": ev})
+                    json={"declaration": "不侵权", "evidence": ev, "merchant_ref": "shop-1"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"
     r = client.post(f"{API}/moderation/ip-notices/{nid}/measures",
                     headers=world.auth("moderator"), json={"code": "stop_transmission"})
@@ -165,17 +165,19 @@ def test_ip_notice_and_takedown(client: TestClient, world: World, engine: Engine
                        params={"account_ref": "shop-1"}, headers=world.auth("moderator")).json()
     assert any(x["kind"] == "ip_notice" for x in notes)
     r = client.post(f"{API}/moderation/ip-notices/{nid}/counter-notice",
-                    headers=world.auth("api_client"), json={"declaration": "不侵权"})
+                    headers=world.auth("api_client"),
+                    json={"declaration": "不侵权", "merchant_ref": "shop-1"})
     assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "evidence"
     r = client.post(f"{API}/moderation/ip-notices/{nid}/counter-notice",
                     headers=world.auth("api_client"),
-                    json={"declaration": "我方有授权", "evidence": ev})
+                    json={"declaration": "我方有授权", "evidence": ev, "merchant_ref": "shop-1"})
     got = r.json()
     assert got["status"] == "counter_noticed" and got["clock_ends_at"]
+    end = datetime.fromisoformat(got["clock_ends_at"])
+    assert end - utcnow() > timedelta(days=15)  # the start day is not counted (民法典 Art 201)
     with unit_of_work(engine) as s:
-        assert clocks.advance(session=s, now=utcnow() + timedelta(days=14))["ip_restored"] == 0
-        assert clocks.advance(session=s, now=utcnow() + timedelta(days=15, minutes=1)
-                        )["ip_restored"] == 1
+        assert clocks.advance(session=s, now=end - timedelta(seconds=1))["ip_restored"] == 0
+        assert clocks.advance(session=s, now=end)["ip_restored"] == 1
     pub = client.get(f"{API}/moderation/public/ip-notices", params={"platform": "big"}).json()
     kinds = [e["kind"] for e in pub[0]["events"]]
     assert kinds == ["notice_received", "measures_taken", "forwarded_to_merchant",
@@ -190,16 +192,20 @@ def test_ip_notice_and_takedown(client: TestClient, world: World, engine: Engine
 def test_ip_rights_holder_action_keeps_measure(client: TestClient, world: World) -> None:
     base = f"{API}/platforms/{world.big_id}/moderation/ip-notices"
     ev = [{"kind": "text", "ref": "注册证书"}]
-    nid = client.post(base, headers=world.auth("api_client"), json={
-        "subject": {"kind": "listing", "external_ref": "sku-2"}, "rights_holder": "甲",
-        "right_type": "copyright", "evidence": ev}).json()["id"]
+    filed = client.post(base, headers=world.auth("api_client"), json={
+        "subject": {"kind": "listing", "external_ref": "sku-2",
+                    "owner": {"kind": "merchant", "external_ref": "shop-2"}},
+        "rights_holder": "甲", "right_type": "copyright", "evidence": ev}).json()
+    nid = filed["id"]
     client.post(f"{API}/moderation/ip-notices/{nid}/measures", headers=world.auth("moderator"),
                 json={})
     client.post(f"{API}/moderation/ip-notices/{nid}/counter-notice",
-                headers=world.auth("api_client"), json={"declaration": "否认", "evidence": ev})
+                headers=world.auth("api_client"),
+                json={"declaration": "否认", "evidence": ev, "merchant_ref": "shop-2"})
     r = client.post(f"{API}/moderation/ip-notices/{nid}/rights-holder-action",
                     headers=world.auth("api_client"),
-                    json={"kind": "lawsuit", "reference": "(2026)京0101民初1号", "body": "法院"})
+                    json={"kind": "lawsuit", "reference": "(2026)京0101民初1号", "body": "法院",
+                          "holder_token": filed["holder_token"]})
     assert r.status_code == 200 and r.json()["status"] == "upheld"
 
 
@@ -209,18 +215,20 @@ def test_complaint_to_mediation(client: TestClient, world: World, engine: Engine
             "order_ref": "o-1", "description": "货不对板", "claim": "退款"}
     c1 = client.post(base, headers=world.auth("api_client"), json=body).json()
     r = client.post(f"{API}/moderation/complaints/{c1['id']}/merchant-reply",
-                    headers=world.auth("api_client"), json={"reply": "同意退款", "accepted": True})
-    assert r.json()["status"] == "resolved"
+                    headers=world.auth("api_client"),
+                    json={"reply": "同意退款", "accepted": True, "merchant_ref": "shop-2"})
+    assert r.json()["status"] == "resolved_by_merchant"
     c2 = client.post(base, headers=world.auth("api_client"), json=body).json()
     with unit_of_work(engine) as s:
         assert clocks.advance(session=s, now=utcnow() + timedelta(hours=49)
                         )["complaints_to_mediation"] == 1
     r = client.post(f"{API}/moderation/complaints/{c2['id']}/merchant-reply",
-                    headers=world.auth("api_client"), json={"reply": "晚了", "accepted": False})
+                    headers=world.auth("api_client"),
+                    json={"reply": "晚了", "accepted": False, "merchant_ref": "shop-2"})
     assert r.status_code == 409
     r = client.post(f"{API}/moderation/complaints/{c2['id']}/mediation",
                     headers=world.auth("moderator"), json={"settled": True, "outcome": "部分退款"})
-    assert r.json()["status"] == "resolved"
+    assert r.json()["status"] == "resolved_in_mediation"
 
 
 def test_claim_race_has_one_winner(client: TestClient, world: World, engine: Engine) -> None:

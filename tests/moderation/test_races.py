@@ -114,7 +114,7 @@ def test_two_moderators_taking_ip_measures_have_one_winner(
                              body=IPNoticeIn.model_validate({
                                  "subject": {"kind": "listing", "external_ref": "sku-9"},
                                  "rights_holder": "X", "right_type": "trademark",
-                                 "evidence": [{"kind": "url", "ref": "https://e.x/1"}]})).id
+                                 "evidence": [{"kind": "url", "ref": "https://e.x/1"}]}))[0].id
     both_read(monkeypatch, ip, "get_notice")
     got = race(engine,
                lambda s: ip.take_measures(session=s, actor=A, notice_id=nid,

@@ -13,11 +13,13 @@ import secrets
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+
+from zeren.timepolicy import BEIJING
 
 _DATA = resources.files("zeren.moderation") / "data"
 
@@ -103,15 +105,28 @@ class IPStatus(StrEnum):
     COUNTER_NOTICED = "counter_noticed"  # 声明已转送权利人, clock running
     UPHELD = "upheld"  # 权利人已投诉或起诉: measures stay
     RESTORED = "restored"  # 期满未收到投诉/起诉通知: measures ended
+    WITHDRAWN = "withdrawn"  # 权利人撤回通知: measures ended
 
 
 class ComplaintStatus(StrEnum):
     """指南 Art 28: complaint → merchant reply → platform mediation → outcome."""
 
-    AWAITING_MERCHANT = "awaiting_merchant"
-    MEDIATION = "mediation"
-    RESOLVED = "resolved"
-    CLOSED_UNRESOLVED = "closed_unresolved"
+    AWAITING_MERCHANT = "awaiting_merchant"  # 待商家答复
+    MEDIATION = "mediation"  # 平台调解中
+    RESOLVED_BY_MERCHANT = "resolved_by_merchant"  # 商家接受诉求
+    RESOLVED_IN_MEDIATION = "resolved_in_mediation"  # 调解成功
+    CLOSED_UNRESOLVED = "closed_unresolved"  # 调解未果, 结案
+
+
+class Party(StrEnum):
+    """Who may make a move of the IP and complaint state machines (data/transitions.toml)."""
+
+    PLATFORM = "platform"  # 平台 (moderation.decide)
+    MERCHANT = "merchant"  # 平台内经营者
+    RIGHTS_HOLDER = "rights_holder"  # 知识产权权利人
+    CONSUMER = "consumer"  # 消费者
+    MEDIATOR = "mediator"  # 调解人 (platform staff, moderation.decide)
+    SYSTEM = "system"  # Zeren's clocks
 
 
 # -- state machines -------------------------------------------------------------------------
@@ -122,23 +137,93 @@ CASE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.DECIDED: frozenset(),
 }
 
-IP_TRANSITIONS: dict[IPStatus, frozenset[IPStatus]] = {
-    IPStatus.RECEIVED: frozenset({IPStatus.MEASURES_TAKEN, IPStatus.REJECTED}),
-    IPStatus.MEASURES_TAKEN: frozenset({IPStatus.COUNTER_NOTICED}),
-    IPStatus.COUNTER_NOTICED: frozenset({IPStatus.UPHELD, IPStatus.RESTORED}),
-    IPStatus.REJECTED: frozenset(),
-    IPStatus.UPHELD: frozenset(),
-    IPStatus.RESTORED: frozenset(),
-}
 
-COMPLAINT_TRANSITIONS: dict[ComplaintStatus, frozenset[ComplaintStatus]] = {
-    ComplaintStatus.AWAITING_MERCHANT: frozenset({ComplaintStatus.RESOLVED,
-                                                  ComplaintStatus.MEDIATION}),
-    ComplaintStatus.MEDIATION: frozenset({ComplaintStatus.RESOLVED,
-                                          ComplaintStatus.CLOSED_UNRESOLVED}),
-    ComplaintStatus.RESOLVED: frozenset(),
-    ComplaintStatus.CLOSED_UNRESOLVED: frozenset(),
-}
+
+@dataclass(frozen=True)
+class Edge:
+    """One allowed move: from, to, the parties who may make it, and its source."""
+
+    frm: str
+    to: str
+    by: frozenset[Party]
+    source: str
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A state machine read from data/transitions.toml."""
+
+    name: str
+    initial: str
+    edges: tuple[Edge, ...]
+    requires: dict[str, frozenset[str]]
+    source: str
+
+    def transitions(self) -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        for e in self.edges:
+            out.setdefault(e.frm, set()).add(e.to)
+            out.setdefault(e.to, set())
+        return {k: frozenset(v) for k, v in out.items()}
+
+    def edge(self, frm: str, to: str) -> Edge | None:
+        return next((e for e in self.edges if e.frm == frm and e.to == to), None)
+
+    def may(self, frm: str, to: str, party: str) -> bool:
+        """Whether ``party`` may move a record from ``frm`` to ``to``."""
+        e = self.edge(frm, to)
+        return e is not None and party in e.by
+
+    def parties(self, frm: str, to: str) -> frozenset[Party]:
+        e = self.edge(frm, to)
+        return e.by if e is not None else frozenset()
+
+    @property
+    def ends(self) -> frozenset[str]:
+        return frozenset(s for s, n in self.transitions().items() if not n)
+
+
+def load_machine(raw: dict[str, Any], *, name: str, states: type[StrEnum]) -> Machine:
+    """Build and validate one machine: every state is one of ``states``, every party known,
+    every end state has its ``requires`` entry (an empty list says "none")."""
+    known = {str(s) for s in states}
+    spec = raw[name]
+
+    def state(v: Any, where: str) -> str:
+        if v not in known:
+            raise ValueError(f"transitions.toml [{name}] {where}: unknown state {v!r}")
+        return str(v)
+
+    edges = tuple(Edge(frm=state(e["from"], "from"), to=state(e["to"], "to"),
+                       by=frozenset(Party(p) for p in e["by"]), source=str(e["source"]))
+                  for e in spec["edge"])
+    if any(not e.by or not e.source for e in edges):
+        raise ValueError(f"transitions.toml [{name}]: every edge names its parties and source")
+    requires = {state(k, "requires"): frozenset(state(x, "requires") for x in v)
+                for k, v in spec.get("requires", {}).items()}
+    m = Machine(name=name, initial=state(spec["initial"], "initial"), edges=edges,
+                requires=requires, source=str(spec["source"]))
+    missing = m.ends - set(requires)
+    if missing:
+        raise ValueError(f"transitions.toml [{name}]: end states without requires: "
+                         f"{sorted(missing)}")
+    if known - set(m.transitions()):
+        raise ValueError(f"transitions.toml [{name}]: states in no edge: "
+                         f"{sorted(known - set(m.transitions()))}")
+    return m
+
+
+@lru_cache(maxsize=1)
+def machines() -> dict[str, Machine]:
+    raw = data("transitions.toml")
+    return {"ip": load_machine(raw, name="ip", states=IPStatus),
+            "complaint": load_machine(raw, name="complaint", states=ComplaintStatus)}
+
+
+IP_MACHINE = machines()["ip"]
+COMPLAINT_MACHINE = machines()["complaint"]
+IP_TRANSITIONS: dict[str, frozenset[str]] = IP_MACHINE.transitions()
+COMPLAINT_TRANSITIONS: dict[str, frozenset[str]] = COMPLAINT_MACHINE.transitions()
 
 
 def can_move(machine: dict[Any, frozenset[Any]], current: str, target: str) -> bool:
@@ -371,8 +456,26 @@ def appeal_deadline(notified_at: datetime) -> datetime:
     return notified_at + timedelta(days=int(deadlines()["appeal"]["window_days"]))
 
 
+def civil_days_end(start: datetime, days: int, *, weekend_is_rest: bool,
+                   holidays: Iterable[date]) -> datetime:
+    """The end of a period of ``days`` days counted as 民法典 Art 201 and 203 count it: the
+    start day is not counted, the period ends at 24:00 (Beijing) of its last day, and a last
+    day that is a rest day moves to the next working day. Returned as the instant 00:00 of
+    the day after the last day."""
+    rest = set(holidays)
+    last = start.astimezone(BEIJING).date() + timedelta(days=days)
+    while last in rest or (weekend_is_rest and last.weekday() >= 5):
+        last += timedelta(days=1)
+    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=BEIJING)
+
+
 def ip_clock_end(forwarded_at: datetime) -> datetime:
-    return forwarded_at + timedelta(days=int(deadlines()["ip"]["counter_notice_clock_days"]))
+    """When the 15 days of 电子商务法 Art 43 end for a declaration forwarded at
+    ``forwarded_at`` (data/deadlines.toml [ip])."""
+    ip = deadlines()["ip"]
+    return civil_days_end(forwarded_at, int(ip["counter_notice_clock_days"]),
+                          weekend_is_rest=bool(ip.get("weekend_is_rest", True)),
+                          holidays=[date.fromisoformat(str(h)) for h in ip.get("holidays", [])])
 
 
 def merchant_reply_due(filed_at: datetime) -> datetime:
@@ -386,6 +489,37 @@ def mediation_due(started_at: datetime) -> datetime:
 @lru_cache(maxsize=1)
 def statement_vocab() -> dict[str, Any]:
     return data("statement.toml")
+
+
+def complaint_outcomes(rows: Iterable[tuple[str, datetime, datetime | None]], *,
+                       now: datetime) -> dict[str, int]:
+    """Every complaint counted once by outcome, and how many are late: (status, filed_at,
+    closed_at) rows. Late: closed, or still open, beyond ``resolve_within_days``."""
+    limit = timedelta(days=float(deadlines()["complaint"]["resolve_within_days"]))
+    out = {"filed": 0, **{str(s): 0 for s in ComplaintStatus}, "open": 0, "late": 0}
+    for status, filed, closed in rows:
+        out["filed"] += 1
+        out[status] = out.get(status, 0) + 1
+        if closed is None:
+            out["open"] += 1
+        if (closed or now) - filed > limit:
+            out["late"] += 1
+    return out
+
+
+def ip_outcomes(rows: Iterable[tuple[str, datetime | None]], *, now: datetime
+                ) -> dict[str, int]:
+    """Every IP notice counted once by status, and how many 15-day clocks ran past their end
+    without the measure being ended: (status, clock_ends_at) rows."""
+    out = {"filed": 0, **{str(s): 0 for s in IPStatus}, "open": 0, "late": 0}
+    for status, clock_end in rows:
+        out["filed"] += 1
+        out[status] = out.get(status, 0) + 1
+        if IP_TRANSITIONS.get(status):
+            out["open"] += 1
+        if status == IPStatus.COUNTER_NOTICED and clock_end is not None and clock_end < now:
+            out["late"] += 1
+    return out
 
 
 # -- receipts and signatures ---------------------------------------------------------------

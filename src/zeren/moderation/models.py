@@ -311,6 +311,7 @@ class IPNotice(IdMixin, CreatedMixin, Base):
     """A rights holder's notice (电子商务法 Art 42) and what followed."""
 
     __tablename__ = "mod_ip_notices"
+    __table_args__ = (Index("uq_mod_ip_notices_holder_token", "holder_token_hash", unique=True),)
 
     receipt: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False,
@@ -319,6 +320,9 @@ class IPNotice(IdMixin, CreatedMixin, Base):
     merchant_id: Mapped[str | None] = mapped_column(ForeignKey("mod_subjects.id"), nullable=True)
     rights_holder: Mapped[str] = mapped_column(String(200), nullable=False)
     rights_holder_contact: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    holder_token_hash: Mapped[str | None] = mapped_column(
+        String(64), nullable=True,
+        comment="SHA-256 of the secret in the rights holder's link (given once, at filing).")
     right_type: Mapped[str] = mapped_column(String(30), nullable=False)
     right_ref: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -353,13 +357,19 @@ class Complaint(IdMixin, CreatedMixin, Base):
     """A consumer complaint and its online dispute resolution (指南 Art 28)."""
 
     __tablename__ = "mod_complaints"
-    __table_args__ = (Index("ix_mod_complaints_due", "status", "merchant_reply_due_at"),)
+    __table_args__ = (
+        Index("ix_mod_complaints_due", "status", "merchant_reply_due_at"),
+        Index("uq_mod_complaints_consumer_token", "consumer_token_hash", unique=True),
+    )
 
     receipt: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False,
                                              index=True)
     consumer_ref: Mapped[str] = mapped_column(String(200), nullable=False)
     consumer_contact: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    consumer_token_hash: Mapped[str | None] = mapped_column(
+        String(64), nullable=True,
+        comment="SHA-256 of the secret in the consumer's link (given once, at filing).")
     merchant_id: Mapped[str] = mapped_column(ForeignKey("mod_subjects.id"), nullable=False)
     order_ref: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     description: Mapped[str] = mapped_column(Text, nullable=False)

@@ -422,15 +422,44 @@ class IPRejectIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class CounterNoticeIn(BaseModel):
+class PublicCounterNoticeIn(BaseModel):
+    """The merchant's declaration of non-infringement, from its own inbox link."""
+
     declaration: str = Field(min_length=1, max_length=5000)
     evidence: list[Evidence] = Field(default_factory=list, max_length=20)
 
 
-class HolderActionIn(BaseModel):
+class CounterNoticeIn(PublicCounterNoticeIn):
+    """The declaration sent by the platform's system for a named merchant: ``merchant_ref``
+    must be the merchant the notice was forwarded to."""
+
+    merchant_ref: str = Field(min_length=1, max_length=200,
+                              description="The platform's id of the merchant declaring.")
+
+
+class PublicHolderActionIn(BaseModel):
+    """The rights holder shows it complained to an authority or sued (电子商务法 Art 43)."""
+
     kind: Literal["complaint", "lawsuit"]
     reference: str = Field(min_length=1, max_length=200)
     body: str = Field(default="", max_length=200, description="Authority or court.")
+
+
+class HolderActionIn(PublicHolderActionIn):
+    """The same, sent by a system acting for the rights holder with the notice's rights-holder
+    token (given once, when the notice was filed)."""
+
+    holder_token: str = Field(min_length=1, max_length=200)
+
+
+class PublicWithdrawalIn(BaseModel):
+    """The rights holder withdraws its notice; the measure ends."""
+
+    reason: str = Field(default="", max_length=2000)
+
+
+class WithdrawalIn(PublicWithdrawalIn):
+    holder_token: str = Field(min_length=1, max_length=200)
 
 
 class IPEventRead(BaseModel):
@@ -464,6 +493,15 @@ class IPNoticeRead(BaseModel):
     created_at: datetime
 
 
+class IPNoticeFiled(IPNoticeRead):
+    """A new notice and the rights holder's link, shown this once (Zeren keeps its SHA-256
+    only): the rights holder follows the notice, receives the merchant's declaration and
+    acts through it."""
+
+    holder_token: str
+    holder_link: str
+
+
 class IPNoticePublic(BaseModel):
     receipt: str
     rights_holder: str
@@ -484,9 +522,19 @@ class ComplaintIn(BaseModel):
     claim: str = Field(default="", max_length=2000)
 
 
-class MerchantReplyIn(BaseModel):
+class PublicMerchantReplyIn(BaseModel):
+    """The merchant's answer to a complaint, from its own inbox link."""
+
     reply: str = Field(min_length=1, max_length=5000)
     accepted: bool
+
+
+class MerchantReplyIn(PublicMerchantReplyIn):
+    """The answer sent by the platform's system for a named merchant: ``merchant_ref`` must be
+    the merchant complained about."""
+
+    merchant_ref: str = Field(min_length=1, max_length=200,
+                              description="The platform's id of the merchant answering.")
 
 
 class MediationIn(BaseModel):
@@ -514,6 +562,28 @@ class ComplaintRead(BaseModel):
     outcome: str
     resolved_at: datetime | None
     created_at: datetime
+
+
+class ComplaintFiled(ComplaintRead):
+    """A new complaint and the consumer's link, shown this once (Zeren keeps its SHA-256
+    only)."""
+
+    consumer_token: str
+    consumer_link: str
+
+
+class InboxLinkIn(BaseModel):
+    account_ref: str = Field(min_length=1, max_length=200)
+    kind: Literal["user", "merchant"] = "merchant"
+
+
+class InboxLinkRead(BaseModel):
+    """An account's inbox link, for the platform to hand to the merchant or user."""
+
+    account_ref: str
+    kind: str
+    token: str
+    link: str
 
 
 class AuthorityReportIn(BaseModel):

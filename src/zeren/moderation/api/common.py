@@ -23,6 +23,7 @@ ReportsWrite = Annotated[Actor, Depends(require("reports.write"))]
 Public = Annotated[None, Depends(public)]
 Guarded = Annotated[None, Depends(flood_guard)]
 P = "/platforms/{platform_id}/moderation"
+API_PREFIX = "/api/v1"  # where zeren.app mounts the API; links handed to parties start here
 T = TypeVar("T")
 
 

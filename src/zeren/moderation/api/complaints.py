@@ -1,23 +1,46 @@
-"""Consumer complaint routes (ODR, 指南 Art 28)."""
+"""Consumer complaint routes (ODR, 指南 Art 28). The merchant answers from its inbox link
+(or a platform system names it); the platform mediates once the merchant answered or its
+window passed."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from zeren.deps import SessionDep
-from zeren.moderation.api.common import Decide, P, Read, Write, pid
-from zeren.moderation.schemas import ComplaintIn, ComplaintRead, MediationIn, MerchantReplyIn
+from zeren.moderation.api.common import (
+    API_PREFIX,
+    Decide,
+    Guarded,
+    P,
+    Public,
+    Read,
+    Write,
+    capped_post,
+    pid,
+)
+from zeren.moderation.schemas import (
+    ComplaintFiled,
+    ComplaintIn,
+    ComplaintRead,
+    MediationIn,
+    MerchantReplyIn,
+    PublicMerchantReplyIn,
+)
 from zeren.moderation.services import complaints
 
 router = APIRouter()
 
 
-@router.post(P + "/complaints", response_model=ComplaintRead, status_code=201)
+@router.post(P + "/complaints", response_model=ComplaintFiled, status_code=201)
 def complaint(platform_id: str, body: ComplaintIn, session: SessionDep, actor: Write
-              ) -> ComplaintRead:
-    """A consumer complaint against a merchant; the merchant's reply deadline starts."""
-    return ComplaintRead.model_validate(complaints.file_complaint(
-        session=session, actor=actor, platform_id=pid(session, platform_id), body=body))
+              ) -> ComplaintFiled:
+    """A consumer complaint against a merchant; the merchant's reply deadline starts. The
+    answer carries the consumer's link, shown this once: hand it to the consumer."""
+    c, token = complaints.file_complaint(session=session, actor=actor,
+                                         platform_id=pid(session, platform_id), body=body)
+    return ComplaintFiled.model_validate({
+        **ComplaintRead.model_validate(c).model_dump(), "consumer_token": token,
+        "consumer_link": f"{API_PREFIX}/moderation/public/complaint/{token}"})
 
 
 @router.get(P + "/complaints", response_model=list[ComplaintRead])
@@ -30,14 +53,33 @@ def list_complaints(platform_id: str, session: SessionDep, actor: Read) -> list[
              response_model=ComplaintRead)
 def merchant_reply(complaint_id: str, body: MerchantReplyIn, session: SessionDep,
                    actor: Write) -> ComplaintRead:
+    """The answer of the merchant named in ``merchant_ref`` (the one complained about, else
+    403 ``wrong_party``)."""
     return ComplaintRead.model_validate(complaints.merchant_reply(
-        session=session, actor=actor, complaint_id=complaint_id, reply=body.reply,
-        accepted=body.accepted))
+        session=session, actor=actor, complaint_id=complaint_id, body=body))
 
 
 @router.post("/moderation/complaints/{complaint_id}/mediation", response_model=ComplaintRead)
 def mediation(complaint_id: str, body: MediationIn, session: SessionDep, actor: Decide
               ) -> ComplaintRead:
+    """The outcome of the platform's mediation: only once the merchant answered or its reply
+    window passed (else 409 ``merchant_reply_pending``)."""
     return ComplaintRead.model_validate(complaints.mediate(
         session=session, actor=actor, complaint_id=complaint_id, settled=body.settled,
         outcome=body.outcome))
+
+
+@router.get("/moderation/public/complaint/{token}", response_model=ComplaintRead)
+def consumer_view(token: str, session: SessionDep, _: Public) -> ComplaintRead:
+    """The consumer's own complaint, behind the link it was given at filing."""
+    return ComplaintRead.model_validate(complaints.complaint_by_consumer_link(
+        session=session, token=token))
+
+
+@capped_post(router, "/moderation/public/inbox/{token}/complaints/{complaint_id}/reply",
+             response_model=ComplaintRead)
+def inbox_reply(token: str, complaint_id: str, body: PublicMerchantReplyIn,
+                session: SessionDep, _: Public, _g: Guarded) -> ComplaintRead:
+    """The merchant answers from its own inbox link (only a complaint about it)."""
+    return ComplaintRead.model_validate(complaints.merchant_reply_from_inbox(
+        session=session, token=token, complaint_id=complaint_id, body=body))

@@ -1,4 +1,7 @@
-"""IP notice-and-takedown routes (指南 Art 22; 电子商务法 Art 42-44), and their publicity."""
+"""IP notice-and-takedown routes (指南 Art 22; 电子商务法 Art 42-44), and their publicity.
+Each step names its party: the merchant declares from its inbox link (or a platform system
+names it), the rights holder acts from the link it was given at filing (or a system presents
+that link's token)."""
 
 from __future__ import annotations
 
@@ -8,15 +11,31 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request
 
 from zeren.deps import SessionDep
 from zeren.errors import InvalidInput
-from zeren.moderation.api.common import Decide, P, Public, Read, Write, after_commit, pid
+from zeren.moderation.api.common import (
+    API_PREFIX,
+    Decide,
+    Guarded,
+    P,
+    Public,
+    Read,
+    Write,
+    after_commit,
+    capped_post,
+    pid,
+)
 from zeren.moderation.schemas import (
     CounterNoticeIn,
     HolderActionIn,
     IPMeasureIn,
+    IPNoticeFiled,
     IPNoticeIn,
     IPNoticePublic,
     IPNoticeRead,
     IPRejectIn,
+    PublicCounterNoticeIn,
+    PublicHolderActionIn,
+    PublicWithdrawalIn,
+    WithdrawalIn,
 )
 from zeren.moderation.services import ip
 
@@ -33,12 +52,16 @@ def ip_publicity(session: SessionDep, _: Public,
             for x in ip.publicity(session=session, platform_id=pid(session, platform))]
 
 
-@router.post(P + "/ip-notices", response_model=IPNoticeRead, status_code=201)
+@router.post(P + "/ip-notices", response_model=IPNoticeFiled, status_code=201)
 def ip_notice(platform_id: str, body: IPNoticeIn, session: SessionDep, actor: Write
-              ) -> IPNoticeRead:
-    """A rights holder's notice (with preliminary evidence; 电子商务法 Art 42)."""
-    return IPNoticeRead.model_validate(ip.file_notice(
-        session=session, actor=actor, platform_id=pid(session, platform_id), body=body))
+              ) -> IPNoticeFiled:
+    """A rights holder's notice (with preliminary evidence; 电子商务法 Art 42). The answer
+    carries the rights holder's link, shown this once: hand it to the rights holder."""
+    n, token = ip.file_notice(session=session, actor=actor,
+                              platform_id=pid(session, platform_id), body=body)
+    return IPNoticeFiled.model_validate({
+        **IPNoticeRead.model_validate(n).model_dump(), "holder_token": token,
+        "holder_link": f"{API_PREFIX}/moderation/public/ip-holder/{token}"})
 
 
 @router.get(P + "/ip-notices", response_model=list[IPNoticeRead])
@@ -67,7 +90,8 @@ def ip_reject(notice_id: str, body: IPRejectIn, session: SessionDep, actor: Deci
 @router.post("/moderation/ip-notices/{notice_id}/counter-notice", response_model=IPNoticeRead)
 def ip_counter(notice_id: str, body: CounterNoticeIn, session: SessionDep, actor: Write
                ) -> IPNoticeRead:
-    """The merchant's declaration (with evidence); forwarded, and the 15-day clock starts."""
+    """The declaration of the merchant named in ``merchant_ref`` (the one the notice was
+    forwarded to, else 403 ``wrong_party``); forwarded, and the 15-day clock starts."""
     return IPNoticeRead.model_validate(ip.counter_notice(session=session, actor=actor,
                                                          notice_id=notice_id, body=body))
 
@@ -76,7 +100,53 @@ def ip_counter(notice_id: str, body: CounterNoticeIn, session: SessionDep, actor
              response_model=IPNoticeRead)
 def ip_holder_action(notice_id: str, body: HolderActionIn, session: SessionDep, actor: Write
                      ) -> IPNoticeRead:
-    """The rights holder shows a complaint or lawsuit within the 15 days: measures stay."""
+    """For the rights holder (``holder_token`` from filing, else 403 ``wrong_party``): a
+    complaint or lawsuit within the 15 days keeps the measure."""
     return IPNoticeRead.model_validate(ip.holder_action(
-        session=session, actor=actor, notice_id=notice_id, kind=body.kind,
-        reference=body.reference, body_name=body.body))
+        session=session, actor=actor, notice_id=notice_id, holder_token=body.holder_token,
+        body=body))
+
+
+@router.post("/moderation/ip-notices/{notice_id}/withdrawal", response_model=IPNoticeRead)
+def ip_withdrawal(notice_id: str, body: WithdrawalIn, request: Request, tasks: BackgroundTasks,
+                  session: SessionDep, actor: Write) -> IPNoticeRead:
+    """For the rights holder (``holder_token``): the notice is withdrawn, the measure ends."""
+    n = ip.withdraw(session=session, actor=actor, notice_id=notice_id,
+                    holder_token=body.holder_token, body=body)
+    after_commit(request, tasks)
+    return IPNoticeRead.model_validate(n)
+
+
+@router.get("/moderation/public/ip-holder/{token}", response_model=IPNoticeRead)
+def holder_view(token: str, session: SessionDep, _: Public) -> IPNoticeRead:
+    """The rights holder's own notice, behind the link it was given at filing."""
+    return IPNoticeRead.model_validate(ip.notice_by_holder_link(session=session, token=token))
+
+
+@capped_post(router, "/moderation/public/ip-holder/{token}/action",
+             response_model=IPNoticeRead)
+def holder_link_action(token: str, body: PublicHolderActionIn, session: SessionDep,
+                       _: Public, _g: Guarded) -> IPNoticeRead:
+    """The rights holder shows a complaint or lawsuit within the 15 days, from its link."""
+    return IPNoticeRead.model_validate(ip.holder_action_from_link(session=session, token=token,
+                                                                  body=body))
+
+
+@capped_post(router, "/moderation/public/ip-holder/{token}/withdrawal",
+             response_model=IPNoticeRead)
+def holder_link_withdrawal(token: str, body: PublicWithdrawalIn, request: Request,
+                           tasks: BackgroundTasks, session: SessionDep, _: Public,
+                           _g: Guarded) -> IPNoticeRead:
+    """The rights holder withdraws its notice from its link; the measure ends."""
+    n = ip.withdraw_from_link(session=session, token=token, body=body)
+    after_commit(request, tasks)
+    return IPNoticeRead.model_validate(n)
+
+
+@capped_post(router, "/moderation/public/inbox/{token}/ip-notices/{notice_id}/counter-notice",
+             response_model=IPNoticeRead)
+def inbox_counter(token: str, notice_id: str, body: PublicCounterNoticeIn, session: SessionDep,
+                  _: Public, _g: Guarded) -> IPNoticeRead:
+    """The merchant declares from its own inbox link (only for a notice forwarded to it)."""
+    return IPNoticeRead.model_validate(ip.counter_notice_from_inbox(
+        session=session, token=token, notice_id=notice_id, body=body))

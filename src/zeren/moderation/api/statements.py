@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from zeren.deps import SessionDep
-from zeren.moderation.api.common import P, Public, Read, pid
-from zeren.moderation.schemas import NoticeRead, StatementRead
+from zeren.moderation.api.common import API_PREFIX, P, Public, Read, Write, pid
+from zeren.moderation.schemas import InboxLinkIn, InboxLinkRead, NoticeRead, StatementRead
 from zeren.moderation.services import statements
 
 router = APIRouter()
@@ -36,3 +36,16 @@ def inbox(token: str, session: SessionDep, _: Public) -> list[NoticeRead]:
     """The affected party's notices, behind the secret link the platform gave them."""
     return [NoticeRead.model_validate(n)
             for n in statements.inbox(session=session, token=token)[1]]
+
+
+@router.post(P + "/inbox-links", response_model=InboxLinkRead)
+def inbox_link(platform_id: str, body: InboxLinkIn, session: SessionDep, actor: Write
+               ) -> InboxLinkRead:
+    """An account's inbox link, for the platform to hand to its merchant or user: through it
+    the party reads its notices, appeals, declares against IP notices and answers
+    complaints."""
+    acc, token = statements.inbox_link(session=session, actor=actor,
+                                       platform_id=pid(session, platform_id),
+                                       account_ref=body.account_ref, kind=body.kind)
+    return InboxLinkRead(account_ref=acc.external_ref, kind=acc.kind, token=token,
+                         link=f"{API_PREFIX}/moderation/public/inbox/{token}")

@@ -106,9 +106,9 @@ def periodic_report(*, session: Session, actor: Actor, platform_id: str, start: 
     auth = session.scalar(select(func.count()).select_from(AuthorityReport).where(
         AuthorityReport.platform_id == platform_id, AuthorityReport.reported_at >= start,
         AuthorityReport.reported_at < end)) or 0
-    ipn = Counter(s for (s,) in session.execute(select(IPNotice.status).where(
+    ipn = session.execute(select(IPNotice.status, IPNotice.clock_ends_at).where(
         IPNotice.platform_id == platform_id, IPNotice.created_at >= start,
-        IPNotice.created_at < end)))
+        IPNotice.created_at < end)).all()
     comp = session.execute(select(Complaint.status, Complaint.created_at,
                                   Complaint.resolved_at).where(
         Complaint.platform_id == platform_id, Complaint.created_at >= start,
@@ -140,10 +140,9 @@ def periodic_report(*, session: Session, actor: Actor, platform_id: str, start: 
                     "reversal_rate": round(overturned / decided_appeals, 4)
                     if decided_appeals else None},
         "authority_reports": auth,
-        "ip_notices": dict(sorted(ipn.items())),
-        "complaints": {"filed": len(comp),
-                       "resolved": sum(1 for c in comp
-                                       if c.status == d.ComplaintStatus.RESOLVED),
+        "ip_notices": d.ip_outcomes([(n.status, n.clock_ends_at) for n in ipn], now=now),
+        "complaints": {**d.complaint_outcomes([(c.status, c.created_at, c.resolved_at)
+                                               for c in comp], now=now),
                        "median_hours_to_close": d.median(comp_hours)},
     }
 

@@ -4,6 +4,7 @@ active subscription, a record for the ledger (appended after commit, see
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 from typing import Any
@@ -54,6 +55,23 @@ def ensure_inbox(account: Subject) -> str:
     if not account.inbox_token:
         account.inbox_token = secrets.token_urlsafe(24)
     return account.inbox_token
+
+
+def new_link_secret() -> tuple[str, str]:
+    """A secret for a party's link and the SHA-256 Zeren keeps of it (the secret itself is
+    shown once)."""
+    token = secrets.token_urlsafe(24)
+    return token, link_hash(token)
+
+
+def link_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def party_actor(party: str, name: str) -> Actor:
+    """Who acts through a party's secret link: no grants, attributed by party and name."""
+    return Actor(user_id=f"public:{party}", username=f"{party}:{name}"[:100], grants=(),
+                 via="link")
 
 
 def get_measure(*, session: Session, measure_id: str) -> Measure:

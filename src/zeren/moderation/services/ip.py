@@ -16,12 +16,19 @@ from zeren.auth.policy import Actor
 from zeren.db.base import utcnow
 from zeren.errors import Conflict, InvalidInput, NotFound
 from zeren.moderation import domain as d
+from zeren.moderation.errors import WrongParty
 from zeren.moderation.models import IPEvent, IPNotice, Notice, Subject
-from zeren.moderation.schemas import CounterNoticeIn, IPNoticeIn
+from zeren.moderation.schemas import (
+    CounterNoticeIn,
+    IPNoticeIn,
+    PublicCounterNoticeIn,
+    PublicHolderActionIn,
+    PublicWithdrawalIn,
+)
 from zeren.moderation.services import measures as ms
-from zeren.moderation.services.common import get_measure
+from zeren.moderation.services.common import get_measure, link_hash, new_link_secret, party_actor
 from zeren.moderation.services.statements import keep_judged_content
-from zeren.moderation.services.subjects import upsert_subjects
+from zeren.moderation.services.subjects import account_by_inbox, upsert_subjects
 from zeren.moderation.services.transitions import move
 
 ART42 = {"kind": "law", "law": "电子商务法", "article": "Art 42", "rule": "", "rule_version": ""}
@@ -33,8 +40,9 @@ def _event(session: Session, n: IPNotice, kind: str, actor: str, now: datetime,
                         created_at=now))
 
 
-def _move(session: Session, n: IPNotice, to: d.IPStatus) -> None:
-    move(session=session, row=n, model=IPNotice, machine=d.IP_TRANSITIONS, to=to, noun="an IP notice")
+def _move(session: Session, n: IPNotice, to: d.IPStatus, party: d.Party) -> None:
+    move(session=session, row=n, model=IPNotice, machine=d.IP_MACHINE, to=to,
+         noun="an IP notice", party=party)
 
 
 def get_notice(*, session: Session, notice_id: str) -> IPNotice:
@@ -44,10 +52,35 @@ def get_notice(*, session: Session, notice_id: str) -> IPNotice:
     return n
 
 
+def notice_by_holder_link(*, session: Session, token: str) -> IPNotice:
+    """The notice behind a rights holder's secret link."""
+    n = session.scalar(select(IPNotice).where(IPNotice.holder_token_hash == link_hash(token))
+                       ) if token else None
+    if n is None:
+        raise NotFound("no IP notice at this address", details={"field": "token"})
+    return n
+
+
+def _holder_token_matches(n: IPNotice, token: str) -> None:
+    if not n.holder_token_hash or link_hash(token) != n.holder_token_hash:
+        raise WrongParty("only the rights holder who sent the notice may act on it (its link "
+                         "or the token given at filing)",
+                         details={"notice_id": n.id, "field": "holder_token"})
+
+
+def _merchant_of(session: Session, n: IPNotice) -> Subject:
+    m = session.get(Subject, n.merchant_id) if n.merchant_id else None
+    if m is None:
+        raise WrongParty("the notice names no merchant: no one may declare for the listing "
+                         "until its owner is known", details={"notice_id": n.id})
+    return m
+
+
 def file_notice(*, session: Session, actor: Actor, platform_id: str, body: IPNoticeIn,
-                now: datetime | None = None) -> IPNotice:
+                now: datetime | None = None) -> tuple[IPNotice, str]:
     """Receive a rights holder's notice (moderation.write); it must carry preliminary
-    evidence (Art 42)."""
+    evidence (Art 42). Returns the notice and the rights holder's link secret, which is
+    shown once."""
     actor.require("moderation.write", platform_id)
     now = now or utcnow()
     if not body.evidence:
@@ -62,6 +95,7 @@ def file_notice(*, session: Session, actor: Actor, platform_id: str, body: IPNot
                  rights_holder_contact=body.rights_holder_contact, right_type=body.right_type,
                  right_ref=body.right_ref, description=body.description,
                  evidence=[e.model_dump() for e in body.evidence], status=d.IPStatus.RECEIVED)
+    token, n.holder_token_hash = new_link_secret()
     session.add(n)
     session.flush()
     _event(session, n, "notice_received", actor.username, now,
@@ -70,7 +104,7 @@ def file_notice(*, session: Session, actor: Actor, platform_id: str, body: IPNot
             "evidence_items": len(body.evidence)})
     record(session=session, actor=actor, action="moderation.ip.notice", target_type="ip_notice",
            target_id=n.id, platform_id=platform_id)
-    return n
+    return n, token
 
 
 def take_measures(*, session: Session, actor: Actor, notice_id: str, code: str, note: str,
@@ -83,7 +117,7 @@ def take_measures(*, session: Session, actor: Actor, notice_id: str, code: str, 
     subject = session.get(Subject, n.subject_id)
     assert subject is not None
     ms.check_measure_codes([code], subject=subject, field="code", single=True)
-    _move(session, n, d.IPStatus.MEASURES_TAKEN)
+    _move(session, n, d.IPStatus.MEASURES_TAKEN, d.Party.PLATFORM)
     facts = (f"{n.rights_holder} notified a {n.right_type} infringement ({n.right_ref}) with "
              f"{len(n.evidence)} item(s) of preliminary evidence. {note}").strip()
     m = ms.apply_measure(session=session, platform_id=n.platform_id, subject=subject, code=code,
@@ -118,7 +152,7 @@ def reject_notice(*, session: Session, actor: Actor, notice_id: str, reason: str
     now = now or utcnow()
     n = get_notice(session=session, notice_id=notice_id)
     actor.require("moderation.decide", n.platform_id)
-    _move(session, n, d.IPStatus.REJECTED)
+    _move(session, n, d.IPStatus.REJECTED, d.Party.PLATFORM)
     n.closed_at = now
     _event(session, n, "notice_rejected", actor.username, now, {"reason": reason})
     record(session=session, actor=actor, action="moderation.ip.reject", target_type="ip_notice",
@@ -128,15 +162,39 @@ def reject_notice(*, session: Session, actor: Actor, notice_id: str, reason: str
 
 def counter_notice(*, session: Session, actor: Actor, notice_id: str, body: CounterNoticeIn,
                    now: datetime | None = None) -> IPNotice:
-    """The merchant's declaration (with evidence) is forwarded to the rights holder; the
-    15-day clock of Art 43 starts (moderation.write)."""
-    now = now or utcnow()
+    """A platform system files the declaration of the merchant it names (moderation.write);
+    that merchant must be the one the notice was forwarded to."""
     n = get_notice(session=session, notice_id=notice_id)
     actor.require("moderation.write", n.platform_id)
+    merchant = _merchant_of(session, n)
+    if merchant.external_ref != body.merchant_ref:
+        raise WrongParty("only the merchant the notice was forwarded to may declare",
+                         details={"notice_id": n.id, "field": "merchant_ref"})
+    return _declare(session=session, actor=actor, n=n, body=body, now=now)
+
+
+def counter_notice_from_inbox(*, session: Session, token: str, notice_id: str,
+                              body: PublicCounterNoticeIn, now: datetime | None = None
+                              ) -> IPNotice:
+    """The merchant declares from its own inbox link (no login: the link is the key)."""
+    acc = account_by_inbox(session=session, token=token)
+    n = get_notice(session=session, notice_id=notice_id)
+    if n.merchant_id != acc.id:
+        raise WrongParty("only the merchant the notice was forwarded to may declare",
+                         details={"notice_id": n.id})
+    return _declare(session=session, actor=party_actor("merchant", acc.external_ref), n=n,
+                    body=body, now=now)
+
+
+def _declare(*, session: Session, actor: Actor, n: IPNotice, body: PublicCounterNoticeIn,
+             now: datetime | None) -> IPNotice:
+    """The merchant's declaration (with evidence) is forwarded to the rights holder; the
+    15-day clock of Art 43 starts."""
+    now = now or utcnow()
     if not body.evidence:
         raise InvalidInput("a declaration must include preliminary evidence of non-infringement "
                            "(电子商务法 Art 43 不存在侵权行为的初步证据)", field="evidence")
-    _move(session, n, d.IPStatus.COUNTER_NOTICED)
+    _move(session, n, d.IPStatus.COUNTER_NOTICED, d.Party.MERCHANT)
     n.counter_declaration = body.declaration
     n.counter_evidence = [e.model_dump() for e in body.evidence]
     n.forwarded_to_holder_at = now
@@ -151,24 +209,79 @@ def counter_notice(*, session: Session, actor: Actor, notice_id: str, body: Coun
     return n
 
 
-def holder_action(*, session: Session, actor: Actor, notice_id: str, kind: str,
-                  reference: str, body_name: str, now: datetime | None = None) -> IPNotice:
-    """The rights holder shows it complained to an authority or sued: the measure stays
-    (moderation.write)."""
-    now = now or utcnow()
+def holder_action(*, session: Session, actor: Actor, notice_id: str, holder_token: str,
+                  body: PublicHolderActionIn, now: datetime | None = None) -> IPNotice:
+    """A system acting for the rights holder, with the notice's rights-holder token, shows a
+    complaint or lawsuit (moderation.write)."""
     n = get_notice(session=session, notice_id=notice_id)
     actor.require("moderation.write", n.platform_id)
+    _holder_token_matches(n, holder_token)
+    return _holder_action(session=session, actor=actor, n=n, body=body, now=now)
+
+
+def holder_action_from_link(*, session: Session, token: str, body: PublicHolderActionIn,
+                            now: datetime | None = None) -> IPNotice:
+    """The rights holder shows a complaint or lawsuit from its own link."""
+    n = notice_by_holder_link(session=session, token=token)
+    return _holder_action(session=session, actor=party_actor("rights_holder", n.rights_holder),
+                          n=n, body=body, now=now)
+
+
+def _holder_action(*, session: Session, actor: Actor, n: IPNotice, body: PublicHolderActionIn,
+                   now: datetime | None) -> IPNotice:
+    """The rights holder complained to an authority or sued within the 15 days: the measure
+    stays (电子商务法 Art 43). After the 15 days the notice comes too late."""
+    now = now or utcnow()
     if n.status == d.IPStatus.COUNTER_NOTICED and n.clock_ends_at and now > n.clock_ends_at:
         raise Conflict("the 15-day period has ended; the measure was or will be ended",
                        code="ip_clock_ended", details={"clock_ends_at": n.clock_ends_at.isoformat()})
-    _move(session, n, d.IPStatus.UPHELD)
-    n.action_kind, n.action_ref, n.closed_at = kind, reference, now
-    _event(session, n, f"rights_holder_{kind}", actor.username, now,
-           {"reference": reference, "body": body_name})
+    _move(session, n, d.IPStatus.UPHELD, d.Party.RIGHTS_HOLDER)
+    n.action_kind, n.action_ref, n.closed_at = body.kind, body.reference, now
+    _event(session, n, f"rights_holder_{body.kind}", actor.username, now,
+           {"reference": body.reference, "body": body.body})
     record(session=session, actor=actor, action="moderation.ip.holder_action",
            target_type="ip_notice", target_id=n.id, platform_id=n.platform_id,
-           summary={"kind": kind})
+           summary={"kind": body.kind})
     return n
+
+
+def withdraw(*, session: Session, actor: Actor, notice_id: str, holder_token: str,
+             body: PublicWithdrawalIn, now: datetime | None = None) -> IPNotice:
+    """A system acting for the rights holder withdraws the notice (moderation.write)."""
+    n = get_notice(session=session, notice_id=notice_id)
+    actor.require("moderation.write", n.platform_id)
+    _holder_token_matches(n, holder_token)
+    return _withdraw(session=session, actor=actor, n=n, body=body, now=now)
+
+
+def withdraw_from_link(*, session: Session, token: str, body: PublicWithdrawalIn,
+                       now: datetime | None = None) -> IPNotice:
+    """The rights holder withdraws its notice from its own link."""
+    n = notice_by_holder_link(session=session, token=token)
+    return _withdraw(session=session, actor=party_actor("rights_holder", n.rights_holder), n=n,
+                     body=body, now=now)
+
+
+def _withdraw(*, session: Session, actor: Actor, n: IPNotice, body: PublicWithdrawalIn,
+              now: datetime | None) -> IPNotice:
+    now = now or utcnow()
+    _move(session, n, d.IPStatus.WITHDRAWN, d.Party.RIGHTS_HOLDER)
+    n.closed_at = now
+    _end_measure(session, n, actor=actor.username, now=now,
+                 reason="the rights holder withdrew its notice")
+    _event(session, n, "notice_withdrawn", actor.username, now, {"reason": body.reason})
+    record(session=session, actor=actor, action="moderation.ip.withdraw",
+           target_type="ip_notice", target_id=n.id, platform_id=n.platform_id)
+    return n
+
+
+def _end_measure(session: Session, n: IPNotice, *, actor: str, now: datetime, reason: str
+                 ) -> None:
+    if n.measure_id:
+        m = get_measure(session=session, measure_id=n.measure_id)
+        if m.status == d.MeasureStatus.ACTIVE:
+            ms.end_measure(session=session, m=m, change="lifted", actor=actor, reason=reason,
+                           now=now)
 
 
 def run_clocks(*, session: Session, now: datetime) -> int:
@@ -179,17 +292,13 @@ def run_clocks(*, session: Session, now: datetime) -> int:
     for n in due:
         try:
             with session.begin_nested():
-                _move(session, n, d.IPStatus.RESTORED)
+                _move(session, n, d.IPStatus.RESTORED, d.Party.SYSTEM)
         except Conflict:
             continue  # the rights holder's action (or another clock run) came first
         done += 1
         n.closed_at = now
-        if n.measure_id:
-            m = get_measure(session=session, measure_id=n.measure_id)
-            if m.status == d.MeasureStatus.ACTIVE:
-                ms.end_measure(session=session, m=m, change="lifted", actor="system:ip-clock",
-                               reason="电子商务法 Art 43: no complaint or lawsuit notified "
-                               "within 15 days", now=now)
+        _end_measure(session, n, actor="system:ip-clock", now=now,
+                     reason="电子商务法 Art 43: no complaint or lawsuit notified within 15 days")
         _event(session, n, "measures_ended", "system:ip-clock", now,
                {"reason": "no complaint or lawsuit within 15 days (电子商务法 Art 43)"})
     return done

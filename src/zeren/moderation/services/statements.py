@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from zeren.audit.service import record
 from zeren.auth.policy import Actor
 from zeren.errors import NotFound
 from zeren.moderation import domain as d
 from zeren.moderation.models import JudgedContent, Measure, Notice, Statement, Subject
-from zeren.moderation.services.common import get_measure
+from zeren.moderation.services.common import ensure_inbox, get_measure
 from zeren.moderation.services.subjects import account_by_inbox, find_account
 
 
@@ -103,6 +104,19 @@ def account_notices(*, session: Session, actor: Actor, platform_id: str, account
     actor.require("moderation.read", platform_id)
     acc = find_account(session=session, platform_id=platform_id, ref=account_ref)
     return notices_of(session=session, account_id=acc.id)
+
+
+def inbox_link(*, session: Session, actor: Actor, platform_id: str, account_ref: str,
+               kind: str) -> tuple[Subject, str]:
+    """The secret of an account's inbox link, created the first time it is asked for, for the
+    platform to hand to its merchant or user (moderation.write): through it the party reads
+    its notices, appeals, declares against an IP notice and answers complaints."""
+    actor.require("moderation.write", platform_id)
+    acc = find_account(session=session, platform_id=platform_id, ref=account_ref, kinds=[kind])
+    token = ensure_inbox(acc)
+    record(session=session, actor=actor, action="moderation.inbox.link", target_type="subject",
+           target_id=acc.id, platform_id=platform_id)
+    return acc, token
 
 
 def inbox(*, session: Session, token: str) -> tuple[Subject, list[Notice]]:
