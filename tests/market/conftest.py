@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.market.fixtures import ORDERS, PRICES
+from tests.market.fixtures import ALL
 from zeren.market import store
 from zeren.market.domain import catalogue
 
 
 def load(root: Path, platform_id: str = "p1") -> Path:
     cat = catalogue()
-    for name, rows in (("orders", ORDERS), ("prices", PRICES)):
+    for name, rows in ALL.items():
         ds = cat.datasets[name]
         store.ingest(root=root, platform_id=platform_id, ds=ds,
                      source=store.open_records(rows, "api", ds), sha256="0" * 64)

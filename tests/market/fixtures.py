@@ -54,3 +54,93 @@ def summary(findings: list[Any]) -> dict[str, dict[str, Any]]:
                            "basis": f.facts["basis"],
                            "sales_in_window": f.facts["sales_in_window"], "score": f.score}
             for f in findings}
+
+
+# ----------------------------------------------------------------------- price discrimination
+# X: vip 100 vs new 120 in two hourly windows (spread 20 %) → a finding.
+# Y: 100 vs 110 in one window, 100 vs 103 (3 %) in another → a near miss.
+def _grp(item: str, group: str, price: float, at: str) -> dict[str, Any]:
+    return {"item_id": item, "merchant_id": "m9", "user_group": group, "price": price,
+            "shown_at": at}
+
+
+DISCRIMINATION: list[dict[str, Any]] = [
+    _grp("X", "vip", 100, "2026-03-10T10:05:00+08:00"),
+    _grp("X", "new", 120, "2026-03-10T10:40:00+08:00"),
+    _grp("X", "vip", 100, "2026-03-10T14:05:00+08:00"),
+    _grp("X", "new", 120, "2026-03-10T14:06:00+08:00"),
+    _grp("Y", "vip", 100, "2026-03-10T10:05:00+08:00"),
+    _grp("Y", "new", 110, "2026-03-10T10:06:00+08:00"),
+    _grp("Y", "vip", 100, "2026-03-10T15:05:00+08:00"),
+    _grp("Y", "new", 103, "2026-03-10T15:06:00+08:00"),
+]
+
+# ----------------------------------------------------------------------- gouging
+# E1 runs 03-20 … 03-25 (Beijing). G: mean 32/3 in the 30 days before, 20 during (+87.5 %).
+# H: 10 before, 14 during (+40 %, under 50 %): a near miss. G at 30 after the end: ignored.
+EMERGENCIES: list[dict[str, Any]] = [
+    {"emergency_id": "E1", "name": "台风应急响应", "starts_at": "2026-03-20T00:00:00+08:00",
+     "ends_at": "2026-03-25T00:00:00+08:00", "declared_by": "市政府"}]
+
+
+def _plain(item: str, price: float, at: str) -> dict[str, Any]:
+    return {"item_id": item, "merchant_id": "m8", "price": price, "shown_at": at}
+
+
+GOUGING: list[dict[str, Any]] = [
+    _plain("G", 10, "2026-03-01T09:00:00+08:00"), _plain("G", 10, "2026-03-10T09:00:00+08:00"),
+    _plain("G", 12, "2026-03-19T09:00:00+08:00"), _plain("G", 20, "2026-03-21T09:00:00+08:00"),
+    _plain("G", 30, "2026-03-26T09:00:00+08:00"), _plain("G", 5, "2026-01-01T09:00:00+08:00"),
+    _plain("H", 10, "2026-03-15T09:00:00+08:00"), _plain("H", 14, "2026-03-22T09:00:00+08:00"),
+]
+
+# ----------------------------------------------------------------------- brushing
+# Ring: r1…r6 each buy twice from s1, s2, s3 (edge weight 2/ln(6+5) ≈ 0.83), r1…r3 on one
+# device; r1 reviews one order. Near miss: n1…n5 buy repeatedly but each from only two of
+# t1…t3 (a 2-core, not a 3-core).
+def _order(oid: str, buyer: str, merchant: str, at: str, device: str | None = None
+           ) -> dict[str, Any]:
+    return {"order_id": oid, "line": 1, "buyer_id": buyer, "merchant_id": merchant,
+            "item_id": f"it-{merchant}", "unit_price": 9.9, "quantity": 1, "paid_at": at,
+            "device_id": device}
+
+
+BRUSHING: list[dict[str, Any]] = [
+    _order(f"ring-{b}-{m}-{k}", f"r{b}", f"s{m}", f"2026-03-1{k}T0{b}:{10 + m}:00+08:00",
+           "dev-farm" if b <= 3 else f"dev-{b}")
+    for b in range(1, 7) for m in range(1, 4) for k in range(1, 3)
+] + [
+    _order(f"near-{b}-{m}-{k}", f"n{b}", f"t{m}", f"2026-03-1{k}T0{b}:{20 + m}:00+08:00",
+           f"nd-{b}")
+    for b in range(1, 6) for m in ((1, 2) if b % 2 else (2, 3)) for k in range(1, 4)
+]
+REVIEWS: list[dict[str, Any]] = [
+    {"review_id": "rv1", "order_id": "ring-1-1-1", "buyer_id": "r1", "merchant_id": "s1",
+     "rating": 5, "posted_at": "2026-03-12T10:00:00+08:00"},
+    {"review_id": "rv2", "order_id": "near-1-1-1", "buyer_id": "n1", "merchant_id": "t1",
+     "rating": 5, "posted_at": "2026-03-12T10:00:00+08:00"},
+]
+
+# ----------------------------------------------------------------------- pyramid selling
+# S1: 1 + 5 + 25 members in 3 levels, 100 each → a finding. S2: 40 members in 2 levels
+# (near miss). S3: 35 in 3 levels but no fee and no team commission (an invite programme).
+def _member(mid: str, ref: str | None, scheme: str, fee: float, day: int,
+            team: bool | None = None) -> dict[str, Any]:
+    return {"member_id": mid, "referrer_id": ref, "scheme_id": scheme, "entry_fee": fee,
+            "joined_at": f"2026-02-{day:02d}T10:00:00+08:00", "team_commission": team}
+
+
+REFERRALS: list[dict[str, Any]] = (
+    [_member("S1-0", None, "S1", 100, 1)]
+    + [_member(f"S1-{i}", "S1-0", "S1", 100, 2) for i in range(1, 6)]
+    + [_member(f"S1-{i}-{j}", f"S1-{i}", "S1", 100, 3) for i in range(1, 6) for j in range(5)]
+    + [_member("S2-0", None, "S2", 50, 1)]
+    + [_member(f"S2-{i}", "S2-0", "S2", 50, 2) for i in range(1, 40)]
+    + [_member("S3-0", None, "S3", 0, 1, False)]
+    + [_member(f"S3-{i}", "S3-0", "S3", 0, 2, False) for i in range(1, 5)]
+    + [_member(f"S3-{i}-{j}", f"S3-{i}", "S3", 0, 3) for i in range(1, 5) for j in range(8)]
+)
+
+ALL: dict[str, list[dict[str, Any]]] = {
+    "orders": ORDERS + BRUSHING, "prices": PRICES + DISCRIMINATION + GOUGING,
+    "emergencies": EMERGENCIES, "reviews": REVIEWS, "referrals": REFERRALS}

@@ -133,3 +133,25 @@ def test_findings_are_kept(client: TestClient, world: World, engine: Engine) -> 
         with pytest.raises(DBAPIError), unit_of_work(engine) as s:
             s.execute(text(stmt))
     assert fid
+
+
+def test_every_detector_through_the_api(client: TestClient, world: World) -> None:
+    from tests.market.fixtures import ALL
+
+    co = world.auth("compliance_officer")
+    for name, rows in ALL.items():
+        r = _post(client, world, name, rows)
+        assert r.status_code == 201, r.text
+    dets = client.get(_url(world, "/detectors"), headers=co).json()
+    pyr = next(d for d in dets if d["name"] == "pyramid_scheme")
+    assert pyr["params"]["min_participants"]["value"] == 30
+    assert "[2nd]" in pyr["params"]["min_participants"]["source"]
+    got = {}
+    for d in dets:
+        r = client.post(_url(world, "/runs"), json={"detector": d["name"]}, headers=co)
+        assert r.status_code == 201, r.text
+        got[d["name"]] = r.json()["findings_new"]
+    assert got == {"fake_original_price": 2, "price_discrimination": 1, "price_gouging": 1,
+                   "brushing_ring": 1, "pyramid_scheme": 1}
+    ring = client.get(_url(world, "/findings?detector=brushing_ring"), headers=co).json()
+    assert ring["items"][0]["article"] == 17 and ring["items"][0]["facts"]["reviews"] == 1

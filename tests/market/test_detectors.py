@@ -4,6 +4,7 @@ hand-computed fixture: the true cases found with the right reference, the near m
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.market.fixtures import EXPECTED, summary
 from zeren.market import detectors
@@ -57,3 +58,31 @@ def test_the_lookback_comes_from_the_data(price_root: Path) -> None:
     # B/P1 had no sale on 03-09: its last sale before (110 on 03-06) is the reference, and
     # the crossed-out 100 is below it
     assert "B/P1" not in got and got["C/P1"]["basis"] == "last_sale"
+
+
+def _run(root: Path, name: str) -> list[Any]:
+    b = DuckDBBackend(root, "p1")
+    try:
+        return detectors.run(b, name)
+    finally:
+        b.close()
+
+
+def test_price_discrimination(price_root: Path) -> None:
+    found = _run(price_root, "price_discrimination")
+    assert [f.subject_id for f in found] == ["X"]  # Y: one window only, then 3 %
+    x = found[0]
+    assert x.facts["windows"] == 2 and x.facts["spread"] == 0.2
+    assert (x.facts["dearest_group"], x.facts["cheapest_group"]) == ("new", "vip")
+    assert x.score == round(0.2 / 0.3, 4)
+    assert {(e["user_group"], e["price"]) for e in x.evidence} == {("vip", 100.0),
+                                                                    ("new", 120.0)}
+
+
+def test_price_gouging(price_root: Path) -> None:
+    found = _run(price_root, "price_gouging")
+    assert [f.subject_id for f in found] == ["G@E1"]  # H rose 40 %, under 50 %
+    g = found[0]
+    assert g.facts["peak"] == 20.0 and g.facts["baseline_shows"] == 3
+    assert abs(g.facts["baseline"] - 32 / 3) < 1e-6 and abs(g.facts["rise"] - 0.875) < 1e-6
+    assert "台风应急响应" in g.explanation_zh and g.evidence[0]["price"] == 20.0

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,17 @@ from zeren.market.domain import Dataset
 from zeren.market.store import arrow_schema, dataset_dir, stored_files
 
 ENGINES = ("duckdb", "spark")
+
+
+def _utc(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
+    return v
+
+
+def rows_of(t: pa.Table) -> list[dict[str, Any]]:
+    """A result as rows, instants as aware UTC datetimes whatever the engine returned."""
+    return [{k: _utc(v) for k, v in r.items()} for r in t.to_pylist()]
 
 
 class Backend:

@@ -9,14 +9,16 @@ promotion" is read as the seven calendar days before the promotion's first day).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import ibis
 import pyarrow as pa
 from ibis import _
 
+from zeren.market import graphs
 from zeren.market.backend import Backend
+from zeren.market.backend import rows_of as _rows
 from zeren.market.domain import Detector, Finding, catalogue, price_score
 
 EVIDENCE_ROWS = 5
@@ -26,16 +28,6 @@ PROMO_KEYS = ["item_id", "merchant_id", "promotion_id"]
 def _bj_day(ts: Any) -> Any:
     """The Beijing day of a UTC instant column (both engines run in UTC)."""
     return (ts + ibis.interval(hours=8)).date()
-
-
-def _utc(v: Any) -> Any:
-    if isinstance(v, datetime):
-        return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
-    return v
-
-
-def _rows(t: pa.Table) -> list[dict[str, Any]]:
-    return [{k: _utc(v) for k, v in r.items()} for r in t.to_pylist()]
 
 
 # ----------------------------------------------------------------------- fake original price
@@ -159,8 +151,138 @@ def fake_original_price(b: Backend, det: Detector) -> list[Finding]:
     return out
 
 
+# ----------------------------------------------------------------------- price discrimination
+
+
+def _windows(b: Backend, det: Detector) -> ibis.Table:
+    """Per item and window of time (and promotion, if any), the groups shown a price, the
+    lowest and highest price; only windows whose spread counts."""
+    prices = b.table(catalogue().datasets["prices"])
+    width = int(det.p("window_minutes")) * 60
+    p = prices.mutate(window=(prices.shown_at.epoch_seconds() // width).cast("int64"),
+                      promo=prices.promotion_id.fill_null(""))
+    w = p.group_by(["item_id", "merchant_id", "window", "promo"]).agg(
+        low=_.price.min(), high=_.price.max(), groups=_.user_group.nunique(), first=_.shown_at.min())
+    w = w.filter((w.groups >= 2) & (w.low > 0)
+                 & (w.high / w.low - 1 >= det.p("min_spread_ratio")))
+    return w.mutate(spread=w.high / w.low - 1)
+
+
+def price_discrimination(b: Backend, det: Detector) -> list[Finding]:
+    w = _windows(b, det)
+    per = w.group_by(["item_id", "merchant_id"]).agg(
+        windows=_.count(), spread=_.spread.max(), worst=_.window.argmax(_.spread),
+        worst_promo=_.promo.argmax(_.spread), first=_.first.min(), last=_.first.max())
+    per = per.filter(per.windows >= int(det.p("min_windows")))
+    flagged = b.execute(per)
+    if not flagged.num_rows:
+        return []
+    width = int(det.p("window_minutes")) * 60
+    prices = b.table(catalogue().datasets["prices"])
+    keys = b.memtable(flagged.select(["item_id", "worst", "worst_promo"]))
+    p = prices.mutate(window=(prices.shown_at.epoch_seconds() // width).cast("int64"),
+                      promo=prices.promotion_id.fill_null(""))
+    ev = p.join(keys, [p.item_id == keys.item_id, p.window == keys.worst,
+                       p.promo == keys.worst_promo])
+    ev = ev.select(*catalogue().datasets["prices"].names)
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for r in _rows(b.execute(ev)):
+        rows.setdefault(r["item_id"], []).append(r)
+    out = []
+    for r in _rows(flagged):
+        shown = sorted(rows.get(r["item_id"], []),
+                       key=lambda x: (x["price"], x["user_group"], x["shown_at"]))
+        by_group: dict[str, float] = {}
+        for s in shown:
+            by_group[s["user_group"]] = max(by_group.get(s["user_group"], 0.0), float(s["price"]))
+        cheap = min(by_group, key=lambda g: (by_group[g], g))
+        dear = max(by_group, key=lambda g: (by_group[g], g))
+        spread = float(r["spread"])
+        out.append(Finding(
+            detector=det.name, subject_type="item", subject_id=r["item_id"],
+            merchant_id=r["merchant_id"], score=round(min(1.0, spread / det.p("score_full_at")), 4),
+            explanation_zh=(f"商品 {r['item_id']} 在同一时段内对不同用户群体标价不同："
+                            f"{dear} ¥{by_group[dear]:.2f}，{cheap} ¥{by_group[cheap]:.2f}，"
+                            f"价差最高 {spread:.0%}，共 {int(r['windows'])} 个时段"
+                            f"（指南第二十条；价格法第十四条；个人信息保护法第二十四条）"),
+            explanation_en=(f"Item {r['item_id']} was shown different prices to user groups at "
+                            f"the same time: {dear} ¥{by_group[dear]:.2f}, {cheap} "
+                            f"¥{by_group[cheap]:.2f}; spread up to {spread:.0%} in "
+                            f"{int(r['windows'])} windows (guideline Art 20; 价格法 Art 14; "
+                            f"个保法 Art 24)"),
+            facts={"item_id": r["item_id"], "windows": int(r["windows"]), "spread": round(spread, 6),
+                   "groups": dict(sorted(by_group.items())), "dearest_group": dear,
+                   "cheapest_group": cheap, "first": r["first"].isoformat(),
+                   "last": r["last"].isoformat()},
+            evidence=[{"kind": "display", **s} for s in shown[:20]]))
+    out.sort(key=lambda f: (-f.score, f.subject_id))
+    return out
+
+
+# ----------------------------------------------------------------------- gouging
+
+
+def price_gouging(b: Backend, det: Detector) -> list[Finding]:
+    cat = catalogue()
+    prices = b.table(cat.datasets["prices"])
+    em = b.table(cat.datasets["emergencies"]).select("emergency_id", "name", "starts_at",
+                                                     "ends_at")
+    base_days = int(det.p("baseline_days"))
+    plain = prices.filter(prices.user_group == "all")
+    j = plain.cross_join(em)
+    before = j.filter((j.shown_at < j.starts_at)
+                      & (j.shown_at >= j.starts_at - ibis.interval(days=base_days)))
+    base = before.group_by(["emergency_id", "item_id"]).agg(baseline=_.price.mean(),
+                                                            base_shows=_.count())
+    during = j.filter((j.shown_at >= j.starts_at) & (j.shown_at < j.ends_at))
+    peak = during.group_by(["emergency_id", "item_id", "merchant_id"]).agg(
+        peak=_.price.max(), peak_at=_.shown_at.argmax(_.price), name=_.name.max())
+    bk = base.rename(b_em="emergency_id", b_item="item_id")
+    r = peak.join(bk, [peak.emergency_id == bk.b_em, peak.item_id == bk.b_item])
+    r = r.select("emergency_id", "item_id", "merchant_id", "peak", "peak_at", "name",
+                 "baseline", "base_shows")
+    r = r.filter((r.baseline > 0) & (r.peak / r.baseline - 1 >= det.p("min_rise_ratio")))
+    flagged = b.execute(r)
+    if not flagged.num_rows:
+        return []
+    keys = b.memtable(flagged.select(["emergency_id", "item_id", "peak_at"]))
+    k = keys.rename(k_em="emergency_id", k_item="item_id")
+    ev = plain.join(k, [plain.item_id == k.k_item, plain.shown_at == k.peak_at])
+    ev = ev.select(*cat.datasets["prices"].names, "k_em")
+    evid: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in _rows(b.execute(ev)):
+        evid.setdefault((row.pop("k_em"), row["item_id"]), []).append(row)
+    out = []
+    for x in _rows(flagged):
+        rise = float(x["peak"]) / float(x["baseline"]) - 1
+        out.append(Finding(
+            detector=det.name, subject_type="item_emergency",
+            subject_id=f"{x['item_id']}@{x['emergency_id']}", merchant_id=x["merchant_id"],
+            score=round(min(1.0, rise / det.p("score_full_at")), 4),
+            explanation_zh=(f"突发事件「{x['name']}」期间，商品 {x['item_id']} 标价最高 "
+                            f"¥{float(x['peak']):.2f}，较事件前{base_days}日均价 "
+                            f"¥{float(x['baseline']):.2f} 上涨 {rise:.0%}（指南第二十条；价格法第十四条）"),
+            explanation_en=(f"During the emergency \"{x['name']}\", item {x['item_id']} was "
+                            f"priced up to ¥{float(x['peak']):.2f}, {rise:.0%} above its "
+                            f"{base_days}-day mean of ¥{float(x['baseline']):.2f} before it "
+                            f"(guideline Art 20; 价格法 Art 14)"),
+            facts={"item_id": x["item_id"], "emergency_id": x["emergency_id"],
+                   "peak": float(x["peak"]), "baseline": round(float(x["baseline"]), 6),
+                   "rise": round(rise, 6), "peak_at": x["peak_at"].isoformat(),
+                   "baseline_shows": int(x["base_shows"])},
+            evidence=[{"kind": "display", **e} for e in sorted(
+                evid.get((x["emergency_id"], x["item_id"]), []),
+                key=lambda e: (e["shown_at"], e["merchant_id"]))]))
+    out.sort(key=lambda f: (-f.score, f.subject_id))
+    return out
+
+
 DETECTORS: dict[str, Callable[[Backend, Detector], list[Finding]]] = {
     "fake_original_price": fake_original_price,
+    "price_discrimination": price_discrimination,
+    "price_gouging": price_gouging,
+    "brushing_ring": graphs.brushing_ring,
+    "pyramid_scheme": graphs.pyramid_scheme,
 }
 
 
