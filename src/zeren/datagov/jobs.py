@@ -33,7 +33,8 @@ def reviews_due(ctx: JobContext) -> dict[str, Any]:
                       key=f"datagov.reviews_due:{now.date().isoformat()}",
                       subject_zh="数据资产与处理活动复核即将到期或已逾期",
                       subject_en="Data reviews due or overdue",
-                      body={"due_within_days": SOON.days, **counts})
+                      body={"due_within_days": SOON.days, **counts}, settings=ctx.settings,
+                      now=now)
         out[pid] = {**counts, "notified": sent}
     return {"platforms": out}
 

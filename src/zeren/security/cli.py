@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from zeren.cli_support import cli_actor, console, db, handles_errors
+from zeren.config import get_settings
 from zeren.db.base import utcnow
 from zeren.platforms.service import get_platform
 from zeren.security import domain as d
@@ -49,5 +50,5 @@ def report_cmd(platform: PlatformOpt, report_id: str) -> None:
 def escalate_cmd() -> None:
     """Send the reminders whose time has come now (the job does this every minute)."""
     with db() as session:
-        got = incidents.escalate_due(session=session)
+        got = incidents.escalate_due(session=session, settings=get_settings())
         console.print(f"{got['stages']} stages, {got['messages']} messages sent")

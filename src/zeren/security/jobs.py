@@ -12,7 +12,7 @@ from zeren.jobs.domain import Every, Job, JobContext
 def escalate(ctx: JobContext) -> dict[str, Any]:
     from zeren.security.services.incidents import escalate_due
 
-    return escalate_due(session=ctx.session, now=ctx.now)
+    return escalate_due(session=ctx.session, now=ctx.now, settings=ctx.settings)
 
 
 @hookimpl

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from zeren.audit.service import record, row_dict
 from zeren.auth.policy import Actor
+from zeren.config import Settings
 from zeren.db.base import utcnow
 from zeren.errors import Conflict, InvalidInput, NotFound
 from zeren.security import domain as d
@@ -211,9 +212,11 @@ def mark_handled(*, session: Session, actor: Actor, platform_id: str, incident_i
     return inc
 
 
-def escalate_due(*, session: Session, now: datetime | None = None) -> dict[str, int]:
+def escalate_due(*, session: Session, now: datetime | None = None,
+                 settings: Settings | None = None) -> dict[str, int]:
     """For every outstanding report clock, send the reminders whose time has come (once per
-    stage: the timeline keeps which were sent). Run by the job runner every minute."""
+    stage: the timeline keeps which were sent). Run by the job runner every minute, with the
+    runner's settings (the SMTP server); the CLI passes its own."""
     from zeren.notify.service import notify
 
     now = now or utcnow()
@@ -247,7 +250,7 @@ def escalate_due(*, session: Session, now: datetime | None = None) -> dict[str, 
                     body={"incident": inc.number, "title": inc.title, "grade": inc.grade,
                           "stage": stage, "due": due.isoformat(), "time_left": left,
                           "due_beijing": f"{due.astimezone(d.BEIJING):%Y-%m-%d %H:%M:%S} +08:00"},
-                    now=now)
+                    settings=settings, now=now)
                 event(session, inc, kind="escalated", by="system:jobs", at=now,
                       text=f"{label} {stage}: {left}", data={"stage": key, "sent": n})
                 sent += n
