@@ -167,3 +167,40 @@ def test_roles(client: TestClient, world: World, services: list[str]) -> None:
                        json=body).status_code == 403
     assert client.post(url(world, "/consent/decide"), headers=world.auth("api_client", True),
                        json=body).status_code == 403  # scoped to the other platform
+
+
+def test_unconsented_merges_are_kept_as_reported(client: TestClient, world: World,
+                                                 engine: Engine, co: dict[str, str],
+                                                 services: list[str]) -> None:
+    refused = decide(client, world, "nobody")
+    assert not refused["allowed"]
+    client.post(url(world, "/consent/consents"), headers=world.auth("api_client"),
+                json=consent_body())
+    allowed = decide(client, world)
+    assert allowed["allowed"]
+    body = {"services": ["mall", "pay"], "purpose": "ads", "persons": 1200,
+            "source": "internal_audit", "description": "营销库按手机号关联了支付流水",
+            "remediation": "已删除关联表", "decision_id": refused["id"],
+            "found_at": "2026-11-30T10:00:00+08:00"}
+    path = url(world, "/consent/unconsented-merges")
+    for bad, field in (({"services": ["mall", "games"]}, "services.1"),
+                       ({"services": ["mall", "mall"]}, "services.1"),
+                       ({"source": "rumour"}, "source"),
+                       ({"persons": 0}, "persons"),
+                       ({"decision_id": allowed["id"]}, "decision_id"),
+                       ({"decision_id": "no-such-decision"}, "decision_id"),
+                       ({"found_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()},
+                        "found_at"),
+                       ({"merged_at": "2026-12-01T00:00:00+08:00"}, "merged_at")):
+        r = client.post(path, headers=co, json={**body, **bad})
+        assert r.status_code == 422, (bad, r.text)
+        assert r.json()["error"]["details"]["field"] == field, (bad, r.json())
+    assert client.post(path, headers=world.auth("auditor"), json=body).status_code == 403
+    assert client.get(path, headers=co).json()["total"] == 0  # nothing kept from the refusals
+    r = client.post(path, headers=co, json=body)
+    assert r.status_code == 201, r.text
+    got = client.get(path, headers=world.auth("auditor")).json()
+    assert got["total"] == 1 and got["items"][0]["persons"] == 1200
+    assert got["items"][0]["reported_by"] == "u-compliance-officer"
+    assert datetime.fromisoformat(got["items"][0]["found_at"]) == datetime(
+        2026, 11, 30, 2, 0, tzinfo=UTC)

@@ -288,3 +288,28 @@ def decision_log(platform_id: str, session: SessionDep, actor: Reader, page: Pag
         until=parse_instant(until, "until") if until else None)
     return Page[s.DecisionLogRead](items=[s.DecisionLogRead.model_validate(r) for r in rows],
                                    total=total, offset=page.offset, limit=page.limit)
+
+
+@router.post("/consent/unconsented-merges", response_model=s.UnconsentedMergeRead,
+             status_code=201)
+def report_unconsented_merge(platform_id: str, body: s.UnconsentedMergeIn,
+                             session: SessionDep, actor: ConsentWriter, request: Request,
+                             tasks: BackgroundTasks) -> s.UnconsentedMergeRead:
+    """Report a merge of personal data across two services done without consent (指南
+    第十八条); kept as reported and logged in the ledger."""
+    m = consent.report_unconsented_merge(session=session, actor=actor,
+                                         platform_id=_pid(session, platform_id), data=body)
+    _kick(request, tasks)
+    return s.UnconsentedMergeRead.model_validate(m)
+
+
+@router.get("/consent/unconsented-merges", response_model=Page[s.UnconsentedMergeRead])
+def unconsented_merges(platform_id: str, session: SessionDep, actor: Reader, page: PageDep
+                       ) -> Page[s.UnconsentedMergeRead]:
+    """Merges reported as done without consent, newest first."""
+    rows, total = consent.unconsented_merges(session=session, actor=actor,
+                                             platform_id=_pid(session, platform_id),
+                                             offset=page.offset, limit=page.limit)
+    return Page[s.UnconsentedMergeRead](
+        items=[s.UnconsentedMergeRead.model_validate(r) for r in rows], total=total,
+        offset=page.offset, limit=page.limit)

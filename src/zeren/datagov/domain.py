@@ -292,7 +292,8 @@ def split_list(value: Any) -> list[str]:
 @lru_cache(maxsize=1)
 def processing_data() -> dict[str, Any]:
     raw = load_data("processing.toml")
-    for key in ("legal_bases", "transfer_mechanisms", "transfer_thresholds", "reviews"):
+    for key in ("legal_bases", "transfer_mechanisms", "transfer_thresholds", "reviews",
+                "checks"):
         if key not in raw:
             raise ValueError(f"processing.toml lacks [{key}]")
     return raw
@@ -333,6 +334,14 @@ def assessment_valid_until(approved_on: date) -> date:
 
 def activity_review_days() -> int:
     return int(processing_data()["reviews"]["activity_days"])
+
+
+def check_days(name: str) -> int:
+    """A period the posture checks read (``[checks]`` of processing.toml), in days."""
+    value = processing_data()["checks"][name]
+    if not isinstance(value, int) or value <= 0:
+        raise ValueError(f"processing.toml [checks] {name} must be a positive whole number")
+    return value
 
 
 # ----------------------------------------------------------------------- consent (指南 第十八条)

@@ -281,9 +281,36 @@ class Decision(Base):
                                              comment="The caller's own reference, if given.")
 
 
+class UnconsentedMerge(IdMixin, CreatedMixin, Base):
+    """A merge of one or more persons' data across services done without their consent, as
+    reported (by an internal audit, a complaint, a regulator, the service itself): the breach
+    指南 第十八条 forbids, kept as reported. The Art 18 posture check reads these."""
+
+    __tablename__ = "datagov_unconsented_merges"
+    __table_args__ = (Index("ix_datagov_unconsented_merges_time", "platform_id", "found_at"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False,
+                                               comment="When the merge came to light.")
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True,
+                                                       comment="When the data was combined.")
+    services: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    purpose: Mapped[str] = mapped_column(String(100), nullable=False)
+    persons: Mapped[int] = mapped_column(BIG, nullable=False,
+                                         comment="How many persons' data was combined.")
+    source: Mapped[str] = mapped_column(String(30), nullable=False,
+                                        comment="internal_audit, complaint, regulator, "
+                                                "self_report or monitoring.")
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    remediation: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    decision_id: Mapped[str | None] = mapped_column(
+        String(36), nullable=True, comment="The gate's refusal the merge went against, if any.")
+    reported_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
 APPEND_ONLY = ("datagov_classifications", "datagov_imports", "datagov_reviews",
                "datagov_trainings", "datagov_catalogues", "datagov_consent_events",
-               "datagov_decisions")
+               "datagov_decisions", "datagov_unconsented_merges")
 
 DECISIONS = cast(Table, Decision.__table__)
 ASSETS = cast(Table, Asset.__table__)

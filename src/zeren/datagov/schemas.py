@@ -311,6 +311,41 @@ class DecisionLogRead(Read):
     request_ref: str
 
 
+MERGE_SOURCES = ("internal_audit", "complaint", "regulator", "self_report", "monitoring")
+
+
+class UnconsentedMergeIn(In):
+    """A merge across services done without consent, as reported (指南 第十八条)."""
+
+    found_at: Instant | None = None
+    merged_at: Instant | None = None
+    services: list[str] = Field(min_length=2, max_length=2)
+    purpose: str = Field(min_length=1, max_length=100)
+    persons: int = Field(ge=1, le=10**12, description="How many persons' data was combined.")
+    source: str = Field(min_length=1, max_length=30,
+                        description="internal_audit, complaint, regulator, self_report or "
+                                    "monitoring.")
+    description: str = Field(min_length=1, max_length=8000)
+    remediation: str = Field(default="", max_length=8000)
+    decision_id: str | None = Field(default=None, max_length=36,
+                                    description="The gate's refusal the merge went against.")
+
+
+class UnconsentedMergeRead(Read):
+    id: str
+    found_at: datetime
+    merged_at: datetime | None
+    services: list[str]
+    purpose: str
+    persons: int
+    source: str
+    description: str
+    remediation: str
+    decision_id: str | None
+    reported_by: str
+    created_at: datetime
+
+
 class Page(BaseModel):
     items: list[Any]
     total: int

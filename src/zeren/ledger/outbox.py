@@ -42,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from zeren.db.base import Base, UTCDateTime, utcnow
+from zeren.db.bulk import bulk_insert
 from zeren.db.session import unit_of_work
 from zeren.errors import InvalidInput, NotFound
 from zeren.ledger import models as lm
@@ -144,7 +145,7 @@ def enqueue_many(*, session: Session, items: Sequence[Item]) -> list[str | None]
         rows.append(r)
         refs.append(ref)
     if rows:
-        session.execute(insert(T), rows)
+        bulk_insert(session, T, rows)  # the driver's executemany: no dict per row in SQLAlchemy
     return refs
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,9 +32,18 @@ from zeren.datagov.models import (
     Decision,
     PseudonymKey,
     Service,
+    UnconsentedMerge,
 )
-from zeren.datagov.schemas import ConsentIn, DecideIn, ServiceIn, WithdrawIn
+from zeren.datagov.schemas import (
+    MERGE_SOURCES,
+    ConsentIn,
+    DecideIn,
+    ServiceIn,
+    UnconsentedMergeIn,
+    WithdrawIn,
+)
 from zeren.db.base import new_id, utcnow
+from zeren.db.bulk import bulk_insert
 from zeren.errors import Conflict, InvalidInput, NotFound
 from zeren.ledger import outbox
 
@@ -43,6 +52,7 @@ CONSENT_WRITE = "datagov.consent.write"
 DECIDE = "datagov.consent.decide"
 CONSENT_CLASS = "consents"
 DECISION_CLASS = "consent-decisions"
+MERGE_CLASS = "unconsented-merges"
 RETENTION_SOURCE = ("个保法 第十四条、第十五条 (consent and its withdrawal must be provable); "
                     "kept while the consent record is kept")
 
@@ -277,7 +287,7 @@ def decide(*, session: Session, actor: Actor, platform_id: str, requests: Sequen
                     "reason": dec.reason.value, "consent_id": dec.consent_id,
                     "decided_at": now.isoformat(), "caller": actor.username}))
         answers.append(GateAnswer(did, dec, now, r.request_ref))
-    session.execute(insert(DECISIONS), rows)
+    bulk_insert(session, DECISIONS, rows)
     outbox.enqueue_many(session=session, items=items)
     allowed = sum(1 for x in answers if x.decision.allowed)
     record(session=session, actor=actor, action="datagov.consent.decide",
@@ -323,3 +333,98 @@ def decision_log(*, session: Session, actor: Actor, platform_id: str, offset: in
     rows = list(session.scalars(q.order_by(Decision.decided_at.desc(), Decision.id)
                                 .offset(offset).limit(limit)))
     return rows, total
+
+
+# ----------------------------------------------------------------------- merges without consent
+
+
+def report_unconsented_merge(*, session: Session, actor: Actor, platform_id: str,
+                             data: UnconsentedMergeIn, now: datetime | None = None
+                             ) -> UnconsentedMerge:
+    """Keep a report that one or more persons' data was combined across two services without
+    their consent (指南 第十八条): who found it, how many persons, what was done about it. The
+    report is kept as made (append-only) and logged in the ledger; the Art 18 check reads it."""
+    actor.require(CONSENT_WRITE, platform_id)
+    now = now or utcnow()
+    known = _known(session, platform_id)
+    for i, svc in enumerate(data.services):
+        if svc not in known:
+            raise UnknownService(f"unknown service {svc!r}; registered: "
+                                 f"{', '.join(sorted(known)) or 'none'}", field=f"services.{i}")
+    if data.services[0] == data.services[1]:
+        raise InvalidInput("a merge across services names two different services",
+                           field="services.1")
+    if data.source not in MERGE_SOURCES:
+        raise InvalidInput(f"source must be one of {', '.join(MERGE_SOURCES)}", field="source")
+    found = data.found_at or now
+    if found > now:
+        raise InvalidInput("found_at is in the future", field="found_at")
+    if data.merged_at is not None and data.merged_at > found:
+        raise InvalidInput("merged_at is after found_at", field="merged_at")
+    if data.decision_id is not None:
+        dec = session.get(Decision, data.decision_id)
+        if dec is None or dec.platform_id != platform_id:
+            raise InvalidInput(f"no gate decision {data.decision_id} on this platform",
+                               field="decision_id")
+        if dec.outcome == d.Outcome.ALLOWED.value:
+            raise InvalidInput(f"gate decision {data.decision_id} allowed the merge; a merge "
+                               "the gate allowed is not one without consent", field="decision_id")
+    m = UnconsentedMerge(platform_id=platform_id, found_at=found, merged_at=data.merged_at,
+                         services=list(data.services), purpose=data.purpose,
+                         persons=data.persons, source=data.source, description=data.description,
+                         remediation=data.remediation, decision_id=data.decision_id,
+                         reported_by=actor.username)
+    session.add(m)
+    session.flush()
+    outbox.enqueue(session=session, item=outbox.Item(
+        record_class=MERGE_CLASS, at=now, subject=f"unconsented-merge:{platform_id}:{m.id}",
+        record={"id": m.id, "platform_id": platform_id, "found_at": found.isoformat(),
+                "services": list(data.services), "purpose": data.purpose,
+                "persons": data.persons, "source": data.source,
+                "decision_id": data.decision_id, "reported_by": actor.username}))
+    record(session=session, actor=actor, action="datagov.consent.unconsented_merge",
+           target_type="unconsented_merge", target_id=m.id, platform_id=platform_id,
+           after=row_dict(m), summary={"services": list(data.services), "persons": data.persons,
+                                       "source": data.source})
+    return m
+
+
+def unconsented_merges(*, session: Session, actor: Actor, platform_id: str, offset: int,
+                       limit: int) -> tuple[list[UnconsentedMerge], int]:
+    """The merges reported as done without consent, newest first."""
+    actor.require(READ, platform_id)
+    q = select(UnconsentedMerge).where(UnconsentedMerge.platform_id == platform_id)
+    total = int(session.scalar(select(func.count()).select_from(q.subquery())) or 0)
+    rows = list(session.scalars(q.order_by(UnconsentedMerge.found_at.desc(), UnconsentedMerge.id)
+                                .offset(offset).limit(limit)))
+    return rows, total
+
+
+@dataclass(frozen=True)
+class GateUse:
+    """What the Art 18 check reads over a period: the gate's decisions and the merges reported
+    as done without consent."""
+
+    services: int
+    decisions: int
+    allowed: int
+    refused: int
+    unconsented: int
+    unconsented_persons: int
+    unconsented_ids: list[str]
+
+
+def gate_use(*, session: Session, platform_id: str, since: datetime, until: datetime) -> GateUse:
+    services = int(session.scalar(select(func.count()).select_from(Service)
+                                  .where(Service.platform_id == platform_id)) or 0)
+    by_outcome = dict(session.execute(
+        select(Decision.outcome, func.count()).where(
+            Decision.platform_id == platform_id, Decision.decided_at >= since,
+            Decision.decided_at < until).group_by(Decision.outcome)).tuples().all())
+    merges = session.execute(select(UnconsentedMerge.id, UnconsentedMerge.persons).where(
+        UnconsentedMerge.platform_id == platform_id, UnconsentedMerge.found_at >= since,
+        UnconsentedMerge.found_at < until)).all()
+    allowed = int(by_outcome.get(d.Outcome.ALLOWED.value, 0))
+    refused = int(by_outcome.get(d.Outcome.REFUSED.value, 0))
+    return GateUse(services, allowed + refused, allowed, refused, len(merges),
+                   sum(int(p) for _, p in merges), [str(i) for i, _ in merges])

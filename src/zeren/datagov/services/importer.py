@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
@@ -33,6 +33,7 @@ from zeren.datagov.services.inventory import (
     resolve_officer,
 )
 from zeren.db.base import new_id, utcnow
+from zeren.db.bulk import bulk_insert, bulk_update
 from zeren.errors import InvalidInput
 
 MAX_ROWS = 1_000_000
@@ -236,68 +237,6 @@ def new_ids(n: int) -> list[str]:
         h = raw[i:i + 16].hex()
         out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
     return out
-
-
-def _processors(session: Session, table: Table, keys: Sequence[str]) -> list[Any]:
-    dialect = session.get_bind().dialect
-    return [table.c[k].type._cached_bind_processor(dialect) for k in keys]
-
-
-def _convert(rows: Sequence[dict[str, Any]], keys: Sequence[str], procs: Sequence[Any]
-             ) -> list[tuple[Any, ...]]:
-    memo: list[dict[Any, Any]] = [{} for _ in keys]
-    out = []
-    for r in rows:
-        vals = []
-        for i, k in enumerate(keys):
-            v = r[k]
-            p = procs[i]
-            if p is not None and v is not None:
-                hk = tuple(v) if isinstance(v, list) else v
-                try:
-                    got = memo[i].get(hk, _MISSING)
-                except TypeError:
-                    got = _MISSING
-                if got is _MISSING:
-                    got = p(v)
-                    if len(memo[i]) < 50_000:
-                        memo[i][hk] = got
-                v = got
-            vals.append(v)
-        out.append(tuple(vals))
-    return out
-
-
-_MISSING = object()
-
-
-def _marks(session: Session, n: int) -> list[str]:
-    style = session.get_bind().dialect.paramstyle
-    return ["?" if style == "qmark" else "%s"] * n
-
-
-def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    keys = list(rows[0])
-    sql = (f"INSERT INTO {table.name} ({', '.join(keys)}) "
-           f"VALUES ({', '.join(_marks(session, len(keys)))})")
-    data = _convert(rows, keys, _processors(session, table, keys))
-    conn = session.connection()
-    for i in range(0, len(data), 20_000):
-        conn.exec_driver_sql(sql, data[i:i + 20_000])
-
-
-def bulk_update(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    keys = [k for k in rows[0] if k != "_id"]
-    marks = _marks(session, len(keys) + 1)
-    sets = ", ".join(f"{k} = {m}" for k, m in zip(keys, marks[:-1], strict=True))
-    sql = f"UPDATE {table.name} SET {sets} WHERE id = {marks[-1]}"
-    procs = [*_processors(session, table, keys), None]
-    data = _convert([{**r, "id": r["_id"]} for r in rows], [*keys, "id"], procs)
-    session.connection().exec_driver_sql(sql, data)
 
 
 def imports(*, session: Session, actor: Actor, platform_id: str) -> list[Import]:
