@@ -16,9 +16,12 @@ $(BIN)/python:
 $(UV): $(BIN)/python
 	$(BIN)/pip install -q uv
 
+# Bytecode is compiled at install time: every process (each CLI command, each test worker)
+# then starts without compiling its dependencies, even where PYTHONDONTWRITEBYTECODE is set.
 $(VENV)/.synced: requirements.lock pyproject.toml | $(UV)
-	$(UV) pip sync -q --python $(BIN)/python requirements.lock
+	$(UV) pip sync -q --compile-bytecode --python $(BIN)/python requirements.lock
 	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q src >/dev/null
 	touch $@
 
 venv: $(VENV)/.synced

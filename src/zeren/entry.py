@@ -9,7 +9,7 @@ import sys
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "screen":
-        from zeren.lexicon.cli import screen_main
+        from zeren.lexicon.cli_screen import screen_main
 
         screen_main(sys.argv[2:])
         return

@@ -17,8 +17,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("ZEREN_DATABASE_URL", db_url)
+    monkeypatch.setenv("ZEREN_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
@@ -174,7 +175,9 @@ def test_suggest_whitelist(env: None, tmp_path: Path) -> None:
 
 
 def test_zeren_screen_starts_on_its_own(db_url: str, tmp_path: Path) -> None:
-    """The console script's entry point runs ``zeren screen`` without the other commands."""
+    """The console script's entry point runs ``zeren screen`` without the other commands and
+    the web framework; the second run loads the compiled matcher the first one kept in the
+    data folder, so it does not even load pypinyin."""
     import os
     import subprocess
     import sys
@@ -182,12 +185,24 @@ def test_zeren_screen_starts_on_its_own(db_url: str, tmp_path: Path) -> None:
     f = tmp_path / "in.jsonl"
     f.write_text('{"id": "a", "text": "出售冰毒"}\n{"id": "b", "text": "你好", "kind": "post"}\n',
                  encoding="utf-8")
-    code = ("import sys; sys.argv = ['zeren', 'screen', sys.argv[1], '--kind', 'listing']; "
-            "from zeren.entry import main; main(); "
-            "assert 'zeren.moderation.cli' not in sys.modules")
-    env = {**os.environ, "ZEREN_DATABASE_URL": db_url}
-    p = subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True, text=True,
-                       env=env, timeout=300, check=False)
-    assert p.returncode == 0, p.stderr[-2000:]
-    got = [json.loads(x) for x in p.stdout.splitlines()]
-    assert [(x["id"], x["decision"]) for x in got] == [("a", "block"), ("b", "pass")]
+    code = ("import sys\n"
+            "sys.argv = ['zeren', 'screen', sys.argv[1], '--kind', 'listing']\n"
+            "from zeren.entry import main\n"
+            "try:\n"
+            "    main()\n"
+            "except SystemExit as e:\n"  # the command line exits when done
+            "    assert not e.code, e.code\n"
+            "assert 'zeren.moderation.cli' not in sys.modules\n"
+            "assert 'fastapi' not in sys.modules\n"
+            "print('pypinyin' in sys.modules, file=sys.stderr)\n")
+    env = {**os.environ, "ZEREN_DATABASE_URL": db_url, "ZEREN_DATA_DIR": str(tmp_path / "d")}
+    loaded = []
+    for _ in range(2):
+        p = subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True,
+                           text=True, env=env, timeout=300, check=False)
+        assert p.returncode == 0, p.stderr[-2000:]
+        got = [json.loads(x) for x in p.stdout.splitlines()]
+        assert [(x["id"], x["decision"]) for x in got] == [("a", "block"), ("b", "pass")]
+        loaded.append(p.stderr.strip().splitlines()[-1])
+    assert loaded == ["True", "False"]
+    assert len(list((tmp_path / "d" / "cache" / "lexicon").glob("*.matcher"))) == 1

@@ -31,6 +31,7 @@ from zeren.lexicon.schemas import (
     TermRead,
     VersionRead,
 )
+from zeren.lexicon.screening import CompiledFiles
 from zeren.pagination import Page, PageDep
 from zeren.platforms.service import get_platform
 from zeren.settings_dep import settings_of
@@ -66,7 +67,8 @@ def screen(body: ScreenRequest, session: SessionDep, actor: ScreenActor,
             docs.append(Document(id=d.id if d.id is not None else str(i), text=d.text,
                                  kind=check_kind(d.kind, where=f, field=f)))
     m, results = service.screen_documents(session=session, name=body.lexicon, documents=docs,
-                                          platform_id=body.platform_id, wait=False, kind=kind)
+                                          platform_id=body.platform_id, wait=False, kind=kind,
+                                          files=CompiledFiles.of(settings))
     shaped = [
         ScreenResult(id=d.id or None, decision=r.decision.value,
                      hits=[HitRead(**h.to_dict()) for h in r.hits])

@@ -25,7 +25,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import partial
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -57,13 +57,15 @@ from zeren.lexicon.normalize import (
     has_repeat,
     tables,
 )
-from zeren.lexicon.variants import expand
 from zeren.lexicon.words import (
+    PAIR_SHIFT,
     absorbed_many,
     absorbed_one,
+    adopt,
+    compiled,
     confidence_settings,
-    inner_pairs,
     is_ordinary,
+    pair_codes,
 )
 
 _SINGLE = 1  # one character: matches only standing alone (生日快乐 does not hit 日)
@@ -83,7 +85,6 @@ _DECISIONS = (Decision.PASS, Decision.REVIEW, Decision.BLOCK)
 _ACTIONS = (str(Action.FLAG), str(Action.REVIEW), str(Action.BLOCK))
 _KINDS: tuple[ContentKind | None, ...] = (None, *ContentKind)  # row 0: no kind said
 _PLACES = (str(Place.ALONE), str(Place.WORD), str(Place.LATIN))
-_SHIFT = 21  # (key id << 21) | code point: one integer per (key, neighbour character)
 _WINDOW = 4  # characters either side of a hit that the segmentation looks at
 _MAX_SPAN = 12  # longer hits are never taken for part of a word
 _FEW = 8  # up to this many word checks run in plain Python
@@ -171,6 +172,9 @@ class Matcher:
         self._max_gap = t.max_gap
         keys: dict[str, list[_Entry]] = {}
         short = t.short_latin_max
+        if any(term.variants for term in self.terms):
+            # pypinyin is loaded only to build: a matcher loaded from disk does without it
+            from zeren.lexicon.variants import expand
         for i, term in enumerate(self.terms):
             try:
                 base, runs = t.runs(term.term)
@@ -330,6 +334,16 @@ class Matcher:
         self._band_full = float(cfg["bands"]["full"])
         self._band_review = float(cfg["bands"]["review"])
         self._margin = float(cfg["words"]["margin"])
+
+    # A compiled matcher travels whole (pickle; see screening.py's files on disk), with the
+    # dictionary tables it screens with, so a new process neither builds nor loads pypinyin.
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_words": compiled()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        adopt(state.pop("_words", {}))
+        self.__dict__.update(state)
 
     # -- screening -------------------------------------------------------------------------
 
@@ -682,10 +696,10 @@ class Matcher:
         # inside a common word. The segmentation of a window around it decides.
         cand = np.zeros(n, dtype=np.bool_)
         plain = ((ev & _DELIBERATE) == 0) & matters
-        pairs = _pairs()
+        pairs = pair_codes()
         m = ((a_ > 0) & plain).nonzero()[0]
         if len(m):
-            code = s[a_[m] - 1].astype(np.int64) << _SHIFT | s[a_[m]]
+            code = s[a_[m] - 1].astype(np.int64) << PAIR_SHIFT | s[a_[m]]
             k = np.minimum(pairs.searchsorted(code), len(pairs) - 1)
             m = m[pairs[k] == code]
             if len(m):
@@ -693,7 +707,7 @@ class Matcher:
                 cand[m[orig(last) == o0[m] - 1]] = True
         m = ((b_ < len(s)) & plain).nonzero()[0]
         if len(m):
-            code = s[b_[m] - 1].astype(np.int64) << _SHIFT | s[b_[m]]
+            code = s[b_[m] - 1].astype(np.int64) << PAIR_SHIFT | s[b_[m]]
             k = np.minimum(pairs.searchsorted(code), len(pairs) - 1)
             m = m[pairs[k] == code]
             if len(m):
@@ -826,13 +840,6 @@ def _inside(ws: _I, we: _I, h0: _I, h1: _I) -> npt.NDArray[np.bool_]:
     reach = np.maximum.accumulate(we[order])
     k = ws.searchsorted(h0, side="right") - 1
     return (k >= 0) & (reach[np.maximum(k, 0)] >= h1)
-
-
-@lru_cache(maxsize=1)
-def _pairs() -> npt.NDArray[np.int64]:
-    """words.inner_pairs() as sorted ``first << 21 | second`` integers."""
-    return np.array(sorted(ord(a) << _SHIFT | ord(b) for a, b in inner_pairs()),
-                    dtype=np.int64)
 
 
 def _odd_noise(span: str) -> bool:

@@ -5,7 +5,6 @@ arguments and never commit: the request or the CLI command owns the unit of work
 
 from __future__ import annotations
 
-import threading
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
@@ -23,13 +22,12 @@ from zeren.errors import Conflict, InvalidInput, NotFound
 from zeren.lexicon import patrol
 from zeren.lexicon.domain import (
     Action,
-    Severity,
     data_text,
     default_rows,
     format_variants,
     row_to_term,
 )
-from zeren.lexicon.engine import InvalidTerm, Matcher, Screening
+from zeren.lexicon.engine import InvalidTerm, Matcher
 from zeren.lexicon.formats import Document, TermInput
 from zeren.lexicon.models import (
     Lexicon,
@@ -39,10 +37,16 @@ from zeren.lexicon.models import (
     PatrolRun,
 )
 from zeren.lexicon.schedule import Schedule
-from zeren.ops.metrics import observe_screening
+from zeren.lexicon.screening import CACHE as CACHE
+from zeren.lexicon.screening import DEFAULT_LEXICON as DEFAULT_LEXICON
+from zeren.lexicon.screening import MatcherCache as MatcherCache
+from zeren.lexicon.screening import as_input as _as_input
+from zeren.lexicon.screening import check_platforms as _check_platforms
+from zeren.lexicon.screening import live as _live
+from zeren.lexicon.screening import matcher_for as matcher_for
+from zeren.lexicon.screening import result_dict as result_dict
+from zeren.lexicon.screening import screen_documents as screen_documents
 from zeren.platforms.models import Platform
-
-DEFAULT_LEXICON = "default"
 
 
 @lru_cache(maxsize=1)
@@ -83,14 +87,6 @@ def create_lexicon(*, session: Session, actor: Actor, name: str, description: st
     return lex
 
 
-def _live(lexicon_id: str, version: int) -> Any:
-    return (
-        (LexiconTerm.lexicon_id == lexicon_id)
-        & (LexiconTerm.added_in <= version)
-        & or_(LexiconTerm.removed_in.is_(None), LexiconTerm.removed_in > version)
-    )
-
-
 def terms_at(
     *, session: Session, lexicon: Lexicon, version: int | None = None
 ) -> list[LexiconTerm]:
@@ -101,11 +97,6 @@ def terms_at(
                        details={"field": "version", "version": v})
     return list(session.scalars(
         select(LexiconTerm).where(_live(lexicon.id, v)).order_by(LexiconTerm.term)))
-
-
-def _as_input(t: LexiconTerm) -> TermInput:
-    return TermInput(t.term, t.category, Severity(t.severity), Action(t.action), t.whitelist,
-                     t.variants, t.note, t.source, t.platform_id)
 
 
 def apply_changes(
@@ -176,12 +167,6 @@ def apply_changes(
     return ver
 
 
-def _check_platforms(*, session: Session, ids: set[str | None]) -> None:
-    for pid in ids:
-        if pid is not None and session.get(Platform, pid) is None:
-            raise InvalidInput(f"no platform with id {pid!r}", field="platform_id")
-
-
 def seed_default(*, session: Session, actor: Actor, name: str = DEFAULT_LEXICON
                  ) -> LexiconVersion | None:
     """Store the package's default lexicon as ``name`` (or bring it up to date)."""
@@ -230,118 +215,6 @@ def export_rows(*, session: Session, name: str, version: int | None = None) -> l
          "note": t.note, "source": t.source, "platform_id": t.platform_id or ""}
         for t in terms_at(session=session, lexicon=lex, version=version)
     ]
-
-
-# -- compiled matchers, following new versions ---------------------------------------------
-
-
-class MatcherCache:
-    """Compiled matchers of this process, one per (lexicon, platform scope), newest version.
-
-    Each screening asks the database for the lexicon's current version (one indexed read by
-    name). A new version is compiled on a background thread while the previous matcher keeps
-    serving, and swapped in when ready; work already running keeps the matcher object it
-    started with, so it finishes on its version."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._ready: dict[tuple[str, str | None], Matcher] = {}
-        self._building: set[tuple[str, str | None, int]] = set()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._ready.clear()
-
-    def get(self, *, session: Session, lexicon: Lexicon, platform_id: str | None,
-            version: int | None = None, wait: bool = True) -> Matcher:
-        v = lexicon.current_version if version is None else version
-        key = (lexicon.id, platform_id)
-        with self._lock:
-            have = self._ready.get(key)
-        if have is not None and have.version == v:
-            return have
-        terms = _engine_terms(session=session, lexicon=lexicon, version=v,
-                              platform_id=platform_id)
-        if version is not None and version != lexicon.current_version:
-            return Matcher(terms, version=v)  # an old version (a patrol run): not cached
-        if have is not None and not wait and (have.version or 0) < v:
-            self._build_later(key, terms, v)
-            return have
-        m = Matcher(terms, version=v)
-        self._store(key, m)
-        return m
-
-    def _store(self, key: tuple[str, str | None], m: Matcher) -> None:
-        with self._lock:
-            old = self._ready.get(key)
-            if old is None or (old.version or 0) <= (m.version or 0):
-                self._ready[key] = m
-
-    def _build_later(self, key: tuple[str, str | None], terms: list[Any], v: int) -> None:
-        tag = (key[0], key[1], v)
-        with self._lock:
-            if tag in self._building:
-                return
-            self._building.add(tag)
-
-        def work() -> None:
-            try:
-                self._store(key, Matcher(terms, version=v))
-            finally:
-                with self._lock:
-                    self._building.discard(tag)
-
-        threading.Thread(target=work, name=f"lexicon-build-{v}", daemon=True).start()
-
-
-CACHE = MatcherCache()
-_DEFAULT_MATCHER: list[Matcher] = []
-
-
-def _engine_terms(*, session: Session, lexicon: Lexicon, version: int,
-                  platform_id: str | None) -> list[Any]:
-    rows = session.scalars(select(LexiconTerm).where(
-        _live(lexicon.id, version),
-        or_(LexiconTerm.platform_id.is_(None), LexiconTerm.platform_id == platform_id)
-        if platform_id else LexiconTerm.platform_id.is_(None),
-    ))
-    return [_as_input(r).to_term(ref=r.id) for r in rows]
-
-
-def matcher_for(*, session: Session, name: str, platform_id: str | None = None,
-                wait: bool = True) -> Matcher:
-    """The compiled matcher of lexicon ``name`` (group-wide terms, plus the platform's own
-    when ``platform_id`` is given). ``default`` falls back to the package's default lexicon
-    while no stored lexicon has that name."""
-    lex = session.scalar(select(Lexicon).where(Lexicon.name == name))
-    if lex is None:
-        if name == DEFAULT_LEXICON:
-            if not _DEFAULT_MATCHER:
-                _DEFAULT_MATCHER.append(
-                    Matcher([row_to_term(r) for r in default_rows()], version=0))
-            return _DEFAULT_MATCHER[0]
-        raise NotFound(f"no lexicon named {name!r}", details={"field": "lexicon", "name": name})
-    return CACHE.get(session=session, lexicon=lex, platform_id=platform_id, wait=wait)
-
-
-def screen_documents(*, session: Session, name: str, documents: Sequence[Document],
-                     platform_id: str | None = None, wait: bool = True, kind: str | None = None
-                     ) -> tuple[Matcher, list[Screening]]:
-    """Screen ``documents`` with lexicon ``name``, each as its own content kind or else as
-    ``kind`` (None: every category applies); the matcher used tells the version."""
-    if platform_id is not None:
-        _check_platforms(session=session, ids={platform_id})
-    m = matcher_for(session=session, name=name, platform_id=platform_id, wait=wait)
-    kinds = [d.kind or kind for d in documents]
-    results = m.screen_many([d.text for d in documents],
-                            kind if all(k == kind for k in kinds) else kinds)
-    observe_screening(str(r.decision) for r in results)  # /metrics: throughput and decisions
-    return m, results
-
-
-def result_dict(doc_id: str, s: Screening) -> dict[str, Any]:
-    """The JSON shape of one screened document, shared by the CLI and the API."""
-    return {"id": doc_id, "decision": str(s.decision), "hits": [h.to_dict() for h in s.hits]}
 
 
 # -- daily patrol (日常巡查) ----------------------------------------------------------------------
