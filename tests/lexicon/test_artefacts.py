@@ -121,3 +121,18 @@ def test_the_services_keep_and_reuse_compiled_versions(session: Session, world: 
     assert m.version == 2 and m.screen("冰毒").hits
     assert len(list((tmp_path / "cache").glob("*.matcher"))) == 3
     screening.CACHE.clear()
+
+
+def test_the_installation_secret_signs_and_without_one_nothing_is_kept(tmp_path: Path) -> None:
+    from zeren.auth.installation import ensure_secret_file
+    from zeren.config import Settings
+
+    bare = Settings(database_url="sqlite://", data_dir=tmp_path / "d", secret_key=None)
+    assert screening.CompiledFiles.of(bare) is None
+    ensure_secret_file(bare)
+    files = screening.CompiledFiles.of(bare)
+    assert files is not None and files.folder == tmp_path / "d" / "cache" / "lexicon"
+    assert len(files.secret) >= 32
+    given = Settings(database_url="sqlite://", data_dir=tmp_path / "d", secret_key="x" * 40)
+    got = screening.CompiledFiles.of(given)
+    assert got is not None and got.secret == "x" * 40

@@ -195,7 +195,8 @@ def test_zeren_screen_starts_on_its_own(db_url: str, tmp_path: Path) -> None:
             "assert 'zeren.moderation.cli' not in sys.modules\n"
             "assert 'fastapi' not in sys.modules\n"
             "print('pypinyin' in sys.modules, file=sys.stderr)\n")
-    env = {**os.environ, "ZEREN_DATABASE_URL": db_url, "ZEREN_DATA_DIR": str(tmp_path / "d")}
+    env = {**os.environ, "ZEREN_DATABASE_URL": db_url, "ZEREN_DATA_DIR": str(tmp_path / "d"),
+           "ZEREN_SECRET_KEY": "a test key of more than thirty-two characters"}
     loaded = []
     for _ in range(2):
         p = subprocess.run([sys.executable, "-c", code, str(f)], capture_output=True,

@@ -9,7 +9,7 @@ versions of the libraries that compile (numpy, daachorse, pypinyin, OpenCC's tab
 any of them and the name changes; old files are never read again and the oldest are removed.
 
 Unpickling runs code, so a file is only read when its HMAC-SHA256, keyed with the
-installation's secret key, is right: a file that someone without the key put there or changed
+installation's secret, is right: a file that someone without the key put there or changed
 is ignored (and replaced by a fresh build). The folder is created readable by its owner only.
 """
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from zeren.auth.installation import secret_path
 from zeren.config import Settings
 from zeren.errors import InvalidInput, NotFound
 from zeren.lexicon import artefacts
@@ -35,8 +36,16 @@ class CompiledFiles:
     secret: str
 
     @classmethod
-    def of(cls, settings: Settings) -> CompiledFiles:
-        return cls(settings.data_dir / "cache" / "lexicon", settings.secret_key)
+    def of(cls, settings: Settings) -> CompiledFiles | None:
+        """The installation's folder and key: ``ZEREN_SECRET_KEY``, else the key file ``zeren
+        init`` wrote to the data folder. None (nothing kept on disk) when there is neither."""
+        secret = settings.secret_key
+        if not secret:
+            try:
+                secret = secret_path(settings).read_text(encoding="utf-8").strip()
+            except OSError:
+                return None
+        return cls(settings.data_dir / "cache" / "lexicon", secret) if secret else None
 
     def load(self, lexicon_id: str, version: int, platform_id: str | None) -> Matcher | None:
         m = artefacts.load(self.folder, artefacts.file_name(lexicon_id, version, platform_id),
