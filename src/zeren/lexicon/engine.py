@@ -85,11 +85,29 @@ _DECISIONS = (Decision.PASS, Decision.REVIEW, Decision.BLOCK)
 _ACTIONS = (str(Action.FLAG), str(Action.REVIEW), str(Action.BLOCK))
 _KINDS: tuple[ContentKind | None, ...] = (None, *ContentKind)  # row 0: no kind said
 _PLACES = (str(Place.ALONE), str(Place.WORD), str(Place.LATIN))
+
+
+def _names(values: Sequence[Any]) -> npt.NDArray[np.object_]:
+    """``values`` as an object array: a column of hits is looked up with one fancy index."""
+    a = np.empty(len(values), dtype=object)
+    a[:] = list(values)
+    return a
+
+
+_ACTION_NAMES = _names(_ACTIONS)
+_EV_NAMES = _names(_EV_TUPLES)
+_PLACE_NAMES = _names(_PLACES)
 _WINDOW = 4  # characters either side of a hit that the segmentation looks at
 _MAX_SPAN = 12  # longer hits are never taken for part of a word
 _FEW = 8  # up to this many word checks run in plain Python
 
 _I = npt.NDArray[np.intp]
+_U32 = npt.NDArray[np.uint32]
+# Candidate matches travel as the columns of one integer matrix, so that one fancy index
+# filters or reorders all of them: rows are where a match starts and ends in the collapsed
+# text, in the kept (noise-free) text and in the original document, and its entry.
+_Cols = npt.NDArray[np.intp]
+_START, _END, _K_START, _K_END, _O_START, _O_END, _ENTRY = range(7)
 # Characters screened in one pass at most (a longer batch is cut between documents): the
 # working arrays take about 40 bytes a character.
 _CHUNK_CHARS = 1 << 20
@@ -135,6 +153,26 @@ class Hit(NamedTuple):
             "confidence": self.confidence,
             "place": self.place,
         }
+
+
+class _Text(NamedTuple):
+    """A text as screening sees it, and the maps back to the original. ``chars``: the
+    normalised code points, noise dropped, runs of one CJK character collapsed. ``run_bounds``:
+    where each run starts in the kept (noise-free) text, and its end; ``run_lengths``: each
+    run's length (both None when nothing collapsed). ``kept_at``: kept → undeleted offsets;
+    ``undeleted_at``: undeleted → original offsets (None: the identity). ``parted``: for each
+    character, whether sentence punctuation or a line break stands between it and the one
+    before (None when the text has none). ``sentence_marks``, ``line_breaks``: their
+    original offsets (None when there are none)."""
+
+    chars: npt.NDArray[np.uint32]
+    run_bounds: npt.NDArray[np.intp] | None
+    run_lengths: npt.NDArray[np.intp] | None
+    kept_at: npt.NDArray[np.intp] | None
+    undeleted_at: npt.NDArray[np.intp] | None
+    parted: npt.NDArray[np.bool_] | None
+    sentence_marks: npt.NDArray[np.intp] | None
+    line_breaks: npt.NDArray[np.intp] | None
 
 
 class Screening(NamedTuple):
@@ -360,184 +398,114 @@ class Matcher:
         document."""
         kinds = _kind_rows(kind, len(texts))
         if sum(map(len, texts)) + len(texts) <= _CHUNK_CHARS:
-            return self._screen_joined(texts, kinds)
+            return self._screen_chunk(texts, kinds)
         out: list[Screening] = []
         start = size = 0
         for i, text in enumerate(texts):
             if size and size + len(text) + 1 > _CHUNK_CHARS:
-                out.extend(self._screen_joined(
+                out.extend(self._screen_chunk(
                     texts[start:i], kinds if isinstance(kinds, int) else kinds[start:i]))
                 start, size = i, 0
             size += len(text) + 1
-        out.extend(self._screen_joined(
+        out.extend(self._screen_chunk(
             texts[start:], kinds if isinstance(kinds, int) else kinds[start:]))
         return out
 
-    def _screen_joined(self, texts: Sequence[str], kinds: int | _I) -> list[Screening]:
+    def _screen_chunk(self, texts: Sequence[str], kinds: int | _I) -> list[Screening]:
+        """Screen documents joined into one text (a hard boundary between them) in one pass:
+        normalise, find candidate matches, drop those a rule excludes, work out evasions,
+        merge duplicates, decide each hit's place, confidence and action, and cut the hits
+        back into documents."""
         n_docs = len(texts)
         if not n_docs:
             return []
-        big = texts[0] if n_docs == 1 else JOIN.join(texts)
-        if self._empty or not big:
+        joined = texts[0] if n_docs == 1 else JOIN.join(texts)
+        if self._empty or not joined:
             return [_PASS] * n_docs
         t = tables()
-        raw = np.frombuffer(big.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        s, rs, idx, base, n_kept, brk, sent, line = self._prepare(raw)
-        runlen: _I | None = None
-        rs_ext: _I | None = None
-        if rs is not None:
-            rs_ext = np.concatenate((rs, (n_kept,)))
-            runlen = rs_ext[1:] - rs_ext[:-1]
-        a_, b_, pid = self._find(s, runlen, brk)
-        if not len(a_):
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        text = self._normalise(codes)
+        found = self._candidates(text)
+        if found is None:
             return [_PASS] * n_docs
-
-        # collapsed → kept (noise-free) → undeleted → original offsets, all matches at once
-        if rs_ext is not None:
-            s0, s1 = rs_ext[a_], rs_ext[b_]
-        else:
-            s0, s1 = a_, b_
-        keep = (s1 - s0) >= self._min_span[pid]
-        if np.count_nonzero(keep) < len(keep):
-            a_, b_, pid, s0, s1 = a_[keep], b_[keep], pid[keep], s0[keep], s1[keep]
-            if not len(a_):
-                return [_PASS] * n_docs
-        if idx is not None:
-            d0, d1 = idx[s0], idx[s1 - 1] + 1
-        else:
-            d0, d1 = s0, s1
-        if base is not None:
-            o0, o1 = base[d0], base[d1 - 1] + 1
-        else:
-            o0, o1 = d0, d1
-
-        # every match → the entries of its key (usually one)
-        cnt = None if self._ent_one else self._ent_cnt[pid]
-        if cnt is None or cnt.max() == 1:
-            e = self._ent_first[pid]
-        else:
-            owner, nth = _ragged(cnt)
-            e = self._ent_first[pid][owner] + nth
-            a_, b_, s0, s1, o0, o1 = (x[owner] for x in (a_, b_, s0, s1, o0, o1))
-        need = self._ent_need[e]
-        bad = self._strict_bad(e, a_, b_, o0, o1, s, raw, t.word, t.latin, brk)
-        short = self._runs_bad(need, a_, runlen)
-        if short is not None:
-            bad = short if bad is None else bad | short
-        crossed: npt.NDArray[np.bool_] | None = None
-        if line is not None:
-            # a line break is hard unless the term opts in; then it is a boundary evasion
-            crossed = line.searchsorted(o1) > line.searchsorted(o0)
-            if np.count_nonzero(crossed):
-                lb = crossed & ~self._t_lines[self._ent_term[e]]
-                bad = lb if bad is None else bad | lb
-            else:
-                crossed = None
-        if bad is not None and np.count_nonzero(bad):
-            ok = ~bad
-            e, need, a_, b_, s0, s1, o0, o1 = (
-                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1))
-            if crossed is not None:
-                crossed = crossed[ok]
-        ti = self._ent_term[e]
-        white = self._t_white[ti]
+        m, crossed = self._keep_by_rules(found, text, codes)
+        if m is None:
+            return [_PASS] * n_docs
+        term = self._ent_term[m[_ENTRY]]
+        white = self._t_white[term]
         if np.count_nonzero(white):
             ok = ~white
-            ok[ok] = ~_inside(o0[white], o1[white], o0[ok], o1[ok])
-            e, need, a_, b_, s0, s1, o0, o1, ti = (
-                x[ok] for x in (e, need, a_, b_, s0, s1, o0, o1, ti))
+            ok[ok] = ~_covered_by(m[_O_START][white], m[_O_END][white],
+                                  m[_O_START][ok], m[_O_END][ok])
+            m, term = m[:, ok], term[ok]
             if crossed is not None:
                 crossed = crossed[ok]
-        if not len(e):
+        if not m.shape[1]:
             return [_PASS] * n_docs
 
-        # evasions as bit masks; sentence punctuation and line breaks inside a hit are the
-        # boundary evasion, not noise
-        ev = self._ent_kind[e]  # a fresh array (fancy indexing copies)
-        kept_len = s1 - s0
-        skipped = (o1 - o0) - kept_len
-        if sent is not None or crossed is not None:
-            marks = np.zeros(len(e), dtype=np.intp)
-            if sent is not None:
-                marks += sent.searchsorted(o1) - sent.searchsorted(o0)
-            if crossed is not None:
-                assert line is not None
-                marks += line.searchsorted(o1) - line.searchsorted(o0)
-            ev |= (marks > 0).view(np.uint8) * np.uint16(_BIT[Evasion.BOUNDARY])
-            skipped -= marks
-        ev |= (skipped > 0).view(np.uint8) * np.uint16(_BIT[Evasion.NOISE])
-        ev |= ((kept_len > (b_ - a_)) & (need < 0)).view(np.uint8) * np.uint16(
-            _BIT[Evasion.REPEAT])
-        ordinary = self._ent_ord[e]
+        evasion = self._evasions(m, text, crossed)
+        ordinary = self._ent_ord[m[_ENTRY]]
         # one hit per (place, term, category), evasions merged; ordered by place and term
-        tk = self._t_key[ti]
-        order = np.lexsort((tk, o1, o0))
-        o0, o1, tk, ti, ev, a_, b_, ordinary, e = (
-            x[order] for x in (o0, o1, tk, ti, ev, a_, b_, ordinary, e))
-        n = len(o0)
+        term_key = self._t_key[term]
+        order = np.lexsort((term_key, m[_O_END], m[_O_START]))
+        m, term_key, term, evasion, ordinary = (
+            m[:, order], term_key[order], term[order], evasion[order], ordinary[order])
+        n = m.shape[1]
         if n > 1:
+            o0, o1 = m[_O_START], m[_O_END]
             new = np.empty(n, dtype=np.bool_)
             new[0] = True
-            new[1:] = (o0[1:] != o0[:-1]) | (o1[1:] != o1[:-1]) | (tk[1:] != tk[:-1])
+            new[1:] = (o0[1:] != o0[:-1]) | (o1[1:] != o1[:-1]) | (term_key[1:] != term_key[:-1])
             if np.count_nonzero(new) < n:
                 first = new.nonzero()[0]
-                ev = np.bitwise_or.reduceat(ev, first)
+                evasion = np.bitwise_or.reduceat(evasion, first)
                 ordinary = np.logical_and.reduceat(ordinary, first)
-                o0, o1, ti, a_, b_, e = (
-                    x[first] for x in (o0, o1, ti, a_, b_, e))
-                n = len(o0)
-        # glyph evasions (traditional, full-width): a short text is looked at whole, once;
-        # in a long one, only the characters of the hits
-        span = o1 - o0
-        if len(raw) <= 64 * n:
-            g = t.glyph[raw]
-            at = g.nonzero()[0]
-            if len(at):
-                for code, bit in ((GLYPH_TRADITIONAL, _BIT[Evasion.TRADITIONAL]),
-                                  (GLYPH_WIDTH, _BIT[Evasion.WIDTH])):
-                    sub = at[g[at] == code]
-                    if len(sub):
-                        ev[sub.searchsorted(o1) > sub.searchsorted(o0)] |= bit
-        else:
-            owner, nth = _ragged(span)
-            g = t.glyph[raw[o0[owner] + nth]]
-            if np.count_nonzero(g):
-                g = np.bitwise_or.reduceat(g, span.cumsum() - span)
-                ev[(g & GLYPH_TRADITIONAL) != 0] |= _BIT[Evasion.TRADITIONAL]
-                ev[(g & GLYPH_WIDTH) != 0] |= _BIT[Evasion.WIDTH]
+                m, term = m[:, first], term[first]
+                n = len(first)
+        self._glyph_evasions(evasion, codes, m[_O_START], m[_O_END])
 
         # per document: offsets, content kind
         if n_docs > 1:
             lengths = np.fromiter(map(len, texts), dtype=np.intp, count=n_docs) + 1
             doc_start = np.zeros(n_docs, dtype=np.intp)
             lengths[:-1].cumsum(out=doc_start[1:])
-            doc = doc_start.searchsorted(o0, side="right") - 1
+            doc = doc_start.searchsorted(m[_O_START], side="right") - 1
         else:
             doc_start = np.zeros(1, dtype=np.intp)
             doc = np.zeros(n, dtype=np.intp)
-        krow = kinds if isinstance(kinds, int) else kinds[doc]
-        rank = self._t_rank[krow, ti]
+        rank = self._t_rank[kinds if isinstance(kinds, int) else kinds[doc], term]
         if np.count_nonzero(rank < 0):  # categories that do not apply to this kind
             ok = rank >= 0
-            o0, o1, ti, ev, doc, rank, e, a_, b_, ordinary = (
-                x[ok] for x in (o0, o1, ti, ev, doc, rank, e, a_, b_, ordinary))
-            n = len(o0)
+            m, term, evasion, doc, rank, ordinary = (
+                m[:, ok], term[ok], evasion[ok], doc[ok], rank[ok], ordinary[ok])
+            n = m.shape[1]
             if not n:
                 return [_PASS] * n_docs
 
         # where each hit stands (looked at where it can change the action), how sure it is
-        place = self._places(e, ev, a_, b_, o0, o1, s, raw, big, rs_ext, idx, base, brk,
-                             t.latin, rank > 0)
+        place = self._places(m, evasion, text, codes, joined, t.latin, rank > 0)
         place[ordinary] = 1
-        conf = self._how[ev] * self._where[place]
+        confidence = self._how[evasion] * self._where[place]
         rank = rank.astype(np.int8)  # a copy: lowered below
-        if sent is not None or crossed is not None:
+        if text.sentence_marks is not None or crossed is not None:
             # across sentence punctuation: one step lower unless the term says otherwise
-            low = ((ev & _BIT[Evasion.BOUNDARY]) != 0) & ~self._t_bfull[ti]
+            low = ((evasion & _BIT[Evasion.BOUNDARY]) != 0) & ~self._t_bfull[term]
             rank[low] -= 1
-        rank[conf < self._band_full] = np.minimum(rank[conf < self._band_full], 1)
-        rank[conf < self._band_review] = 0
+        unsure = confidence < self._band_full
+        rank[unsure] = np.minimum(rank[unsure], 1)
+        rank[confidence < self._band_review] = 0
         np.maximum(rank, 0, out=rank)
+        return self._results(texts, joined, m, term, evasion, confidence, place, rank, doc,
+                             doc_start)
+
+    def _results(self, texts: Sequence[str], joined: str, m: _Cols, term: _I,
+                 evasion: npt.NDArray[np.uint16], confidence: npt.NDArray[np.float64],
+                 place: npt.NDArray[np.int8], rank: npt.NDArray[np.int8], doc: _I,
+                 doc_start: _I) -> list[Screening]:
+        """The hits as ``Hit`` tuples, built column by column, and each document's decision
+        (its worst hit)."""
+        n_docs, n = len(texts), m.shape[1]
+        o0, o1 = m[_O_START], m[_O_END]
         if n_docs > 1:
             off = doc_start[doc]
             st, en = o0 - off, o1 - off
@@ -549,45 +517,148 @@ class Matcher:
             bounds = [0, n]
             docs_hit = [0]
         worst = np.maximum.reduceat(rank, np.asarray(bounds[:-1], dtype=np.intp))
-        x0s, x1s = o0.tolist(), o1.tolist()
         hits = list(map(_new_hit, zip(
-            st.tolist(), en.tolist(), [big[x:y] for x, y in zip(x0s, x1s, strict=True)],
-            self._t_term[ti].tolist(), self._t_cat[ti].tolist(), self._t_sev[ti].tolist(),
-            [_ACTIONS[r] for r in rank.tolist()], [_EV_TUPLES[m] for m in ev.tolist()],
-            conf.round(2).tolist(), [_PLACES[p] for p in place.tolist()],
-            self._t_ref[ti].tolist(), strict=True)))
+            st.tolist(), en.tolist(), list(map(joined.__getitem__, map(slice, o0.tolist(),
+                                                                        o1.tolist()))),
+            self._t_term[term].tolist(), self._t_cat[term].tolist(),
+            self._t_sev[term].tolist(), _ACTION_NAMES[rank].tolist(),
+            _EV_NAMES[evasion].tolist(), confidence.round(2).tolist(),
+            _PLACE_NAMES[place].tolist(), self._t_ref[term].tolist(), strict=True)))
         out = [_PASS] * n_docs
         for d, lo, hi, w in zip(docs_hit, bounds[:-1], bounds[1:], worst.tolist(), strict=True):
             out[d] = Screening(_DECISIONS[w], tuple(hits[lo:hi]))
         return out
 
-    def _find(self, s: npt.NDArray[np.uint32], runlen: _I | None,
-              brk: npt.NDArray[np.bool_] | None) -> tuple[_I, _I, _I]:
-        """Candidate matches in the collapsed text: (start, end, key id)."""
+    def _keep_by_rules(self, found: tuple[_I, _I, _I], text: _Text, codes: _U32
+                       ) -> tuple[_Cols | None, npt.NDArray[np.bool_] | None]:
+        """The candidate matches as columns (see ``_START`` …), each expanded to the entries of
+        its key, without those a rule excludes: too few repeats for a collapsed key, the
+        strict rules of one-character and Latin terms, a line break the term does not cross;
+        and, for those left, whether a line break lies inside (None: none does)."""
+        start, end, key = found
+        # collapsed → kept (noise-free) → undeleted → original offsets, all matches at once
+        bounds = text.run_bounds
+        k0, k1 = (bounds[start], bounds[end]) if bounds is not None else (start, end)
+        long_enough = (k1 - k0) >= self._min_span[key]
+        if np.count_nonzero(long_enough) < len(long_enough):
+            start, end, key, k0, k1 = (
+                x[long_enough] for x in (start, end, key, k0, k1))
+            if not len(start):
+                return None, None
+        kept_at, undeleted_at = text.kept_at, text.undeleted_at
+        d0, d1 = (kept_at[k0], kept_at[k1 - 1] + 1) if kept_at is not None else (k0, k1)
+        if undeleted_at is not None:
+            o0, o1 = undeleted_at[d0], undeleted_at[d1 - 1] + 1
+        else:
+            o0, o1 = d0, d1
+        # every match → the entries of its key (usually one)
+        cnt = None if self._ent_one else self._ent_cnt[key]
+        if cnt is None or cnt.max() == 1:
+            m = np.stack((start, end, k0, k1, o0, o1, self._ent_first[key]))
+        else:
+            owner, nth = _ragged(cnt)
+            m = np.stack((start, end, k0, k1, o0, o1, self._ent_first[key] + 0))[:, owner]
+            m[_ENTRY] += nth
+        entry = m[_ENTRY]
+        bad = self._strict_bad(entry, m, text.chars, codes, text.parted)
+        short = self._runs_bad(self._ent_need[entry], m[_START], text.run_lengths)
+        if short is not None:
+            bad = short if bad is None else bad | short
+        crossed: npt.NDArray[np.bool_] | None = None
+        line = text.line_breaks
+        if line is not None:
+            # a line break is hard unless the term opts in; then it is a boundary evasion
+            crossed = line.searchsorted(m[_O_END]) > line.searchsorted(m[_O_START])
+            if np.count_nonzero(crossed):
+                lb = crossed & ~self._t_lines[self._ent_term[entry]]
+                bad = lb if bad is None else bad | lb
+            else:
+                crossed = None
+        if bad is not None and np.count_nonzero(bad):
+            ok = ~bad
+            m = m[:, ok]
+            if crossed is not None:
+                crossed = crossed[ok]
+        return m, crossed
+
+    def _evasions(self, m: _Cols, text: _Text, crossed: npt.NDArray[np.bool_] | None
+                  ) -> npt.NDArray[np.uint16]:
+        """Each match's evasions as a bit mask: the variant it is, noise skipped, sentence
+        punctuation or a line break crossed (the boundary evasion, not noise), a collapsed
+        repeat. Glyph evasions come later (``_glyph_evasions``)."""
+        entry = m[_ENTRY]
+        o0, o1 = m[_O_START], m[_O_END]
+        evasion: npt.NDArray[np.uint16] = self._ent_kind[entry]  # a copy (fancy indexing)
+        kept_len = m[_K_END] - m[_K_START]
+        skipped = (o1 - o0) - kept_len
+        sent = text.sentence_marks
+        if sent is not None or crossed is not None:
+            marks = np.zeros(m.shape[1], dtype=np.intp)
+            if sent is not None:
+                marks += sent.searchsorted(o1) - sent.searchsorted(o0)
+            if crossed is not None:
+                line = text.line_breaks
+                assert line is not None
+                marks += line.searchsorted(o1) - line.searchsorted(o0)
+            evasion |= (marks > 0).view(np.uint8) * np.uint16(_BIT[Evasion.BOUNDARY])
+            skipped -= marks
+        evasion |= (skipped > 0).view(np.uint8) * np.uint16(_BIT[Evasion.NOISE])
+        evasion |= ((kept_len > (m[_END] - m[_START])) & (self._ent_need[entry] < 0)
+                    ).view(np.uint8) * np.uint16(_BIT[Evasion.REPEAT])
+        return evasion
+
+    @staticmethod
+    def _glyph_evasions(evasion: npt.NDArray[np.uint16], codes: _U32, o0: _I, o1: _I) -> None:
+        """Adds the glyph evasions (traditional, full-width) to ``evasion``: a short text is
+        looked at whole, once; in a long one, only the characters of the hits."""
+        glyph = tables().glyph
+        n = len(o0)
+        if len(codes) <= 64 * n:
+            g = glyph[codes]
+            at = g.nonzero()[0]
+            if len(at):
+                for code, bit in ((GLYPH_TRADITIONAL, _BIT[Evasion.TRADITIONAL]),
+                                  (GLYPH_WIDTH, _BIT[Evasion.WIDTH])):
+                    sub = at[g[at] == code]
+                    if len(sub):
+                        evasion[sub.searchsorted(o1) > sub.searchsorted(o0)] |= bit
+        else:
+            span = o1 - o0
+            owner, nth = _ragged(span)
+            g = glyph[codes[o0[owner] + nth]]
+            if np.count_nonzero(g):
+                g = np.bitwise_or.reduceat(g, span.cumsum() - span)
+                evasion[(g & GLYPH_TRADITIONAL) != 0] |= _BIT[Evasion.TRADITIONAL]
+                evasion[(g & GLYPH_WIDTH) != 0] |= _BIT[Evasion.WIDTH]
+
+    def _candidates(self, text: _Text) -> tuple[_I, _I, _I] | None:
+        """Candidate matches in the collapsed text: (start, end, key id); None when none."""
+        s = text.chars
+        if not len(s):
+            return None
         parts: list[tuple[_I, _I, _I]] = []
-        if self._ac is not None and len(s):
+        if self._ac is not None:
             found = self._ac.find_overlapping(s.tobytes().decode("utf-32-le", "surrogatepass"))
             if found:
                 arr = np.fromiter(chain.from_iterable(found), dtype=np.intp,
-                                  count=3 * len(found)).reshape(-1, 3)
-                parts.append((arr[:, 0], arr[:, 1], self._ac_pid[arr[:, 2]]))
-        if len(self._one_cp) and len(s):
-            pos = self._one_char(s, runlen, brk)
+                                  count=3 * len(found)).reshape(-1, 3).T
+                parts.append((arr[0], arr[1], self._ac_pid[arr[2]]))
+        if len(self._one_cp):
+            pos = self._one_char_places(text)
             if len(pos):
                 k = self._one_cp.searchsorted(s[pos])
                 parts.append((pos, pos + 1, self._one_pid[k]))
         if not parts:
-            e = np.zeros(0, dtype=np.intp)
-            return e, e, e
+            return None
         if len(parts) == 1:
             return parts[0]
         a_, b_, p_ = zip(*parts, strict=True)
         return np.concatenate(a_), np.concatenate(b_), np.concatenate(p_)
 
-    def _one_char(self, s: npt.NDArray[np.uint32], runlen: _I | None,
-                  brk: npt.NDArray[np.bool_] | None) -> _I:
+    def _one_char_places(self, text: _Text) -> _I:
         """Places where a one-character key can hit: its character repeats (a collapsed
         double), or stands alone (a one-character term); the entries decide the rest."""
+        s, runlen, brk = text.chars, text.run_lengths, text.parted
         found: list[_I] = []
         if len(self._one_runs) and runlen is not None:
             at = (runlen >= 2).nonzero()[0]
@@ -616,47 +687,48 @@ class Matcher:
             return np.zeros(0, dtype=np.intp)
         return found[0] if len(found) == 1 else np.unique(np.concatenate(found))
 
-    def _strict_bad(
-        self, e: _I, a_: _I, b_: _I, o0: _I, o1: _I, s: npt.NDArray[np.uint32],
-        raw: npt.NDArray[np.uint32], word: npt.NDArray[np.bool_], latin: npt.NDArray[np.bool_],
-        brk: npt.NDArray[np.bool_] | None,
-    ) -> npt.NDArray[np.bool_] | None:
+    def _strict_bad(self, entry: _I, m: _Cols, s: _U32, codes: _U32,
+                    brk: npt.NDArray[np.bool_] | None) -> npt.NDArray[np.bool_] | None:
         """Matches that break a strict rule (None when no match is under one)."""
-        flags = self._ent_flags[e]
+        flags = self._ent_flags[entry]
         if not np.count_nonzero(flags):
             return None
-        bad = np.zeros(len(e), dtype=np.bool_)
+        t = tables()
+        word, latin = t.word, t.latin
+        bad = np.zeros(len(entry), dtype=np.bool_)
         sel = (flags & _SINGLE).nonzero()[0]
         if len(sel):
             # Neighbours after noise is skipped: what the matcher would join, a one-character
             # term may not touch (生日快乐 and 日 . 了 do not hit 日; a 日 standing alone does).
-            a, b = a_[sel], b_[sel]
-            m = a > 0
-            joined = word[s[a[m] - 1]]
+            a, b = m[_START][sel], m[_END][sel]
+            near = a > 0
+            joined = word[s[a[near] - 1]]
             if brk is not None:  # sentence punctuation or a line break parts them
-                joined &= ~brk[a[m]]
-            bad[sel[m]] |= joined
-            m = b < len(s)
-            joined = word[s[b[m]]]
+                joined &= ~brk[a[near]]
+            bad[sel[near]] |= joined
+            near = b < len(s)
+            joined = word[s[b[near]]]
             if brk is not None:
-                joined &= ~brk[b[m]]
-            bad[sel[m]] |= joined
+                joined &= ~brk[b[near]]
+            bad[sel[near]] |= joined
         sel = (flags & _LATIN_SHORT).nonzero()[0]
         if len(sel):
-            bad[sel] |= (o1[sel] - o0[sel]) != (b_[sel] - a_[sel])
+            bad[sel] |= ((m[_O_END][sel] - m[_O_START][sel])
+                         != (m[_END][sel] - m[_START][sel]))
         sel = (flags & _LATIN_LEFT).nonzero()[0]
         if len(sel):
-            x = o0[sel]
-            m = x > 0
-            bad[sel[m]] |= latin[raw[x[m] - 1]]
+            x = m[_O_START][sel]
+            near = x > 0
+            bad[sel[near]] |= latin[codes[x[near] - 1]]
         sel = (flags & _LATIN_RIGHT).nonzero()[0]
         if len(sel):
-            x = o1[sel]
-            m = x < len(raw)
-            bad[sel[m]] |= latin[raw[x[m]]]
+            x = m[_O_END][sel]
+            near = x < len(codes)
+            bad[sel[near]] |= latin[codes[x[near]]]
         return bad
 
-    def _runs_bad(self, need: _I, a_: _I, runlen: _I | None) -> npt.NDArray[np.bool_] | None:
+    def _runs_bad(self, need: _I, start: _I, runlen: _I | None
+                  ) -> npt.NDArray[np.bool_] | None:
         """Matches of a term with a doubled character (常常) where the text's run is short."""
         sel = (need >= 0).nonzero()[0]
         if not len(sel):
@@ -668,21 +740,22 @@ class Matcher:
         nid = need[sel]
         owner, nth = _ragged(self._need_cnt[nid])
         k = self._need_first[nid][owner] + nth
-        short = runlen[a_[sel][owner] + self._need_pos[k]] < self._need_len[k]
+        short = runlen[start[sel][owner] + self._need_pos[k]] < self._need_len[k]
         bad[sel[owner[short]]] = True
         return bad
 
     def _places(
-        self, e: _I, ev: npt.NDArray[np.uint16], a_: _I, b_: _I, o0: _I, o1: _I,
-        s: npt.NDArray[np.uint32], raw: npt.NDArray[np.uint32], big: str, rs_ext: _I | None,
-        idx: _I | None, base: _I | None, brk: npt.NDArray[np.bool_] | None,
+        self, m: _Cols, ev: npt.NDArray[np.uint16], text: _Text, codes: _U32, joined: str,
         latin: npt.NDArray[np.bool_], matters: npt.NDArray[np.bool_],
     ) -> npt.NDArray[np.int8]:
         """Where each hit stands (index into ``_PLACES``): inside a longer ordinary word when
         the character right before it, or right after it (nothing between them in the
         original), joins its edge into a common word; among Latin words when a Latin
         spelling has a Latin word one space away; otherwise alone."""
-        n = len(e)
+        a_, b_, o0, o1 = m[_START], m[_END], m[_O_START], m[_O_END]
+        s, brk, rs_ext = text.chars, text.parted, text.run_bounds
+        idx, base = text.kept_at, text.undeleted_at
+        n = len(a_)
         place = np.zeros(n, dtype=np.int8)
 
         def orig(k: _I) -> _I:  # kept → original offsets
@@ -697,26 +770,26 @@ class Matcher:
         cand = np.zeros(n, dtype=np.bool_)
         plain = ((ev & _DELIBERATE) == 0) & matters
         pairs = pair_codes()
-        m = ((a_ > 0) & plain).nonzero()[0]
-        if len(m):
-            code = s[a_[m] - 1].astype(np.int64) << PAIR_SHIFT | s[a_[m]]
+        sel = ((a_ > 0) & plain).nonzero()[0]
+        if len(sel):
+            code = s[a_[sel] - 1].astype(np.int64) << PAIR_SHIFT | s[a_[sel]]
             k = np.minimum(pairs.searchsorted(code), len(pairs) - 1)
-            m = m[pairs[k] == code]
-            if len(m):
-                last = (rs_ext[a_[m]] - 1) if rs_ext is not None else a_[m] - 1
-                cand[m[orig(last) == o0[m] - 1]] = True
-        m = ((b_ < len(s)) & plain).nonzero()[0]
-        if len(m):
-            code = s[b_[m] - 1].astype(np.int64) << PAIR_SHIFT | s[b_[m]]
+            sel = sel[pairs[k] == code]
+            if len(sel):
+                last = (rs_ext[a_[sel]] - 1) if rs_ext is not None else a_[sel] - 1
+                cand[sel[orig(last) == o0[sel] - 1]] = True
+        sel = ((b_ < len(s)) & plain).nonzero()[0]
+        if len(sel):
+            code = s[b_[sel] - 1].astype(np.int64) << PAIR_SHIFT | s[b_[sel]]
             k = np.minimum(pairs.searchsorted(code), len(pairs) - 1)
-            m = m[pairs[k] == code]
-            if len(m):
-                first = rs_ext[b_[m]] if rs_ext is not None else b_[m]
-                cand[m[orig(first) == o1[m]]] = True
+            sel = sel[pairs[k] == code]
+            if len(sel):
+                first = rs_ext[b_[sel]] if rs_ext is not None else b_[sel]
+                cand[sel[orig(first) == o1[sel]]] = True
         if np.count_nonzero(cand):
             noisy = cand & ((ev & _BIT[Evasion.NOISE]) != 0)
             for i in noisy.nonzero()[0].tolist():
-                if _odd_noise(big[int(o0[i]) : int(o1[i])]):
+                if _odd_noise(joined[int(o0[i]) : int(o1[i])]):
                     cand[i] = False  # emoji, symbols, spaces inside: written on purpose
             cand &= (b_ - a_) <= _MAX_SPAN
         if np.count_nonzero(cand):
@@ -747,29 +820,22 @@ class Matcher:
             else:
                 got = absorbed_many(x, a_[at] - lo, b_[at] - lo, walls)
                 place[at[got > self._margin]] = 1
-        fl = self._ent_flags[e]
+        fl = self._ent_flags[m[_ENTRY]]
         sel = ((fl & (_LATIN_LEFT | _LATIN_RIGHT)) == (_LATIN_LEFT | _LATIN_RIGHT)).nonzero()[0]
         if len(sel):
             x0, x1 = o0[sel], o1[sel]
-            nr = len(raw)
-            m = x0 >= 2
+            nr = len(codes)
+            near_ = x0 >= 2
             near = np.zeros(len(sel), dtype=np.bool_)
-            near[m] = (raw[x0[m] - 1] == 0x20) & latin[raw[x0[m] - 2]]
-            m = x1 + 1 < nr
-            near[m] |= (raw[x1[m]] == 0x20) & latin[raw[x1[m] + 1]]
+            near[near_] = (codes[x0[near_] - 1] == 0x20) & latin[codes[x0[near_] - 2]]
+            near_ = x1 + 1 < nr
+            near[near_] |= (codes[x1[near_]] == 0x20) & latin[codes[x1[near_] + 1]]
             place[sel[near & (place[sel] == 0)]] = 2
         return place
 
-    def _prepare(
-        self, a: npt.NDArray[np.uint32]
-    ) -> tuple[npt.NDArray[np.uint32], _I | None, _I | None, _I | None, int,
-               npt.NDArray[np.bool_] | None, _I | None, _I | None]:
-        """The normalised, noise-free, run-collapsed text and the index maps back:
-        ``rs`` collapsed → kept, ``idx`` kept → undeleted, ``base`` undeleted → original;
-        the number of kept characters; ``brk``, for each collapsed character, whether
-        sentence punctuation or a line break stands between it and the one before (None when
-        there is none); and the original offsets of sentence punctuation and of line breaks
-        (None when there are none)."""
+    def _normalise(self, a: _U32) -> _Text:
+        """The normalised, noise-free, run-collapsed text and the index maps back to the
+        original (see ``_Text``)."""
         m = tables().table[a]
         base: _I | None = None
         idx: _I | None = None
@@ -796,11 +862,14 @@ class Matcher:
                 is_l = m == LINE
                 ns, nl = np.count_nonzero(is_s), np.count_nonzero(is_l)
                 if ns or nl:
-                    cs = (is_s | is_l).cumsum()[idx]
-                    brk = np.empty(len(idx), dtype=np.bool_)
+                    # a kept character is parted from the one before when a mark lies between
+                    # them: the first kept character after each mark
+                    marks = (is_s | is_l).nonzero()[0]
+                    brk = np.zeros(len(idx), dtype=np.bool_)
+                    after = idx.searchsorted(marks)
+                    brk[after[after < len(idx)]] = True
                     if len(idx):
                         brk[0] = False
-                        np.not_equal(cs[1:], cs[:-1], out=brk[1:])
                     if ns:
                         sent = is_s.nonzero()[0]
                         sent = base[sent] if base is not None else sent
@@ -813,9 +882,9 @@ class Matcher:
                 s = m
         else:
             s = m
-        n = len(s)
+        n_kept = len(s)
         rs: _I | None = None
-        if n > 1:
+        if n_kept > 1:
             # runs of one CJK character collapse (枪枪枪支 → 枪支); Latin letters do not, nor
             # does a character repeated across sentence punctuation
             same = s[1:] == s[:-1]
@@ -828,10 +897,14 @@ class Matcher:
                     s = s[rs]
                     if brk is not None:
                         brk = brk[rs]
-        return s, rs, idx, base, n, brk, sent, line
+        run_bounds = run_lengths = None
+        if rs is not None:
+            run_bounds = np.concatenate((rs, (n_kept,)))
+            run_lengths = run_bounds[1:] - run_bounds[:-1]
+        return _Text(s, run_bounds, run_lengths, idx, base, brk, sent, line)
 
 
-def _inside(ws: _I, we: _I, h0: _I, h1: _I) -> npt.NDArray[np.bool_]:
+def _covered_by(ws: _I, we: _I, h0: _I, h1: _I) -> npt.NDArray[np.bool_]:
     """For each span [h0, h1): whether it lies inside one of the spans [ws, we). Offsets are
     global to the batch, and documents do not overlap, so a whitelist hit of one document
     never covers a hit of another."""
