@@ -6,12 +6,16 @@ over the same corpus, and the pyahocorasick raw scan of the same run is the base
 
 Options: ``--quick`` (a 2 MB slice, for a smoke run), ``--no-api`` (skip the HTTP latency
 measurement), ``--no-precision`` (skip the real-text false-positive rates), ``--reps N``
-(repetitions per figure; the median is shown)."""
+(repetitions per figure; the median is shown), ``--lexicons a,b,c`` (which lexicons: C is the
+slowest to build). The load average is printed with the figures: on a shared machine it
+explains most of the swing of the absolute figures; the ratios are to the same run's
+baseline."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -212,6 +216,7 @@ def main() -> None:
     ap.add_argument("--no-precision", action="store_true")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--libs", default=",".join(LIBS))
+    ap.add_argument("--lexicons", default="a,b,c")
     a = ap.parse_args()
     if a.child:
         print(json.dumps(child(a.child[0], a.child[1], a.quick, a.reps)))
@@ -227,14 +232,23 @@ def main() -> None:
           f"lexicon A {len(inp.lex_a)} terms, B {len(inp.lex_b)} terms; "
           f"inputs ready in {time.perf_counter() - t0:.1f} s")
     rows = []
+    lexicons = a.lexicons.split(",")
+    loads = [os.getloadavg()[0]]
     for lex in ("a", "b"):
+        if lex not in lexicons:
+            continue
         rows.append(_run_child("engine", lex, a.quick, a.reps, 900))
+        loads.append(os.getloadavg()[0])
         for lib in a.libs.split(","):
             rows.append(_run_child(lib, lex, a.quick, a.reps, 600))
+            loads.append(os.getloadavg()[0])
     # C: the "200,000 terms after variant expansion" size, engine only (its ratio is against
     # A's pyahocorasick scan, the same corpus).
-    rows.append(_run_child("engine", "c", a.quick, a.reps, 900))
-    print()
+    if "c" in lexicons:
+        rows.append(_run_child("engine", "c", a.quick, a.reps, 900))
+        loads.append(os.getloadavg()[0])
+    print(f"\nload average (1 min) during the measurements: {min(loads):.1f}–{max(loads):.1f} "
+          f"on {os.cpu_count()} CPUs")
     print("| lexicon | what | patterns | build s | build Δ peak RSS MB | MB/s (median) "
           "| × pyahocorasick raw | hits |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
