@@ -106,8 +106,16 @@ def test_art4_and_art5_from_the_org_registry(engine: Engine, world: World) -> No
     with unit_of_work(engine) as s:
         big = _platform(s, world.big_id)
         ev = service.evaluate(session=s, actor=SYSTEM, platform=big, store=False)
+        # no data: the registry holds nobody of this platform
+        assert _ob(ev, "art4.security_officers").reason.startswith("no data: ")
+        assert _ob(ev, "art5.compliance_department").reason.startswith("no data: ")
+        clerk = org.add_person(session=s, actor=SYSTEM, platform=big,
+                               data={"name": "王五", "email": "w@x.cn", "phone": "010-12345678"})
+        ev = service.evaluate(session=s, actor=SYSTEM, platform=big, store=False)
+        # breach: people registered, but no officer and no compliance department
         assert _ob(ev, "art4.security_officers").status == Status.UNMET
         assert _ob(ev, "art5.compliance_department").status == Status.UNMET
+        assert clerk.id
         dept = org.add_department(session=s, actor=SYSTEM, platform=big, name="合规部",
                                   kind="compliance")
         p = org.add_person(session=s, actor=SYSTEM, platform=big,

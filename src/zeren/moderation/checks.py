@@ -5,9 +5,10 @@ from data/deadlines.toml; Art 13's patrol checks belong to the lexicon module.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 
 from zeren.moderation import domain as d
 from zeren.moderation.models import (
@@ -21,7 +22,6 @@ from zeren.moderation.models import (
     Strike,
     Subject,
 )
-from zeren.moderation.services import measures as ms
 from zeren.posture.domain import Check, CheckContext, CheckResult, Period, Status, share
 from zeren.posture.hookspecs import hookimpl
 
@@ -77,8 +77,11 @@ def records_kept(ctx: CheckContext) -> CheckResult:
         Statement, Statement.measure_id == Measure.id).where(
         Measure.platform_id == ctx.platform_id, Statement.id.is_(None))) or 0
     stale = ctx.now - timedelta(minutes=cfg["ledger_pending_max_minutes"])
-    pending = ctx.session.scalar(select(func.count()).select_from(LedgerOutbox).where(
-        LedgerOutbox.logged_at.is_(None), LedgerOutbox.created_at < stale)) or 0
+    # this platform's records only: the outbox names each by its measure ("measure:<id>")
+    pending = ctx.session.scalar(select(func.count()).select_from(LedgerOutbox).join(
+        Measure, LedgerOutbox.subject == literal("measure:") + Measure.id).where(
+        LedgerOutbox.logged_at.is_(None), LedgerOutbox.created_at < stale,
+        Measure.platform_id == ctx.platform_id)) or 0
     figures = {"measures": measures, "without_statement": without, "ledger_backlog": pending}
     if without:
         return CheckResult(Status.UNMET, f"{without} measure(s) lack a statement of reasons",
@@ -95,37 +98,59 @@ def records_kept(ctx: CheckContext) -> CheckResult:
 
 
 def repeat_offenders(ctx: CheckContext) -> CheckResult:
-    """Every account whose strikes call for a ladder step has it (or a stronger measure)."""
+    """Every account whose strikes in the window call for a ladder step has it: a measure of
+    that step (or stronger) active now, or one taken at or after its latest strike. A measure
+    that ran out before the account offended again does not count (指南 Art 11: prevent
+    repetition)."""
     window = timedelta(days=int(d.strike_settings()["window_days"]))
-    rows = ctx.session.execute(select(Strike.account_id, Subject.kind,
-                                      func.sum(Strike.weight)).join(
+    period = Period.last(ctx.now, window)
+    rows = ctx.session.execute(select(
+        Strike.account_id, Subject.kind, func.sum(Strike.weight),
+        func.max(case((Strike.weight > 0, Strike.counted_at), else_=None))).join(
         Subject, Subject.id == Strike.account_id).where(
         Strike.platform_id == ctx.platform_id, Strike.counted_at >= ctx.now - window)
         .group_by(Strike.account_id, Subject.kind)).all()
-    period = Period.last(ctx.now, window)
     if not rows:
         return CheckResult.no_data("no strikes recorded in the window",
                                    what_zh="统计期内没有违规记分", period=period)
-    missing = []
-    for account_id, kind, total in rows:
+    types = d.measure_types()
+    missing: list[str] = []
+    climbed = 0
+    for account_id, kind, total, last_strike in rows:
         family = "merchant" if kind == d.SubjectKind.MERCHANT else "user"
-        step = d.ladder_step(family=family, total=int(total or 0),
-                             active=ms.active_codes(session=ctx.session, subject_id=account_id))
-        # A step that is due but not active: acceptable only if it ran and already expired.
-        if step is not None:
-            had = ctx.session.scalar(select(func.count()).select_from(Measure).where(
-                Measure.subject_id == account_id, Measure.code == step)) or 0
-            if not had:
-                missing.append(account_id)
-    figures = {"accounts_with_strikes": len(rows), "ladder_missing": len(missing)}
+        step = d.ladder_step(family=family, total=int(total or 0), active=())
+        if step is None:
+            continue
+        want = types[step]
+        taken = ctx.session.execute(select(Measure.code, Measure.starts_at, Measure.ends_at,
+                                           Measure.status).where(
+            Measure.subject_id == account_id)).all()
+        ok = False
+        for code, starts_at, ends_at, status in taken:
+            have = types.get(code)
+            if have is None or have.family != want.family or have.target != "account" \
+                    or have.rung < want.rung:
+                continue
+            active_now = status == d.MeasureStatus.ACTIVE and (ends_at is None
+                                                              or ends_at > ctx.now)
+            if active_now or (last_strike is not None and starts_at >= last_strike):
+                ok = True
+                break
+        if ok:
+            climbed += 1
+        else:
+            missing.append(account_id)
+    figures = {"accounts_with_strikes": len(rows), "ladder_due": climbed + len(missing),
+               "ladder_applied": climbed, "ladder_missing": len(missing)}
     if missing:
-        return CheckResult(Status.UNMET, f"{len(missing)} repeat offender(s) without the "
-                           "ladder's measure", figures, {"accounts": missing[:50]},
-                           reason_zh=f"{len(missing)} 个屡犯账号未升级处置",
-                           seen=len(rows) - len(missing), period=period)
-    return CheckResult(Status.MET, f"{len(rows)} account(s) with strikes; ladder applied "
-                       "where due", figures, reason_zh="屡犯账号均已按规则升级处置",
-                       seen=len(rows), period=period)
+        return CheckResult.found(Status.UNMET, f"{len(missing)} repeat offender(s) without the "
+                                 "ladder's measure since their latest strike", period=period,
+                                 seen=climbed, figures=figures, inputs={"accounts": missing[:50]},
+                                 reason_zh=f"{len(missing)} 个屡犯账号未升级处置")
+    return CheckResult.met(f"{len(rows)} account(s) with strikes; the ladder applied to all "
+                           f"{climbed} that reached a step", seen=len(rows), period=period,
+                           figures=figures,
+                           reason_zh=f"{len(rows)} 个记分账号，达到阈值的 {climbed} 个均已升级处置")
 
 
 def ip_clocks(ctx: CheckContext) -> CheckResult:
@@ -156,45 +181,128 @@ def ip_clocks(ctx: CheckContext) -> CheckResult:
 
 
 def complaints_in_time(ctx: CheckContext) -> CheckResult:
+    """Complaints received in the look-back window are resolved within the time in
+    deadlines.toml; an open one past it counts late, one still within it shows nothing yet."""
+    cfg = _cfg()
     limit = timedelta(days=float(d.deadlines()["complaint"]["resolve_within_days"]))
+    since = ctx.now - timedelta(days=cfg["lookback_days"])
+    period = Period(start=since, end=ctx.now)
     rows = ctx.session.execute(select(Complaint.created_at, Complaint.resolved_at).where(
-        Complaint.platform_id == ctx.platform_id)).all()
-    period = Period.since_records_began(ctx.now)
+        Complaint.platform_id == ctx.platform_id,
+        (Complaint.created_at >= since) | Complaint.resolved_at.is_(None))).all()
     if not rows:
-        return CheckResult.no_data("no consumer complaints received",
-                                   what_zh="尚未收到消费者投诉", period=period)
+        return CheckResult.no_data("no consumer complaint in the window",
+                                   what_zh="统计期内没有消费者投诉", period=period)
     late = sum(1 for r in rows if (r.resolved_at or ctx.now) - r.created_at > limit)
-    figures = {"complaints": len(rows), "late": late, "resolve_within_days": limit.days}
+    in_time = sum(1 for r in rows if r.resolved_at is not None
+                  and r.resolved_at - r.created_at <= limit)
+    figures = {"complaints": len(rows), "resolved_in_time": in_time, "late": late,
+               "resolve_within_days": limit.days}
     if late:
-        return CheckResult(Status.AT_RISK if late * 20 < len(rows) else Status.UNMET,
-                           f"{late}/{len(rows)} complaint(s) took longer than {limit.days} days",
-                           figures, reason_zh=f"{late}/{len(rows)} 件投诉超过 {limit.days} 日",
-                           seen=len(rows) - late, period=period)
-    return CheckResult(Status.MET, f"{len(rows)} complaint(s), all closed within "
-                       f"{limit.days} days", figures, reason_zh="投诉均在时限内处理",
-                       seen=len(rows), period=period)
+        return CheckResult.found(Status.AT_RISK if late * 20 < len(rows) else Status.UNMET,
+                                 f"{late}/{len(rows)} complaint(s) took longer than "
+                                 f"{limit.days} days", period=period, seen=in_time,
+                                 figures=figures,
+                                 reason_zh=f"{late}/{len(rows)} 件投诉超过 {limit.days} 日")
+    if not in_time:
+        return CheckResult.no_data("complaints are open within their time; none resolved yet",
+                                   what_zh="投诉均在时限内，尚未解决", period=period,
+                                   figures=figures)
+    return CheckResult.met(f"{in_time} complaint(s) resolved within {limit.days} days, "
+                           f"{len(rows) - in_time} open within time", seen=in_time,
+                           period=period, figures=figures, reason_zh="投诉均在时限内处理")
+
+
+def _merchant_measures(ctx: CheckContext, since: datetime) -> list[Any]:
+    publicised = [c for c, t in d.measure_types().items() if t.publicise]
+    return list(ctx.session.execute(
+        select(Measure.id, Measure.starts_at, Statement.id.label("statement_id"),
+               Statement.created_at.label("published_at"), Statement.body,
+               Statement.appeal_deadline)
+        .outerjoin(Statement, Statement.measure_id == Measure.id)
+        .where(Measure.platform_id == ctx.platform_id, Measure.code.in_(publicised),
+               Measure.starts_at >= since)).all())
 
 
 def sanctions_publicised(ctx: CheckContext) -> CheckResult:
-    publicised = [c for c, t in d.measure_types().items() if t.publicise]
-    n = ctx.session.scalar(select(func.count()).select_from(Measure).where(
-        Measure.platform_id == ctx.platform_id, Measure.code.in_(publicised))) or 0
-    period = Period.since_records_began(ctx.now)
-    if not n:
-        return CheckResult.no_data("no merchant sanctions yet",
-                                   what_zh="尚无对平台内经营者的处置", period=period)
-    decide_days = int(d.deadlines()["appeal"]["decide_within_days"])
-    slow = ctx.session.scalar(select(func.count()).select_from(Appeal).where(
-        Appeal.platform_id == ctx.platform_id, Appeal.status == d.AppealStatus.OPEN,
-        Appeal.created_at < ctx.now - timedelta(days=decide_days))) or 0
-    figures = {"merchant_sanctions": n, "appeals_overdue": slow}
-    if slow:
-        return CheckResult(Status.AT_RISK, f"{slow} appeal(s) undecided after {decide_days} "
-                           "days", figures, reason_zh=f"{slow} 件申诉超过 {decide_days} 日未决",
-                           seen=n, period=period)
-    return CheckResult(Status.MET, f"{n} merchant sanction(s) on the public board, each with "
-                       "its ground and an appeal route", figures,
-                       reason_zh="对经营者的处置均已公示并可申诉", seen=n, period=period)
+    """Each warning, suspension or termination of a merchant in the window is on the public
+    board (it has its statement, which names the ground) within the publication time."""
+    cfg = _cfg()
+    period = Period.last(ctx.now, timedelta(days=cfg["lookback_days"]))
+    rows = _merchant_measures(ctx, ctx.now - timedelta(days=cfg["lookback_days"]))
+    if not rows:
+        return CheckResult.no_data("no measure against a merchant in the window",
+                                   what_zh="统计期内没有对平台内经营者的处置", period=period)
+    late_after = timedelta(hours=cfg.get("publish_within_hours", 24))
+    unpublished = [r.id for r in rows if r.statement_id is None
+                   or not (r.body or {}).get("ground")]
+    late = [r.id for r in rows if r.statement_id is not None and r.id not in unpublished
+            and r.published_at - r.starts_at > late_after]
+    seen = len(rows) - len(unpublished) - len(late)
+    figures = {"merchant_measures": len(rows), "not_on_board": len(unpublished),
+               "published_late": len(late),
+               "publish_within_hours": int(late_after.total_seconds() // 3600)}
+    inputs = {"not_on_board": unpublished[:50], "published_late": late[:50]}
+    if unpublished:
+        return CheckResult.found(Status.UNMET, f"{len(unpublished)} of {len(rows)} merchant "
+                                 "measure(s) not on the public board with a ground",
+                                 period=period, seen=seen, figures=figures, inputs=inputs,
+                                 reason_zh=f"{len(unpublished)} 项对经营者的处置未公示")
+    if late:
+        return CheckResult.found(Status.AT_RISK, f"{len(late)} of {len(rows)} merchant "
+                                 "measure(s) publicised late", period=period, seen=seen,
+                                 figures=figures, inputs=inputs,
+                                 reason_zh=f"{len(late)} 项对经营者的处置未及时公示")
+    return CheckResult.met(f"all {len(rows)} merchant measure(s) on the public board with "
+                           "their ground, in time", seen=seen, period=period, figures=figures,
+                           reason_zh=f"{len(rows)} 项对经营者的处置均已及时公示")
+
+
+def merchant_appeals(ctx: CheckContext) -> CheckResult:
+    """Merchants can appeal: each measure in the window gave an appeal window (its statement's
+    appeal deadline), and appeals are decided within deadlines.toml's decide_within_days
+    (undecided past it: unmet; decided late: at risk)."""
+    cfg = _cfg()
+    since = ctx.now - timedelta(days=cfg["lookback_days"])
+    period = Period(start=since, end=ctx.now)
+    rows = _merchant_measures(ctx, since)
+    decide = timedelta(days=int(d.deadlines()["appeal"]["decide_within_days"]))
+    appeals = ctx.session.execute(select(Appeal.id, Appeal.created_at, Appeal.decided_at).where(
+        Appeal.platform_id == ctx.platform_id, Appeal.created_at >= since)).all()
+    open_late = ctx.session.scalar(select(func.count()).select_from(Appeal).where(
+        Appeal.platform_id == ctx.platform_id, Appeal.decided_at.is_(None),
+        Appeal.created_at < ctx.now - decide)) or 0
+    if not rows and not appeals and not open_late:
+        return CheckResult.no_data("no measure against a merchant and no appeal in the window",
+                                   what_zh="统计期内没有对经营者的处置或申诉", period=period)
+    no_route = [r.id for r in rows if r.statement_id is None or r.appeal_deadline is None
+                or r.appeal_deadline <= r.starts_at]
+    decided = [a for a in appeals if a.decided_at is not None]
+    decided_late = [a.id for a in decided if a.decided_at - a.created_at > decide]
+    seen = (len(rows) - len(no_route)) + (len(decided) - len(decided_late))
+    figures = {"merchant_measures": len(rows), "without_appeal_route": len(no_route),
+               "appeals": len(appeals), "appeals_decided": len(decided),
+               "decided_late": len(decided_late), "open_past_deadline": open_late}
+    inputs = {"without_appeal_route": no_route[:50], "decided_late": decided_late[:50]}
+    if no_route or open_late:
+        return CheckResult.found(Status.UNMET, f"{len(no_route)} measure(s) without an appeal "
+                                 f"route; {open_late} appeal(s) undecided past their deadline",
+                                 period=period, seen=seen, figures=figures, inputs=inputs,
+                                 reason_zh=f"{len(no_route)} 项处置未告知申诉途径；{open_late} "
+                                 "件申诉逾期未决")
+    if decided_late:
+        return CheckResult.found(Status.AT_RISK, f"{len(decided_late)} of {len(decided)} "
+                                 "appeal(s) decided after their deadline", period=period,
+                                 seen=seen, figures=figures, inputs=inputs,
+                                 reason_zh=f"{len(decided_late)} 件申诉超期决定")
+    if not seen:
+        return CheckResult.no_data("appeals are open within their deadline; none decided yet",
+                                   what_zh="申诉均在期限内，尚无决定", period=period,
+                                   figures=figures)
+    return CheckResult.met(f"{len(rows)} measure(s) with an appeal route; {len(decided)} "
+                           "appeal(s) decided in time", seen=seen, period=period,
+                           figures=figures,
+                           reason_zh=f"{len(rows)} 项处置均可申诉，{len(decided)} 件申诉按期决定")
 
 
 @hookimpl
@@ -202,22 +310,26 @@ def zeren_posture_checks() -> list[Check]:
     return [
         Check(key="moderation.art11.repeat_offenders", obligations=("art11.repeat_prevention",),
               title_zh="屡犯用户已升级处置", title_en="Repeat offenders moved up the ladder",
-              evaluate=repeat_offenders),
+              evaluate=repeat_offenders, version="2"),
         Check(key="moderation.art12.reports_answered", obligations=("art12.reports_answered",),
               title_zh="举报按时处理", title_en="Reports answered within target",
-              evaluate=reports_answered),
+              evaluate=reports_answered, version="2"),
         Check(key="moderation.art12.records_kept", obligations=("art12.records_kept",),
               title_zh="处置记录完整并存证",
-              title_en="Measures recorded with statements and logged", evaluate=records_kept),
+              title_en="Measures recorded with statements and logged", evaluate=records_kept,
+              version="2"),
         Check(key="moderation.art22.ip_clocks", obligations=("art22.ip_protection",),
               title_zh="知识产权通知按期处理",
               title_en="IP notices handled and 15-day clocks honoured", evaluate=ip_clocks),
         Check(key="moderation.art28.complaints", obligations=("art28.complaints",),
               title_zh="消费者投诉按时解决", title_en="Consumer complaints resolved in time",
-              evaluate=complaints_in_time),
-        Check(key="moderation.art29.sanctions",
-              obligations=("art29.sanctions_published", "art29.merchant_appeals"),
-              title_zh="经营者处置已公示且可申诉",
-              title_en="Merchant sanctions publicised and appealable",
-              evaluate=sanctions_publicised),
+              evaluate=complaints_in_time, version="2"),
+        Check(key="moderation.art29.sanctions", obligations=("art29.sanctions_published",),
+              title_zh="对经营者的处置及时公示",
+              title_en="Measures against merchants on the public board in time",
+              evaluate=sanctions_publicised, version="2"),
+        Check(key="moderation.art29.appeals", obligations=("art29.merchant_appeals",),
+              title_zh="经营者可申诉且申诉按期决定",
+              title_en="Merchants can appeal; appeals decided in time",
+              evaluate=merchant_appeals),
     ]

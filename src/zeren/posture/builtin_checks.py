@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from zeren.org import service as org
-from zeren.org.models import Department
+from zeren.org.models import Department, Person
 from zeren.platforms.models import TierAssessment
 from zeren.posture.domain import Check, CheckContext, CheckResult, Period, Status
 from zeren.posture.hookspecs import hookimpl
@@ -22,6 +22,10 @@ def tier_assessed(ctx: CheckContext) -> CheckResult:
         .order_by(TierAssessment.assessed_at.desc()).limit(1)
     )
     period = Period(start=datetime(last_year, 1, 1, tzinfo=UTC), end=ctx.now)
+    if ta is None and ctx.session.scalar(select(TierAssessment.id).where(
+            TierAssessment.platform_id == ctx.platform_id).limit(1)) is None:
+        return CheckResult.no_data("no tier test recorded for this platform (tier unknown)",
+                                   what_zh="尚未进行分级认定（分级未知）", period=period)
     if ta is None:
         return CheckResult.found(Status.UNMET, f"no tier test run on {last_year} figures",
                                  period=period, figures={"year": last_year},
@@ -39,7 +43,17 @@ def tier_assessed(ctx: CheckContext) -> CheckResult:
     )
 
 
+def _registry_empty(ctx: CheckContext) -> bool:
+    """No person of the platform in the org registry: the registry is not in use, which
+    shows nothing either way."""
+    return ctx.session.scalar(select(Person.id).where(
+        Person.platform_id == ctx.platform_id).limit(1)) is None
+
+
 def data_security_officers(ctx: CheckContext) -> CheckResult:
+    if _registry_empty(ctx):
+        return CheckResult.no_data("the org registry holds no person of this platform",
+                                   what_zh="组织登记中没有本平台人员", period=Period.at(ctx.now))
     people = org.holders(session=ctx.session, platform_id=ctx.platform_id,
                          duty="data_security_officer", on=ctx.now.date())
     with_contact = [p for p in people if p.email and p.phone]
@@ -61,6 +75,11 @@ def data_security_officers(ctx: CheckContext) -> CheckResult:
 
 
 def compliance_department(ctx: CheckContext) -> CheckResult:
+    if _registry_empty(ctx) and ctx.session.scalar(select(Department.id).where(
+            Department.platform_id == ctx.platform_id).limit(1)) is None:
+        return CheckResult.no_data("the org registry holds no department or person of this "
+                                   "platform", what_zh="组织登记中没有本平台的部门或人员",
+                                   period=Period.at(ctx.now))
     depts = list(ctx.session.scalars(select(Department).where(
         Department.platform_id == ctx.platform_id, Department.kind == "compliance")))
     heads = org.holders(session=ctx.session, platform_id=ctx.platform_id, duty="compliance_head",
@@ -83,12 +102,14 @@ def compliance_department(ctx: CheckContext) -> CheckResult:
 def zeren_posture_checks() -> list[Check]:
     return [
         Check(key="art35.tier_assessed", obligations=("art35.tier",), title_zh="上年度平台分级已评估",
-              title_en="Tier test run on last year's figures", evaluate=tier_assessed),
+              title_en="Tier test run on last year's figures", evaluate=tier_assessed,
+              version="2"),
         Check(key="art4.data_security_officers", obligations=("art4.security_officers",),
               title_zh="已确定数据安全责任人及联系方式",
               title_en="Data-security officers named with contacts",
-              evaluate=data_security_officers),
+              evaluate=data_security_officers, version="2"),
         Check(key="art5.compliance_department", obligations=("art5.compliance_department",),
               title_zh="已设置平台合规部门",
-              title_en="Compliance department registered", evaluate=compliance_department),
+              title_en="Compliance department registered", evaluate=compliance_department,
+              version="2"),
     ]
