@@ -278,7 +278,8 @@ def test_ip_clocks_four_cases(client: TestClient, world: World, engine: Engine) 
     ev = [{"kind": "text", "ref": "证书"}]
     nid = client.post(f"{API}/platforms/{world.big_id}/moderation/ip-notices",
                       headers=world.auth("api_client"), json={
-                          "subject": {"kind": "listing", "external_ref": "sku-4"},
+                          "subject": {"kind": "listing", "external_ref": "sku-4",
+                                      "owner": {"kind": "merchant", "external_ref": "shop-4"}},
                           "rights_holder": "甲", "right_type": "patent", "evidence": ev}
                       ).json()["id"]
     with unit_of_work(engine) as s:
@@ -290,11 +291,14 @@ def test_ip_clocks_four_cases(client: TestClient, world: World, engine: Engine) 
     client.post(f"{API}/moderation/ip-notices/{nid}/measures", headers=world.auth("moderator"),
                 json={})
     client.post(f"{API}/moderation/ip-notices/{nid}/counter-notice",
-                headers=world.auth("api_client"), json={"declaration": "否", "evidence": ev})
+                headers=world.auth("api_client"),
+                json={"declaration": "否", "evidence": ev, "merchant_ref": "shop-4"})
     with unit_of_work(engine) as s:
         r = checks.ip_clocks(_ctx(s, world))
         assert r.status == Status.MET and r.seen == 1  # compliance
-        over = checks.ip_clocks(_ctx(s, world, utcnow() + timedelta(days=16)))
+        n = s.get(IPNotice, nid)
+        assert n is not None and n.clock_ends_at is not None
+        over = checks.ip_clocks(_ctx(s, world, n.clock_ends_at + timedelta(minutes=1)))
         assert over.status == Status.UNMET  # breach: the 15-day clock overrun
 
 
@@ -314,8 +318,9 @@ def test_complaints_four_cases(client: TestClient, world: World, engine: Engine)
         assert r.status == Status.UNMET and r.figures["late"] == 1
     c2 = client.post(base, headers=world.auth("api_client"), json=body).json()
     r = client.post(f"{API}/moderation/complaints/{c2['id']}/merchant-reply",
-                    headers=world.auth("api_client"), json={"reply": "同意退款", "accepted": True})
-    assert r.json()["status"] == "resolved"
+                    headers=world.auth("api_client"),
+                    json={"reply": "同意退款", "accepted": True, "merchant_ref": "s-2"})
+    assert r.json()["status"] == "resolved_by_merchant", r.text
     with unit_of_work(engine) as s:
         # near miss: one resolved, the other an hour before its limit → met …
         ok = checks.complaints_in_time(_ctx(s, world, utcnow() + limit - timedelta(hours=1)))
