@@ -49,12 +49,17 @@ def test_a_loaded_matcher_works_in_a_new_process_without_pypinyin(tmp_path: Path
     code = (
         "import sys, json\n"
         "from zeren.lexicon import artefacts\n"
+        "from zeren.lexicon import words\n"
         f"m = artefacts.load(__import__('pathlib').Path({str(tmp_path)!r}), 'm.matcher', 'k')\n"
+        "print(words.has_compiled())\n"  # the word tables came from their file, not a build
         f"print(json.dumps([s.decision.value for s in m.screen_many({TEXTS!r})]))\n"
         "print('pypinyin' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.splitlines()
-    assert out[0] == __import__("json").dumps(want) and out[1] == "False"
+    assert out == ["True", __import__("json").dumps(want), "False"]
+    # the tables are kept once, apart from the matchers
+    assert len(list(tmp_path.glob("words-*.tables"))) == 1
+    assert (tmp_path / "m.matcher").stat().st_size < 5_000_000
 
 
 def test_a_file_that_does_not_verify_is_never_unpickled(tmp_path: Path,

@@ -1,12 +1,14 @@
 """Compiled matchers kept on disk (编译缓存), so that a new process — a ``zeren screen`` in a
 pipeline, a freshly started API worker — loads a lexicon version's matcher instead of building
-it, and does not load pypinyin or rebuild the dictionary tables either (ADR 0203).
+it, and does not load pypinyin or rebuild the word check's dictionary tables either (ADR 0203).
 
-A file holds one matcher, pickled, under a name derived from what fixes its content: the
-lexicon, its version (a version's terms never change), the platform scope, and a fingerprint
-of everything else the build reads — the engine's code, the package's data files, and the
-versions of the libraries that compile (numpy, daachorse, pypinyin, OpenCC's tables). Change
-any of them and the name changes; old files are never read again and the oldest are removed.
+A matcher file holds one matcher, pickled, under a name derived from what fixes its content:
+the lexicon, its version (a version's terms never change), the platform scope, and a
+fingerprint of everything else the build reads — the engine's code, the package's data files,
+and the versions of the libraries that compile (numpy, daachorse, pypinyin, OpenCC's tables).
+Change any of them and the name changes; old files are never read again and the oldest are
+removed. The word check's dictionary tables (about 20 MB, the same for every lexicon) are
+kept once, in a file named by the fingerprint alone.
 
 Unpickling runs code, so a file is only read when its HMAC-SHA256, keyed with the
 installation's secret, is right: a file that someone without the key put there or changed
@@ -24,7 +26,9 @@ import tempfile
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+from zeren.lexicon import words
 from zeren.lexicon.engine import Matcher
 
 _MAGIC = b"zeren-matcher-1\n"
@@ -67,9 +71,8 @@ def _mac(secret: str, body: bytes | memoryview) -> bytes:
     return hmac.new(key, body, hashlib.sha256).digest()
 
 
-def load(folder: Path, name: str, secret: str) -> Matcher | None:
-    """The matcher stored as ``name`` in ``folder``, or None when there is none or it does
-    not verify."""
+def _read(folder: Path, name: str, secret: str) -> Any:
+    """The object stored as ``name``, or None when there is none or it does not verify."""
     try:
         data = (folder / name).read_bytes()
     except OSError:
@@ -81,19 +84,18 @@ def load(folder: Path, name: str, secret: str) -> Matcher | None:
     if not hmac.compare_digest(mac, _mac(secret, body)):
         return None
     try:
-        m = pickle.loads(body)
+        return pickle.loads(body)
     except Exception:  # a file from an incompatible build: rebuilt by the caller
         return None
-    return m if isinstance(m, Matcher) else None
 
 
-def save(folder: Path, name: str, secret: str, matcher: Matcher) -> bool:
-    """Store ``matcher`` as ``name`` (written whole or not at all); False when the folder
-    cannot be written (screening goes on without the file)."""
+def _write(folder: Path, name: str, secret: str, obj: Any) -> bool:
+    """Store ``obj`` as ``name`` (written whole or not at all); False when the folder cannot
+    be written (screening goes on without the file)."""
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        body = pickle.dumps(matcher, protocol=pickle.HIGHEST_PROTOCOL)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".matcher")
+        body = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(_MAGIC)
@@ -103,19 +105,48 @@ def save(folder: Path, name: str, secret: str, matcher: Matcher) -> bool:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _prune(folder)
     except OSError:
         return False
     return True
 
 
+def _words_name() -> str:
+    return f"words-{fingerprint()[:40]}.tables"
+
+
+def load(folder: Path, name: str, secret: str) -> Matcher | None:
+    """The matcher stored as ``name`` in ``folder``, or None when there is none or it does
+    not verify. The word check's tables are taken from their own file when this process has
+    not built them (otherwise they are built on first use, as without a file)."""
+    m = _read(folder, name, secret)
+    if not isinstance(m, Matcher):
+        return None
+    if not words.has_compiled():
+        state = _read(folder, _words_name(), secret)
+        if isinstance(state, dict):
+            words.adopt(state)
+    return m
+
+
+def save(folder: Path, name: str, secret: str, matcher: Matcher) -> bool:
+    """Store ``matcher`` as ``name``, and the word check's tables once per fingerprint; False
+    when the folder cannot be written."""
+    if not _write(folder, name, secret, matcher):
+        return False
+    if not (folder / _words_name()).exists():
+        _write(folder, _words_name(), secret, words.compiled())
+    _prune(folder)
+    return True
+
+
 def _prune(folder: Path) -> None:
-    files = []
-    for p in folder.glob("*.matcher"):
-        try:
-            files.append((p.stat().st_mtime, p))
-        except OSError:  # removed by another process meanwhile
-            continue
-    files.sort(reverse=True)
-    for _, p in files[_KEEP:]:
-        p.unlink(missing_ok=True)
+    for pattern in ("*.matcher", "words-*.tables"):
+        files = []
+        for p in folder.glob(pattern):
+            try:
+                files.append((p.stat().st_mtime, p))
+            except OSError:  # removed by another process meanwhile
+                continue
+        files.sort(reverse=True)
+        for _, p in files[_KEEP if pattern == "*.matcher" else 2 :]:
+            p.unlink(missing_ok=True)

@@ -61,8 +61,6 @@ from zeren.lexicon.words import (
     PAIR_SHIFT,
     absorbed_many,
     absorbed_one,
-    adopt,
-    compiled,
     confidence_settings,
     is_ordinary,
     pair_codes,
@@ -372,16 +370,6 @@ class Matcher:
         self._band_full = float(cfg["bands"]["full"])
         self._band_review = float(cfg["bands"]["review"])
         self._margin = float(cfg["words"]["margin"])
-
-    # A compiled matcher travels whole (pickle; see screening.py's files on disk), with the
-    # dictionary tables it screens with, so a new process neither builds nor loads pypinyin.
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_words": compiled()}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state = dict(state)
-        adopt(state.pop("_words", {}))
-        self.__dict__.update(state)
 
     # -- screening -------------------------------------------------------------------------
 

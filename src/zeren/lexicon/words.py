@@ -77,9 +77,9 @@ PAIR_SHIFT = 21  # a pair of neighbours as one integer: first << 21 | second
 _Table = tuple[npt.NDArray[np.uint64], npt.NDArray[np.float64], npt.NDArray[np.bool_], int, int,
                float]
 # What this module builds once per process from the dictionary (about 0.7 s of CPU): the
-# segmentation table, the sorted neighbour pairs and the log-probabilities by word. A compiled
-# matcher loaded from disk carries them (:func:`compiled`, :func:`adopt`), so that a new
-# process does not build them again.
+# segmentation table, the sorted neighbour pairs, the log-probabilities by word and the flat
+# per-character arrays. They are kept on disk beside compiled matchers (:func:`compiled`,
+# :func:`adopt`; artefacts.py), so that a new process does not build them again.
 _BUILT: dict[str, Any] = {}
 
 
@@ -105,6 +105,11 @@ def pair_codes() -> npt.NDArray[np.int64]:
 def compiled() -> dict[str, Any]:
     """What :func:`adopt` takes: the tables this module builds from the dictionary."""
     return {"table": _table(), "pairs": pair_codes(), "logp": _logp(), "chars": _chars()}
+
+
+def has_compiled() -> bool:
+    """Whether this process has built (or adopted) the tables already."""
+    return all(name in _BUILT for name in ("table", "pairs", "logp", "chars"))
 
 
 def adopt(state: dict[str, Any]) -> None:
