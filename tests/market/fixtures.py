@@ -141,6 +141,58 @@ REFERRALS: list[dict[str, Any]] = (
     + [_member(f"S3-{i}-{j}", f"S3-{i}", "S3", 0, 3) for i in range(1, 5) for j in range(8)]
 )
 
+# ----------------------------------------------------------------------- self-preferencing
+# Per category, three relevance bands, 60 impressions per side and band. phones: own items
+# reach the top 3 in 48 of 60, third parties in 18 (gap 0.5); books: 30 and 30 (no gap).
+def _exposures() -> list[dict[str, Any]]:
+    out = []
+    for cat, own_top, other_top in (("phones", 48, 18), ("books", 30, 30)):
+        for band, rel in enumerate((0.25, 0.55, 0.85)):
+            for own, tops in ((True, own_top), (False, other_top)):
+                for k in range(60):
+                    out.append({
+                        "impression_id": f"{cat}-{band}-{int(own)}-{k}", "query_category": cat,
+                        "item_id": f"{'own' if own else 'tp'}-{k % 7}",
+                        "merchant_id": "self" if own else f"tp{k % 5}", "own_item": own,
+                        "relevance": rel, "position": 1 + k % 3 if k < tops else 4 + k % 20,
+                        "shown_at": f"2026-03-1{band}T1{k % 10}:00:00+08:00"})
+    return out
+
+
+EXPOSURES = _exposures()
+
+# ----------------------------------------------------------------------- merchant data use
+# The own retail unit "自营超市" reads sales data of 3 merchants for "selection" (not declared)
+# and for "compliance" (declared). A third-party unit's reads are not the platform's own.
+DECLARED = [{"unit": "自营超市", "data_kind": "sales", "purpose": "compliance",
+             "declared_at": "2026-01-01T00:00:00+08:00"}]
+DATA_ACCESS = [
+    {"access_id": f"a{i}", "unit": unit, "own_retail": own, "merchant_id": f"mm{i % 3}",
+     "data_kind": "sales", "purpose": purpose, "read_at": f"2026-03-0{1 + i % 9}T10:00:00+08:00"}
+    for i, (unit, own, purpose) in enumerate(
+        [("自营超市", True, "selection")] * 6 + [("自营超市", True, "compliance")] * 4
+        + [("风控部", False, "selection")] * 3)
+]
+
+# ----------------------------------------------------------------------- grey accounts
+# g1…g6 linked by a device (g1-g3), a card (g3-g6) and an IP (g1, g6): one cluster, 3 kinds.
+# h1, h2 share a device (too few). 60 accounts behind one NAT address link nobody.
+def _sig(acc: str, signal: str, value: str) -> dict[str, Any]:
+    return {"account_id": acc, "signal": signal, "value": value,
+            "seen_at": "2026-03-05T10:00:00+08:00"}
+
+
+SIGNALS = (
+    [_sig(f"g{i}", "device", "gdev") for i in (1, 2, 3)]
+    + [_sig(f"g{i}", "payment", "card-9") for i in (3, 4, 5, 6)]
+    + [_sig(f"g{i}", "ip", "10.9.9.9") for i in (1, 6)]
+    + [_sig(f"h{i}", "device", "hdev") for i in (1, 2)]
+    + [_sig(f"n{i}", "ip", "100.64.0.1") for i in range(60)]
+    + [_sig(f"n{i}", "phone", f"138{i:08d}") for i in range(60)]
+)
+
 ALL: dict[str, list[dict[str, Any]]] = {
     "orders": ORDERS + BRUSHING, "prices": PRICES + DISCRIMINATION + GOUGING,
-    "emergencies": EMERGENCIES, "reviews": REVIEWS, "referrals": REFERRALS}
+    "emergencies": EMERGENCIES, "reviews": REVIEWS, "referrals": REFERRALS,
+    "exposures": EXPOSURES, "declared_purposes": DECLARED, "data_access": DATA_ACCESS,
+    "account_signals": SIGNALS}

@@ -152,6 +152,7 @@ def test_every_detector_through_the_api(client: TestClient, world: World) -> Non
         assert r.status_code == 201, r.text
         got[d["name"]] = r.json()["findings_new"]
     assert got == {"fake_original_price": 2, "price_discrimination": 1, "price_gouging": 1,
-                   "brushing_ring": 1, "pyramid_scheme": 1}
+                   "brushing_ring": 1, "pyramid_scheme": 1, "self_preferencing": 1,
+                   "merchant_data_use": 1, "grey_accounts": 1}
     ring = client.get(_url(world, "/findings?detector=brushing_ring"), headers=co).json()
     assert ring["items"][0]["article"] == 17 and ring["items"][0]["facts"]["reviews"] == 1

@@ -8,13 +8,14 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, UploadFile
 
 from zeren.auth.policy import Actor
 from zeren.deps import SessionDep, require
+from zeren.ledger.outbox import flusher_for
 from zeren.market import schemas as s
 from zeren.market.domain import catalogue
-from zeren.market.services import ingest, runs
+from zeren.market.services import actions, ingest, runs
 from zeren.pagination import Page, PageDep, page_of
 from zeren.platforms.service import get_platform
 
@@ -22,6 +23,13 @@ router = APIRouter(prefix="/platforms/{platform_id}/market", tags=["market"])
 Reader = Annotated[Actor, Depends(require("market.read"))]
 Writer = Annotated[Actor, Depends(require("market.write"))]
 Runner = Annotated[Actor, Depends(require("market.run"))]
+Acter = Annotated[Actor, Depends(require("market.act"))]
+
+
+def _kick(request: Request, tasks: BackgroundTasks) -> None:
+    """After the response (so after commit), wake the ledger outbox flusher."""
+    flusher = flusher_for(request.app.state.engine, request.app.state.settings.data_dir)
+    tasks.add_task(flusher.kick)
 
 
 def _pid(session: SessionDep, platform_id: str) -> str:
@@ -98,8 +106,10 @@ def list_detectors(platform_id: str, session: SessionDep, actor: Reader) -> list
 
 @router.post("/runs", response_model=s.RunRead, status_code=201)
 def post_run(platform_id: str, body: s.RunIn, session: SessionDep, actor: Runner,
-             request: Request) -> s.RunRead:
-    """Run a detector now (on DuckDB) and record its new findings."""
+             request: Request, tasks: BackgroundTasks) -> s.RunRead:
+    """Run a detector now (on DuckDB) and record its new findings (their evidence digests
+    go to the ledger)."""
+    _kick(request, tasks)
     run = runs.run_detector(session=session, actor=actor, platform_id=_pid(session, platform_id),
                             root=_root(request), name=body.detector, engine=body.engine)
     return s.RunRead.model_validate(run)
@@ -132,3 +142,33 @@ def get_finding(platform_id: str, finding_id: str, session: SessionDep,
     f = runs.get_finding(session=session, actor=actor, platform_id=_pid(session, platform_id),
                          finding_id=finding_id)
     return s.FindingRead.model_validate(f)
+
+
+@router.post("/findings/{finding_id}/actions", response_model=s.ActionRead, status_code=201)
+def post_action(platform_id: str, finding_id: str, body: s.ActIn, session: SessionDep,
+                actor: Acter, request: Request, tasks: BackgroundTasks) -> s.ActionRead:
+    """Take the action the detector calls for: open moderation cases, open a compliance
+    task, or issue a price-fraud record to the merchant (409 if already taken)."""
+    row = actions.act(session=session, actor=actor, platform_id=_pid(session, platform_id),
+                      finding_id=finding_id, note=body.note, assignee=body.assignee,
+                      due_days=body.due_days)
+    _kick(request, tasks)
+    return s.ActionRead.model_validate(row)
+
+
+@router.post("/findings/{finding_id}/close", response_model=s.ActionRead, status_code=201)
+def post_close(platform_id: str, finding_id: str, body: s.CloseIn, session: SessionDep,
+               actor: Acter, request: Request, tasks: BackgroundTasks) -> s.ActionRead:
+    """Close the finding's compliance task with what was done."""
+    row = actions.close_task(session=session, actor=actor, platform_id=_pid(session, platform_id),
+                             finding_id=finding_id, resolution=body.resolution)
+    _kick(request, tasks)
+    return s.ActionRead.model_validate(row)
+
+
+@router.get("/findings/{finding_id}/actions", response_model=list[s.ActionRead])
+def list_actions(platform_id: str, finding_id: str, session: SessionDep,
+                 actor: Reader) -> list[s.ActionRead]:
+    rows = actions.actions_of(session=session, actor=actor, platform_id=_pid(session, platform_id),
+                              finding_id=finding_id)
+    return [s.ActionRead.model_validate(r) for r in rows]

@@ -13,7 +13,7 @@ import typer
 from zeren.cli_support import cli_actor, console, db, handles_errors
 from zeren.config import get_settings
 from zeren.market.domain import catalogue
-from zeren.market.services import ingest, runs
+from zeren.market.services import actions, ingest, runs
 from zeren.pagination import PageParams
 from zeren.platforms.service import get_platform
 
@@ -126,3 +126,22 @@ def findings_cmd(
         for f in rows:
             console.print(f"{f.score:.2f}\t{f.detector}\t{f.subject_id}\t"
                           f"{f.explanation_zh if lang == 'zh' else f.explanation_en}")
+
+
+@app.command("act")
+@handles_errors
+def act_cmd(
+    finding_id: Annotated[str, typer.Argument(help="Finding id.")],
+    platform: PlatformOpt,
+    note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+    assignee: Annotated[str, typer.Option(help="Owner of a compliance task.")] = "",
+    due_days: Annotated[int | None, typer.Option(help="Days until a task is due.")] = None,
+) -> None:
+    """Take the action the finding's detector calls for (cases, task or price-fraud record)."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        row = actions.act(session=session, actor=cli_actor(), platform_id=p.id,
+                          finding_id=finding_id, note=note, assignee=assignee, due_days=due_days)
+        console.print(f"[green]{row.kind}[/] {row.id}"
+                      + (f" cases {', '.join(row.case_ids)}" if row.case_ids else "")
+                      + (f" assignee {row.assignee}" if row.assignee else ""))

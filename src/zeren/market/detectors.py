@@ -16,7 +16,7 @@ import ibis
 import pyarrow as pa
 from ibis import _
 
-from zeren.market import graphs
+from zeren.market import analytics, graphs
 from zeren.market.backend import Backend
 from zeren.market.backend import rows_of as _rows
 from zeren.market.domain import Detector, Finding, catalogue, price_score
@@ -283,6 +283,9 @@ DETECTORS: dict[str, Callable[[Backend, Detector], list[Finding]]] = {
     "price_gouging": price_gouging,
     "brushing_ring": graphs.brushing_ring,
     "pyramid_scheme": graphs.pyramid_scheme,
+    "self_preferencing": analytics.self_preferencing,
+    "merchant_data_use": analytics.merchant_data_use,
+    "grey_accounts": analytics.grey_accounts,
 }
 
 

@@ -86,11 +86,15 @@ class Detector:
         return self.params[name].value
 
 
+ACTIONS = ("moderation_case", "compliance_task", "price_fraud_record")
+
+
 @dataclass(frozen=True)
 class Catalogue:
     version: str
     datasets: dict[str, Dataset]
     detectors: dict[str, Detector]
+    actions: dict[str, Param] = field(default_factory=dict)
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -131,9 +135,13 @@ def catalogue() -> Catalogue:
         unknown = [d for d in r["datasets"] if d not in datasets]
         if unknown:
             raise SpecError(f"detector {n}: unknown datasets {unknown}")
+        if r["action"] not in ACTIONS:
+            raise SpecError(f"detector {n}: action {r['action']} is not one of {ACTIONS}")
         detectors[n] = Detector(n, r["zh"], r["en"], int(r["article"]), r["source"],
                                 tuple(r["datasets"]), r["action"], params)
-    return Catalogue(str(det_raw["version"]), datasets, detectors)
+    actions = {k: Param(float(v["value"]), str(v["source"]))
+               for k, v in det_raw.get("actions", {}).items()}
+    return Catalogue(str(det_raw["version"]), datasets, detectors, actions)
 
 
 def beijing_day(t: datetime) -> date:

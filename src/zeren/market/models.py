@@ -82,3 +82,24 @@ class Finding(IdMixin, CreatedMixin, Base):
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     evidence_digest: Mapped[str] = mapped_column(String(64), nullable=False,
                                                  comment="SHA-256 of the evidence rows.")
+
+
+class Action(IdMixin, CreatedMixin, Base):
+    """What was done about a finding: moderation cases opened (brushing rings, grey accounts,
+    pyramid schemes), a compliance task (self-preferencing, merchant-data use) or a
+    price-fraud record for the merchant (price detectors); and a task's closing. Kept."""
+
+    __tablename__ = "market_actions"
+    __table_args__ = (Index("ix_market_actions_finding", "finding_id", "created_at"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    finding_id: Mapped[str] = mapped_column(ForeignKey("market_findings.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(
+        String(40), nullable=False,
+        comment="moderation_case | compliance_task | price_fraud_record | task_closed")
+    case_ids: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    merchant_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    assignee: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    acted_by: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -103,3 +103,33 @@ class DetectorRead(BaseModel):
     source: str
     datasets: list[str]
     params: dict[str, dict[str, Any]]
+
+
+class ActIn(BaseModel):
+    """Take the action a finding's detector calls for. A compliance task needs an
+    ``assignee``; ``due_days`` defaults to the data's ``task_due_days``."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(default="", max_length=5000)
+    assignee: str = Field(default="", max_length=200)
+    due_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resolution: str = Field(min_length=1, max_length=5000)
+
+
+class ActionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    platform_id: str
+    finding_id: str
+    kind: str
+    case_ids: list[str]
+    merchant_id: str | None
+    assignee: str
+    due_at: datetime | None
+    note: str
+    acted_by: str
+    created_at: datetime

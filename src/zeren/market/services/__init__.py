@@ -4,3 +4,4 @@
 READ = "market.read"
 WRITE = "market.write"
 RUN = "market.run"
+ACT = "market.act"

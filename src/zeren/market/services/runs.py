@@ -17,6 +17,7 @@ from zeren.audit.service import record
 from zeren.auth.policy import Actor
 from zeren.db.base import new_id, utcnow
 from zeren.errors import InvalidInput, NotFound
+from zeren.ledger import outbox
 from zeren.market import detectors, store
 from zeren.market.backend import ENGINES, open_backend
 from zeren.market.domain import Detector, catalogue, plain_row
@@ -24,6 +25,8 @@ from zeren.market.errors import UnknownDetector
 from zeren.market.models import Finding, Run
 from zeren.market.services import READ, RUN
 from zeren.pagination import PageParams, fetch_page
+
+FINDING_CLASS = "market-findings"
 
 
 def detector(name: str) -> Detector:
@@ -67,14 +70,22 @@ def run_detector(*, session: Session, actor: Actor, platform_id: str, root: Path
               started_at=started, run_by=actor.username, seconds=round(seconds, 3))
     session.add(run)
     session.flush()
-    session.add_all([Finding(
-        platform_id=platform_id, run_id=run.id, detector=name, article=det.article,
-        subject_type=f.subject_type, subject_id=f.subject_id[:300], merchant_id=f.merchant_id,
-        fingerprint=f.fingerprint, score=f.score, explanation_zh=f.explanation_zh,
-        explanation_en=f.explanation_en, facts=f.facts,
+    rows = [Finding(
+        id=new_id(), platform_id=platform_id, run_id=run.id, detector=name,
+        article=det.article, subject_type=f.subject_type, subject_id=f.subject_id[:300],
+        merchant_id=f.merchant_id, fingerprint=f.fingerprint, score=f.score,
+        explanation_zh=f.explanation_zh, explanation_en=f.explanation_en, facts=f.facts,
         evidence=[plain_row(r) for r in f.evidence], evidence_digest=f.evidence_digest)
-        for f in new])
+        for f in new]
+    session.add_all(rows)
     session.flush()
+    # Each new finding's evidence digest goes to the ledger (after commit, through the outbox)
+    outbox.enqueue_many(session=session, items=[outbox.Item(
+        record_class=FINDING_CLASS, at=started, subject=f"market:{platform_id}:{r.id}",
+        record={"finding_id": r.id, "platform_id": platform_id, "run_id": run.id,
+                "detector": name, "article": det.article, "subject": r.subject_id,
+                "score": r.score, "evidence_digest": r.evidence_digest,
+                "params_version": catalogue().version}) for r in rows])
     record(session=session, actor=actor, action="market.run", target_type="market_run",
            target_id=run.id, platform_id=platform_id,
            summary={"detector": name, "engine": engine, "new": len(new),
