@@ -258,23 +258,28 @@ def absorbed_many(x: npt.NDArray[np.uint32], start: npt.NDArray[np.intp],
                 got[crosses] = -np.inf
         lps.append(got)
 
-    def suffix(cut: bool) -> npt.NDArray[np.float64]:
-        best = np.zeros((n, w + 1), dtype=np.float64)
-        for i in range(w - 1, -1, -1):
-            top = np.full(n, -np.inf)
-            for length, got in enumerate(lps, start=1):
-                if i + length > w:
-                    break
-                cand = got[:, i] + best[:, i + length]
-                if cut:  # the span stays whole: no word crosses its start or its end
-                    j = i + length
-                    bad = ((i < start) & (j > start)) | ((i < end) & (j > end))
-                    cand = np.where(bad, -np.inf, cand)
-                np.maximum(top, cand, out=top)
-            best[:, i] = top
-        return best[:, 0]
+    # The best reading of each row's suffix from column i, right to left: one step a column
+    # over every word length at once (a length that runs past the row weighs -inf), once
+    # freely and once keeping the span whole (no word crosses its start or its end). Laid
+    # out length × column × row, so that a step is a maximum over whole rows.
+    lengths = len(lps)
+    free = np.full((lengths, w, n), -np.inf)
+    for length, got in enumerate(lps, start=1):
+        free[length - 1, : w - length + 1, :] = got.T
+    col = np.arange(w)[None, :, None]
+    stop = col + np.arange(1, lengths + 1)[:, None, None]
+    s3, e3 = start[None, None, :], end[None, None, :]
+    crossing = ((col < s3) & (stop > s3)) | ((col < e3) & (stop > e3))
+    whole = np.where(crossing, -np.inf, free)
 
-    return np.maximum(0.0, suffix(False) - suffix(True))
+    def suffix(words_at: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        best = np.zeros((w + lengths, n), dtype=np.float64)
+        for i in range(w - 1, -1, -1):
+            best[i] = (words_at[:, i, :] + best[i + 1 : i + 1 + lengths]).max(axis=0)
+        first: npt.NDArray[np.float64] = best[0]
+        return first
+
+    return np.maximum(0.0, suffix(free) - suffix(whole))
 
 
 def _logp() -> tuple[dict[str, float], float]:
