@@ -19,6 +19,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.ledger.checks",
     "zeren.lexicon.checks",
     "zeren.moderation.checks",
+    "zeren.datagov.checks",
+    "zeren.security.checks",
     "zeren.moderation.jobs",
     "zeren.ledger.jobs",
     "zeren.notify.jobs",

@@ -67,6 +67,9 @@ def load(*, engine: Engine, platform_id: str) -> dict[str, Any]:
             asset_codes=["DA-006"], mechanism="security_assessment",
             reference="国网信评〔2025〕118号", approved_on=date(now.year - 1, 6, 18),
             starts_on=date(now.year - 1, 7, 1)))
+        inventory.review_asset(session=s, actor=SYSTEM, platform_id=platform_id, code="DA-003",
+                               data=ds.ReviewIn(outcome="confirmed",
+                                                notes="季度复核：字段与存储位置未变"))
         inventory.record_training(session=s, actor=SYSTEM, platform_id=platform_id,
                                   data=ds.TrainingIn(held_on=(now - timedelta(days=40)).date(),
                                                      topic="数据分类分级与重要数据保护",

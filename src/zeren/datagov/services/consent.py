@@ -417,10 +417,10 @@ class GateUse:
 def gate_use(*, session: Session, platform_id: str, since: datetime, until: datetime) -> GateUse:
     services = int(session.scalar(select(func.count()).select_from(Service)
                                   .where(Service.platform_id == platform_id)) or 0)
-    by_outcome = dict(session.execute(
+    by_outcome: dict[str, int] = dict(session.execute(
         select(Decision.outcome, func.count()).where(
             Decision.platform_id == platform_id, Decision.decided_at >= since,
-            Decision.decided_at < until).group_by(Decision.outcome)).tuples().all())
+            Decision.decided_at < until).group_by(Decision.outcome)).all())
     merges = session.execute(select(UnconsentedMerge.id, UnconsentedMerge.persons).where(
         UnconsentedMerge.platform_id == platform_id, UnconsentedMerge.found_at >= since,
         UnconsentedMerge.found_at < until)).all()
