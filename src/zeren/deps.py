@@ -19,7 +19,8 @@ from zeren.platforms.models import Platform
 from zeren.request_context import note_actor
 from zeren.settings_dep import settings_of
 
-__all__ = ["ActorDep", "SessionDep", "require", "session_actor", "settings_of"]
+__all__ = ["ActorDep", "SessionDep", "require", "require_on_record", "session_actor",
+           "settings_of"]
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -97,8 +98,24 @@ class Requirement:
         return actor
 
 
+class RecordRequirement(Requirement):
+    """For a route that names one record rather than a platform (``/moderation/webhooks/{id}``):
+    lets through an actor who holds ``permission`` on some platform, even a group permission
+    held for one platform only; the service then requires it on the record's own platform."""
+
+    def __call__(self, request: Request, actor: ActorDep, session: SessionDep) -> Actor:
+        if actor.platforms_for(self.permission) == ():
+            actor.require(self.permission)
+        return actor
+
+
 def require(permission: str) -> Callable[..., Actor]:
     return Requirement(permission)
+
+
+def require_on_record(permission: str) -> Callable[..., Actor]:
+    """``require`` for a route whose service checks ``permission`` on the record's platform."""
+    return RecordRequirement(permission)
 
 
 PUBLIC = "public"

@@ -104,9 +104,8 @@ def versions(name: str, session: SessionDep, actor: ReadActor) -> list[VersionRe
 def terms(name: str, session: SessionDep, actor: ReadActor,
           version: Annotated[int | None, Query(ge=0)] = None) -> list[TermRead]:
     """The terms of a lexicon version (default: current)."""
-    lex = service.get_lexicon(session=session, name=name)
-    return [TermRead.model_validate(t)
-            for t in service.terms_at(session=session, lexicon=lex, version=version)]
+    return [TermRead.model_validate(t) for t in service.visible_terms(
+        session=session, actor=actor, name=name, version=version)]
 
 
 @router.post("/lexicons/{name}/changes", response_model=VersionRead | None)
@@ -126,8 +125,6 @@ def change(name: str, body: ChangeRequest, session: SessionDep,
         except ValueError:
             raise InvalidInput(f"upsert[{i}].variants: {t.variants!r} is not valid",
                                field=f"upsert[{i}].variants") from None
-        if t.platform_id is not None:
-            actor.check_platform(t.platform_id)
         ups.append(TermInput(t.term.strip(), cat.code, t.severity or cat.severity,
                              t.action or cat.action, t.whitelist, variants, t.note, t.source,
                              t.platform_id))
@@ -141,7 +138,7 @@ def change(name: str, body: ChangeRequest, session: SessionDep,
 def diff(name: str, session: SessionDep, actor: ReadActor,
          v1: Annotated[int, Query(ge=0)], v2: Annotated[int, Query(ge=0)]) -> DiffRead:
     """Terms added, removed and changed between two versions."""
-    d = service.diff_versions(session=session, name=name, v1=v1, v2=v2)
+    d = service.diff_versions(session=session, actor=actor, name=name, v1=v1, v2=v2)
     return DiffRead(added=[a.term for a in d.added], removed=[r.term for r in d.removed],
                     changed=[n.term for _, n in d.changed])
 

@@ -92,7 +92,7 @@ def export_cmd(
 ) -> None:
     """Write a lexicon version as CSV (the import format plus variants, note, source)."""
     with db() as s:
-        rows = service.export_rows(session=s, name=lexicon, version=version)
+        rows = service.export_rows(session=s, actor=cli_actor(), name=lexicon, version=version)
     fields = ["term", "category", "severity", "action", "whitelist", "variants", "note",
               "source", "platform_id"]
     buf = io.StringIO()
@@ -127,7 +127,7 @@ def diff_cmd(
 ) -> None:
     """What changed between two versions (+ added, - removed, ~ changed)."""
     with db() as s:
-        d = service.diff_versions(session=s, name=lexicon, v1=v1, v2=v2)
+        d = service.diff_versions(session=s, actor=cli_actor(), name=lexicon, v1=v1, v2=v2)
     for a in d.added:
         console.print(f"+ {a.term}\t{a.category}\t{a.severity}\t{a.action}", markup=False)
     for r in d.removed:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from zeren.audit.service import record
 from zeren.auth.policy import SYSTEM, Actor
 from zeren.db.base import utcnow
-from zeren.errors import Conflict, InvalidInput, NotFound
+from zeren.errors import Conflict, Forbidden, InvalidInput, NotFound
 from zeren.lexicon import patrol
 from zeren.lexicon.domain import (
     Action,
@@ -72,7 +72,12 @@ def list_lexicons(*, session: Session) -> list[Lexicon]:
 
 
 def create_lexicon(*, session: Session, actor: Actor, name: str, description: str = "") -> Lexicon:
-    """A new, empty lexicon (version 0)."""
+    """A new, empty lexicon (version 0). Lexicons serve the whole group: creating one needs
+    a group-wide ``lexicon.write``."""
+    if not actor.can_group_wide("lexicon.write"):
+        raise Forbidden(f"{actor.username} may not create lexicons; that needs lexicon.write "
+                        "for the whole group",
+                        details={"permission": "lexicon.write", "platform_id": None})
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("a lexicon name is 1 to 100 characters", field="name")
@@ -112,7 +117,12 @@ def apply_changes(
 ) -> LexiconVersion | None:
     """Make one new version of lexicon ``name``: add or change ``upserts``, end ``removals``
     (term, platform) and, with ``replace``, every term not in ``upserts``. Validates all of
-    it first (all or nothing). Returns None when nothing would change."""
+    it first (all or nothing). Returns None when nothing would change.
+
+    Each term is authorised on its own platform: a group-wide term (no platform) needs a
+    group-wide ``lexicon.write``, a platform's term ``lexicon.write`` on that platform, for
+    upserts and removals alike (ADR 0042)."""
+    actor.require("lexicon.write")
     if not reason.strip():
         raise InvalidInput("say why the lexicon changes", field="reason")
     try:
@@ -132,6 +142,8 @@ def apply_changes(
     gone: set[tuple[str, str | None]] = set(removals)
     if replace:
         gone |= set(current) - set(wanted)
+    for term, platform_id in sorted({*wanted, *gone}, key=str):
+        _require_term_write(actor, term, platform_id)
     missing = [k for k in gone if k not in current]
     if missing:
         raise InvalidInput(f"cannot remove {missing[0][0]!r}: not in lexicon {name!r}",
@@ -167,6 +179,32 @@ def apply_changes(
     return ver
 
 
+def _require_term_write(actor: Actor, term: str, platform_id: str | None) -> None:
+    if platform_id is None:
+        if not actor.can_group_wide("lexicon.write"):
+            raise Forbidden(
+                f"{actor.username} may not change group-wide terms ({term!r}); that needs "
+                "lexicon.write for the whole group",
+                details={"permission": "lexicon.write", "platform_id": None, "term": term})
+        return
+    actor.require("lexicon.write", platform_id)
+
+
+def may_read_term(actor: Actor, platform_id: str | None) -> bool:
+    """Group-wide terms are read by anyone who may read lexicons; a platform's terms only by
+    those who may read that platform's lexicon."""
+    return actor.can("lexicon.read", platform_id)
+
+
+def visible_terms(*, session: Session, actor: Actor, name: str, version: int | None = None
+                  ) -> list[LexiconTerm]:
+    """The terms of a version of lexicon ``name`` that ``actor`` may read."""
+    actor.require("lexicon.read")
+    lex = get_lexicon(session=session, name=name)
+    return [t for t in terms_at(session=session, lexicon=lex, version=version)
+            if may_read_term(actor, t.platform_id)]
+
+
 def seed_default(*, session: Session, actor: Actor, name: str = DEFAULT_LEXICON
                  ) -> LexiconVersion | None:
     """Store the package's default lexicon as ``name`` (or bring it up to date)."""
@@ -194,11 +232,13 @@ class Diff:
     changed: list[tuple[TermInput, TermInput]]
 
 
-def diff_versions(*, session: Session, name: str, v1: int, v2: int) -> Diff:
-    """What changed between two versions of lexicon ``name``."""
-    lex = get_lexicon(session=session, name=name)
-    a = {t.key: t for t in map(_as_input, terms_at(session=session, lexicon=lex, version=v1))}
-    b = {t.key: t for t in map(_as_input, terms_at(session=session, lexicon=lex, version=v2))}
+def diff_versions(*, session: Session, actor: Actor, name: str, v1: int, v2: int) -> Diff:
+    """What changed between two versions of lexicon ``name``, in the terms ``actor`` may
+    read."""
+    a = {t.key: t for t in map(_as_input, visible_terms(session=session, actor=actor,
+                                                        name=name, version=v1))}
+    b = {t.key: t for t in map(_as_input, visible_terms(session=session, actor=actor,
+                                                        name=name, version=v2))}
     return Diff(
         added=[b[k] for k in sorted(b.keys() - a.keys(), key=str)],
         removed=[a[k] for k in sorted(a.keys() - b.keys(), key=str)],
@@ -206,14 +246,15 @@ def diff_versions(*, session: Session, name: str, v1: int, v2: int) -> Diff:
     )
 
 
-def export_rows(*, session: Session, name: str, version: int | None = None) -> list[dict[str, str]]:
-    """Rows for a CSV export (the import header plus variants, note, source, platform_id)."""
-    lex = get_lexicon(session=session, name=name)
+def export_rows(*, session: Session, actor: Actor, name: str, version: int | None = None
+                ) -> list[dict[str, str]]:
+    """Rows for a CSV export (the import header plus variants, note, source, platform_id), of
+    the terms ``actor`` may read."""
     return [
         {"term": t.term, "category": t.category, "severity": t.severity, "action": t.action,
          "whitelist": "true" if t.whitelist else "false", "variants": t.variants,
          "note": t.note, "source": t.source, "platform_id": t.platform_id or ""}
-        for t in terms_at(session=session, lexicon=lex, version=version)
+        for t in visible_terms(session=session, actor=actor, name=name, version=version)
     ]
 
 

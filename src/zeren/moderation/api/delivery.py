@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from zeren.deps import SessionDep
+from fastapi import APIRouter, Depends
+
+from zeren.auth.policy import Actor
+from zeren.deps import SessionDep, require_on_record
 from zeren.moderation.api.common import Admin, P, Read, pid
 from zeren.moderation.schemas import WebhookCreated, WebhookIn, WebhookRead
 from zeren.moderation.services import delivery
@@ -29,6 +32,9 @@ def webhooks(platform_id: str, session: SessionDep, actor: Read) -> list[Webhook
 
 
 @router.post("/moderation/webhooks/{webhook_id}/deactivation", response_model=WebhookRead)
-def deactivate(webhook_id: str, session: SessionDep, actor: Admin) -> WebhookRead:
+def deactivate(webhook_id: str, session: SessionDep,
+               actor: Annotated[Actor, Depends(require_on_record("moderation.admin"))]
+               ) -> WebhookRead:
+    """Stop delivering to a webhook (moderation.admin on the webhook's platform)."""
     return WebhookRead.model_validate(delivery.deactivate_webhook(
         session=session, actor=actor, webhook_id=webhook_id))
