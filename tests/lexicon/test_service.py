@@ -37,12 +37,12 @@ def test_every_change_is_a_version(session: Session) -> None:
     vs = service.list_versions(session=session, name="shop")
     assert [(v.version, v.reason, v.actor_name) for v in vs] == [
         (1, "first", SYSTEM.username), (2, "soften", SYSTEM.username)]
-    d = service.diff_versions(session=session, name="shop", v1=1, v2=2)
+    d = service.diff_versions(session=session, actor=SYSTEM, name="shop", v1=1, v2=2)
     assert [r.term for r in d.removed] == ["冰毒"] and [n.term for _, n in d.changed] == ["枪支"]
     lex = service.get_lexicon(session=session, name="shop")
     assert [t.term for t in service.terms_at(session=session, lexicon=lex, version=1)] == [
         "冰毒", "枪支"]
-    assert service.export_rows(session=session, name="shop")[0]["action"] == "review"
+    assert service.export_rows(session=session, actor=SYSTEM, name="shop")[0]["action"] == "review"
 
 
 def test_changes_are_all_or_nothing(session: Session) -> None:
