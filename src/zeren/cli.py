@@ -230,9 +230,13 @@ def guideline_show(number: int, as_json: Annotated[bool, typer.Option("--json")]
         fail(f"no article {number}; the guideline has articles 1 to 35", {"field": "number"})
         return
     if as_json:
+        from zeren.plugins import registered_modules
+
+        st = g.capability_status(registered_modules())
         console.print_json(json.dumps(
             {**art.model_dump(mode="json"),
-             "obligations": [o.model_dump(mode="json") for o in g.obligations_of(number)]},
+             "obligations": [o.model_dump(mode="json") for o in g.obligations_of(number)],
+             "capability_status": {c: st[c] for c in art.capabilities}},
             ensure_ascii=False))
         return
     console.print(f"[bold]第{art.number}条【{art.title_zh}】[/] {art.title_en}  "
@@ -250,7 +254,15 @@ def guideline_show(number: int, as_json: Annotated[bool, typer.Option("--json")]
                          "……".join(o.source))
     console.print(ob_table)
     if art.capabilities:
-        console.print("capabilities: " + ", ".join(art.capabilities))
+        from zeren.plugins import registered_modules
+
+        status = g.capability_status(registered_modules())
+        ready = [c for c in art.capabilities if status[c] == "available"]
+        planned = [c for c in art.capabilities if status[c] == "planned"]
+        console.print("capabilities carrying it (available): " + (", ".join(ready) or "none"))
+        if planned:
+            console.print("[dim]planned, not built yet (do not carry it): "
+                          + ", ".join(planned) + "[/]")
 
 
 @guideline_app.command("list")

@@ -40,6 +40,25 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
 
 
 @lru_cache(maxsize=1)
+def registered_modules() -> frozenset[str]:
+    """The domain modules this installation runs: those named by the registries of routes
+    (``zeren.app.ROUTERS``), plugins (``BUILTIN_PLUGINS`` and entry points) and commands
+    (``zeren.cli.DOMAIN_GROUPS``/``DOMAIN_COMMANDS``), plus the console itself. A guideline
+    capability is ``available`` when its module is one of them, else ``planned``."""
+    from zeren.app import ROUTERS
+    from zeren.cli import DOMAIN_COMMANDS, DOMAIN_GROUPS
+
+    names = [*ROUTERS, *BUILTIN_PLUGINS, *(m for m, _, _ in DOMAIN_GROUPS + DOMAIN_COMMANDS)]
+    names += [n for n, _ in plugin_manager().list_name_plugin() if n]
+    out = {"console"}
+    for n in names:
+        parts = n.split(".")
+        if len(parts) >= 2 and parts[0] == "zeren":
+            out.add(parts[1])
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
 def plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("zeren")
     pm.add_hookspecs(hookspecs)

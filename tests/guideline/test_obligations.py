@@ -61,3 +61,25 @@ def test_obligations_over_http(client: TestClient, world: World) -> None:
     assert every["total"] == len(load_guideline().obligations)
     bad = client.get("/api/v1/guideline/obligations", params={"article": 36}, headers=h)
     assert bad.status_code == 404 and bad.json()["error"]["details"]["field"] == "article"
+
+
+def test_capability_status_is_derived_from_registered_modules(client: TestClient,
+                                                              world: World) -> None:
+    from zeren.plugins import registered_modules
+
+    g = load_guideline()
+    mods = registered_modules()
+    assert {"moderation", "ledger", "lexicon", "guideline"} <= mods
+    assert "workers" not in mods  # no such module in this installation
+    status = g.capability_status(mods)
+    assert status["workers.exclusivity_check"] == "planned"
+    assert status["guideline.tier_classification"] == "available"
+    # the same data with a module taken away: its capabilities become planned
+    assert g.capability_status(mods - {"ledger"})["ledger.retention_policies"] == "planned"
+    h = world.auth("auditor")
+    art = client.get("/api/v1/guideline/articles/30", headers=h).json()
+    assert art["available_capabilities"] == [] and art["planned_capabilities"]
+    assert [o["key"] for o in art["obligations"]][0] == "art30.labour_law"
+    meta = client.get("/api/v1/guideline/meta", headers=h).json()
+    by_key = {c["key"]: c["status"] for c in meta["capabilities"]}
+    assert by_key == status

@@ -9,6 +9,7 @@ from zeren.console.web import ConsoleActor, ConsolePages, render
 from zeren.errors import NotFound
 from zeren.guideline.domain import load_guideline
 from zeren.hookspecs import hookimpl
+from zeren.plugins import registered_modules
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,7 +25,11 @@ def guideline_article(request: Request, _actor: ConsoleActor, number: int) -> Re
     art = g.article(number)
     if art is None:
         raise NotFound(f"no article {number}", details={"field": "number"})
-    return render(request, "guideline.html", g=g, article=art)
+    caps = {c.key: c for c in g.capabilities}
+    status = g.capability_status(registered_modules())
+    return render(request, "guideline.html", g=g, article=art,
+                  obligations=g.obligations_of(number),
+                  capabilities=[(caps[k], status[k]) for k in art.capabilities])
 
 
 @hookimpl

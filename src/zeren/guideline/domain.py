@@ -183,6 +183,12 @@ class Guideline(_Frozen):
                 covered[i] = True
         return "".join(c for c, ok in zip(text, covered, strict=True) if not ok)
 
+    def capability_status(self, modules: frozenset[str]) -> dict[str, str]:
+        """Each capability's status given the modules the installation runs: ``available``
+        when its module is registered, ``planned`` when not (derived, never typed in data)."""
+        return {c.key: "available" if c.module in modules else "planned"
+                for c in self.capabilities}
+
     def ground(self, code: str) -> ExemptionGround | None:
         return next((g for g in self.exemption_grounds if g.code == code), None)
 
