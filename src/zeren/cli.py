@@ -416,6 +416,35 @@ def posture_evaluate(platform: str) -> None:
         console.print(f"evaluation {ev.id}: {ev.counts()}")
 
 
+@posture_app.command("verify-evidence")
+@handles_errors
+def posture_verify_evidence(
+    platform: str,
+    evaluation: Annotated[str | None, typer.Option(help="One evaluation id (default: the "
+                                                   "newest ones).")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+) -> None:
+    """Check stored evaluations against the digests the ledger holds (log ``evidence``):
+    exit 1 if a snapshot changed or a logged evaluation is missing."""
+    from zeren.platforms.service import get_platform
+    from zeren.posture import service
+
+    with db() as s:
+        p = get_platform(session=s, platform_ref=platform)
+        got = service.verify_evidence(session=s, actor=cli_actor(), platform_id=p.id,
+                                      evaluation_id=evaluation, limit=limit)
+    t = Table("evaluation", "evaluated at (UTC)", "snapshots", "outcome", "ledger entry",
+              "changed")
+    colour = {"verified": "green", "pending": "yellow", "changed": "red", "missing": "red"}
+    for c in got:
+        t.add_row(c.evaluation_id, f"{c.evaluated_at:%Y-%m-%d %H:%M:%S}", str(c.snapshots),
+                  f"[{colour[c.outcome]}]{c.outcome}[/]",
+                  f"{c.log}#{c.index}" if c.log else "", ", ".join(c.changed[:5]))
+    console.print(t)
+    if any(c.outcome in ("changed", "missing") for c in got):
+        raise typer.Exit(1)
+
+
 @app.command()
 @handles_errors
 def attest(

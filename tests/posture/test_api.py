@@ -4,11 +4,18 @@ obligation-level shape."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from tests.conftest import World
+from zeren.db.session import unit_of_work
+from zeren.guideline.domain import load_guideline
+from zeren.ledger.outbox import flush_all
+from zeren.ledger.service import integrator_for
+from zeren.posture.models import EvidenceSnapshot
 
 UNTIL = (date.today() + timedelta(days=200)).isoformat()
 
@@ -86,3 +93,43 @@ def test_evaluate_keeps_snapshots_and_history(client: TestClient, world: World) 
     # a snapshot of one platform is not readable through another
     other = client.get(f"/api/v1/platforms/{world.small_id}/evidence/{snap_id}", headers=h)
     assert other.status_code == 404
+
+
+def test_snapshot_digests_in_the_ledger(client: TestClient, world: World, engine: Engine,
+                                        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    h = world.auth("compliance_officer")
+    url = f"/api/v1/platforms/{world.big_id}/posture/evaluations/verify"
+    ev = client.post(f"/api/v1/platforms/{world.big_id}/posture/evaluate", headers=h).json()
+    got = client.get(url, headers=h).json()
+    assert [(g["evaluation_id"], g["outcome"]) for g in got] in (
+        [(ev["evaluation_id"], "pending")], [(ev["evaluation_id"], "verified")])
+    flush_all(engine=engine, integrator=integrator_for(engine,
+                                                       client.app.state.settings.data_dir))
+    got = client.get(url, headers=h).json()[0]
+    assert got["outcome"] == "verified" and got["log"].startswith("evidence/")
+    assert got["snapshots"] == len(load_guideline().obligations) and got["changed"] == []
+    # a snapshot slipped in after the fact is found
+    with unit_of_work(engine) as s:
+        s.add(EvidenceSnapshot(platform_id=world.big_id, check_key="art4.security_officers",
+                               article=4, status="met", reason="forged", figures={},
+                               inputs={}, evaluation_id=ev["evaluation_id"],
+                               evaluated_at=datetime.now(UTC), evaluated_by="x"))
+    got = client.get(url, headers=h, params={"evaluation_id": ev["evaluation_id"]}).json()[0]
+    assert got["outcome"] == "changed" and len(got["changed"]) == 1
+    missing = client.get(url, headers=h, params={"evaluation_id": "nope"})
+    assert missing.status_code == 404
+    # the CLI says the same and fails
+    from typer.testing import CliRunner
+
+    from zeren.cli import app as cli_app
+    from zeren.config import get_settings
+
+    monkeypatch.setenv("ZEREN_DATABASE_URL", db_url)
+    monkeypatch.setenv("ZEREN_DATA_DIR", str(client.app.state.settings.data_dir))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    try:
+        r = CliRunner().invoke(cli_app, ["posture", "verify-evidence", world.big_id])
+    finally:
+        get_settings.cache_clear()
+    assert r.exit_code == 1 and "changed" in r.output, r.output

@@ -105,6 +105,29 @@ def obligation_history(platform_id: str, obligation_key: str, session: SessionDe
     return page_of([SnapshotRead.model_validate(s) for s in rows], total, page)
 
 
+class EvidenceCheckRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    evaluation_id: str
+    evaluated_at: datetime
+    snapshots: int
+    outcome: str
+    log: str | None
+    index: int | None
+    changed: list[str]
+
+
+@router.get("/posture/evaluations/verify", response_model=list[EvidenceCheckRead])
+def verify_evaluations(platform_id: str, session: SessionDep, actor: Reader,
+                       evaluation_id: str | None = None) -> list[EvidenceCheckRead]:
+    """Compare the newest stored evaluations (or one) with the digests the ledger holds:
+    ``verified``, ``changed`` (snapshot ids listed), ``pending`` (still in the outbox) or
+    ``missing``."""
+    p = get_platform(session=session, platform_ref=platform_id)
+    got = service.verify_evidence(session=session, actor=actor, platform_id=p.id,
+                                  evaluation_id=evaluation_id)
+    return [EvidenceCheckRead.model_validate(c) for c in got]
+
+
 @router.get("/evidence/{snapshot_id}", response_model=SnapshotRead)
 def get_snapshot(platform_id: str, snapshot_id: str, session: SessionDep, _a: Reader
                  ) -> SnapshotRead:

@@ -4,10 +4,11 @@ record attestations with evidence files, and read back evidence snapshots."""
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -266,11 +267,125 @@ def evaluate(*, session: Session, actor: Actor, platform: Platform, now: datetim
                 session.add(snap)
                 session.flush()
                 o.snapshot_id = snap.id
+        digest = _log_evaluation(session=session, ev=ev, platform_id=platform.id)
         record(session=session, actor=actor, action="posture.evaluate", target_type="evaluation",
                target_id=ev.id, platform_id=platform.id,
                summary={"tier": tier, "articles": ev.counts(),
-                        "obligations": ev.obligation_counts()})
+                        "obligations": ev.obligation_counts(), "digest": digest})
     return ev
+
+
+# --- evidence digests in the ledger (ADR 0031) ------------------------------------------
+
+EVIDENCE_CLASS = "evidence"
+
+
+def evidence_subject(platform_id: str, evaluation_id: str) -> str:
+    return f"evidence:{platform_id}:{evaluation_id}"
+
+
+def snapshot_digest(snap: EvidenceSnapshot) -> str:
+    """SHA-256 of a snapshot's canonical JSON (every field an auditor reads)."""
+    body = {"id": snap.id, "platform_id": snap.platform_id, "key": snap.check_key,
+            "article": snap.article, "status": snap.status, "reason": snap.reason,
+            "figures": snap.figures, "inputs": snap.inputs,
+            "evaluation_id": snap.evaluation_id,
+            "evaluated_at": snap.evaluated_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "evaluated_by": snap.evaluated_by}
+    raw = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                     default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _evaluation_digest(pairs: Sequence[tuple[str, str]]) -> str:
+    return hashlib.sha256("\n".join(f"{i}:{d}" for i, d in sorted(pairs)).encode()).hexdigest()
+
+
+def _log_evaluation(*, session: Session, ev: Evaluation, platform_id: str) -> str:
+    """Append the digests of the evaluation's snapshots to the ledger (log ``evidence``)
+    through the shared outbox, in the evaluation's own transaction."""
+    from zeren.ledger.outbox import Item, enqueue
+
+    snaps = [o.snapshot_id for t in ev.tiles for o in t.obligations if o.snapshot_id]
+    rows = session.scalars(select(EvidenceSnapshot).where(EvidenceSnapshot.id.in_(snaps)))
+    pairs = [(s.id, snapshot_digest(s)) for s in rows]
+    digest = _evaluation_digest(pairs)
+    enqueue(session=session, item=Item(
+        record_class=EVIDENCE_CLASS, subject=evidence_subject(platform_id, ev.id),
+        at=ev.evaluated_at,
+        record={"evaluation_id": ev.id, "platform_id": platform_id, "tier": ev.tier,
+                "evaluated_at": ev.evaluated_at.isoformat(), "digest": digest,
+                "snapshots": [[i, d] for i, d in sorted(pairs)]}))
+    return digest
+
+
+@dataclass
+class EvidenceCheck:
+    """One stored evaluation compared with what the ledger holds for it."""
+
+    evaluation_id: str
+    evaluated_at: datetime
+    snapshots: int
+    outcome: str  # verified | changed | pending | missing
+    log: str | None = None
+    index: int | None = None
+    changed: list[str] = field(default_factory=list)
+
+
+def verify_evidence(*, session: Session, actor: Actor, platform_id: str,
+                    evaluation_id: str | None = None, limit: int = 50) -> list[EvidenceCheck]:
+    """Recompute each stored snapshot's digest and compare it with the ledger's entry for
+    its evaluation (whose inclusion under a signed checkpoint is verified first). An
+    evaluation still in the outbox is ``pending``; one the ledger lacks is ``missing``."""
+    from zeren.ledger import store
+    from zeren.ledger.outbox import OutboxRow
+    from zeren.ledger.service import entry_json
+    from zeren.ledger.verify import VerificationError, open_checkpoint, verify_inclusion
+    from zeren.ledger.verify import leaf_hash as ledger_leaf
+
+    actor.require("posture.read", platform_id)
+    q = (select(EvidenceSnapshot.evaluation_id, func.max(EvidenceSnapshot.evaluated_at))
+         .where(EvidenceSnapshot.platform_id == platform_id)
+         .group_by(EvidenceSnapshot.evaluation_id)
+         .order_by(func.max(EvidenceSnapshot.evaluated_at).desc()).limit(limit))
+    if evaluation_id is not None:
+        q = q.where(EvidenceSnapshot.evaluation_id == evaluation_id)
+    found = session.execute(q).all()
+    if evaluation_id is not None and not found:
+        raise NotFound(f"no stored evaluation {evaluation_id} of this platform",
+                       details={"field": "evaluation_id"})
+    out: list[EvidenceCheck] = []
+    for eid, at in found:
+        snaps = list(session.scalars(select(EvidenceSnapshot).where(
+            EvidenceSnapshot.evaluation_id == eid, EvidenceSnapshot.platform_id == platform_id)))
+        check = EvidenceCheck(eid, at, len(snaps), "missing")
+        subject = evidence_subject(platform_id, eid)
+        places = store.find_subject(session=session, subject=subject)
+        if not places:
+            waiting = session.scalar(select(func.count()).select_from(OutboxRow).where(
+                OutboxRow.subject == subject, OutboxRow.logged_at.is_(None)))
+            check.outcome = "pending" if waiting else "missing"
+            out.append(check)
+            continue
+        info, idx = places[0]
+        check.log, check.index = info.name, idx
+        proof = store.inclusion(session=session, log=info, index=idx)
+        try:
+            cp = open_checkpoint(proof.checkpoint, [store.verifier(info)])
+            verify_inclusion(leaf=ledger_leaf(proof.entry), index=idx, size=cp.size,
+                             proof=list(proof.proof), root=cp.root_hash)
+        except VerificationError:
+            check.outcome = "changed"
+            check.changed = ["<ledger entry does not verify>"]
+            out.append(check)
+            continue
+        logged = {i: d for i, d in entry_json(proof.entry).get("snapshots", [])}
+        now_digests = {s.id: snapshot_digest(s) for s in snaps}
+        check.changed = sorted(i for i in set(logged) | set(now_digests)
+                               if logged.get(i) != now_digests.get(i))
+        check.outcome = "changed" if check.changed else "verified"
+        out.append(check)
+    return out
 
 
 def _snapshot_inputs(o: ObligationOutcome) -> dict[str, Any]:
