@@ -39,6 +39,7 @@ ROUTERS: tuple[str, ...] = (
     "zeren.datagov.api",
     "zeren.security.api",
     "zeren.market.api",
+    "zeren.assessment.api",
 )
 
 

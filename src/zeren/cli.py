@@ -46,6 +46,7 @@ DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("zeren.datagov.cli", "app", "datagov"),
     ("zeren.security.cli", "app", "security"),
     ("zeren.market.cli", "app", "market"),
+    ("zeren.assessment.cli", "app", "audit"),
 )
 DOMAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("zeren.lexicon.cli", "screen_command", "screen"),

@@ -9,9 +9,13 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
     from zeren.console.web import ConsolePages
     from zeren.jobs.domain import Job
-    from zeren.posture.domain import Check
+    from zeren.posture.domain import Check, OpenFinding
 
 hookspec = pluggy.HookspecMarker("zeren")
 hookimpl = pluggy.HookimplMarker("zeren")
@@ -20,6 +24,15 @@ hookimpl = pluggy.HookimplMarker("zeren")
 @hookspec
 def zeren_posture_checks() -> list[Check]:  # type: ignore[empty-body]
     """Return the posture checks this plugin contributes, one or more per article it serves."""
+
+
+@hookspec
+def zeren_posture_findings(  # type: ignore[empty-body]
+    session: Session, platform_id: str, now: datetime
+) -> list[OpenFinding]:
+    """Return the findings that weigh on the platform's posture now: an independent
+    auditor's finding whose remediation is overdue makes its obligation at_risk (Art 8). The
+    posture lowers the obligation to the finding's status (never raises it) and names it."""
 
 
 @hookspec

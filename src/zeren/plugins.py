@@ -21,6 +21,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.moderation.checks",
     "zeren.datagov.checks",
     "zeren.security.checks",
+    "zeren.assessment.checks",
     "zeren.moderation.jobs",
     "zeren.ledger.jobs",
     "zeren.notify.jobs",

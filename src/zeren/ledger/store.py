@@ -153,6 +153,25 @@ def checkpoint_at(
     return _cp(row)
 
 
+def checkpoint_as_of(*, session: Session, log: LogInfo, at: datetime) -> StoredCheckpoint | None:
+    """The newest checkpoint the log had signed at ``at`` (None: the log did not exist yet)."""
+    c = m.CHECKPOINTS
+    row = session.execute(
+        select(c).where(c.c.log_id == log.id, c.c.created_at <= at)
+        .order_by(c.c.size.desc()).limit(1)
+    ).first()
+    return None if row is None else _cp(row)
+
+
+def checkpoints_signed(*, session: Session, log: LogInfo, start: datetime, end: datetime) -> int:
+    """How many checkpoints the log signed in (start, end]."""
+    c = m.CHECKPOINTS
+    return int(session.execute(
+        select(func.count()).select_from(c)
+        .where(c.c.log_id == log.id, c.c.created_at > start, c.c.created_at <= end)
+    ).scalar_one())
+
+
 def checkpoint_covering(*, session: Session, log: LogInfo, index: int) -> StoredCheckpoint | None:
     """The first checkpoint whose tree includes entry ``index``, if one exists yet."""
     check_range(index, "index")

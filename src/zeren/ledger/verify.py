@@ -689,6 +689,194 @@ def rehash_export(
 # --------------------------------------------------------------------------- command line
 
 
+# --------------------------------------------------------------------------- evidence bundles
+
+BUNDLE_FORMAT = "zeren-evidence-bundle/1"
+BUNDLE_MANIFEST = "manifest.json"
+BUNDLE_SIGNATURE = "manifest.sig"
+MAX_BUNDLE_MEMBER = 1 << 31
+
+
+def bundle_signed_text(manifest: bytes) -> str:
+    """The text the platform signs for an evidence bundle: the format and the SHA-256 of the
+    manifest's exact bytes (the manifest in turn names every other file by its SHA-256)."""
+    return f"{BUNDLE_FORMAT}\nsha256 {_sha256(manifest).hexdigest()}\n"
+
+
+@dataclass
+class BundleReport:
+    """What ``verify_bundle`` checked, and every item that failed (empty when all is well)."""
+
+    signer: str = ""
+    engagement: dict[str, Any] = field(default_factory=dict)
+    files: int = 0
+    logs: int = 0
+    citations: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def fail(self, item: str, why: str) -> None:
+        self.failures.append(f"{item}: {why}")
+
+
+def _member(zf: Any, name: str, rep: BundleReport) -> bytes | None:
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        rep.fail(name, "missing item (named in the manifest, absent from the bundle)")
+        return None
+    if info.file_size > MAX_BUNDLE_MEMBER:
+        rep.fail(name, "larger than 2 GiB")
+        return None
+    data: bytes = zf.read(info)
+    return data
+
+
+def _bundle_json(data: bytes | None, item: str, rep: BundleReport) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        rep.fail(item, f"not JSON ({exc})")
+        return None
+    if not isinstance(value, dict):
+        rep.fail(item, "expected a JSON object")
+        return None
+    return value
+
+
+def _bundle_log(zf: Any, log: dict[str, Any], rep: BundleReport) -> Checkpoint | None:
+    """Check one log's period checkpoints and the consistency proof between them; return the
+    end checkpoint (what citations of this log are proved against)."""
+    name = str(log.get("name", "?"))
+    try:
+        v = parse_vkey(str(log["vkey"]))
+        paths = (str(log["start"]["checkpoint"]), str(log["end"]["checkpoint"]),
+                 str(log["consistency"]))
+        sizes = (int(log["start"]["size"]), int(log["end"]["size"]))
+    except (KeyError, TypeError, ValueError, VerificationError) as exc:
+        rep.fail(f"manifest log {name}", f"unusable entry ({exc})")
+        return None
+    cps: list[Checkpoint] = []
+    for path, size in zip(paths[:2], sizes, strict=True):
+        data = _member(zf, path, rep)
+        if data is None:
+            return None
+        try:
+            cp = open_checkpoint(data, [v])
+        except VerificationError as exc:
+            rep.fail(path, str(exc))
+            return None
+        if cp.size != size:
+            rep.fail(path, f"checkpoint is of size {cp.size}, the manifest says {size}")
+            return None
+        cps.append(cp)
+    start, end = cps
+    proof_doc = _bundle_json(_member(zf, paths[2], rep), paths[2], rep)
+    if proof_doc is None:
+        return None
+    try:
+        if (_json_int(proof_doc, "from") != start.size
+                or _json_int(proof_doc, "to") != end.size):
+            raise VerificationError("proof sizes do not match the period's checkpoints")
+        proof = [_b64(p, "consistency proof") for p in proof_doc.get("proof", [])]
+        verify_consistency(size1=start.size, size2=end.size, proof=proof,
+                           root1=start.root_hash, root2=end.root_hash)
+    except VerificationError as exc:
+        rep.fail(paths[2], str(exc))
+        return None
+    return end
+
+
+def _bundle_citation(zf: Any, cite: dict[str, Any], ends: dict[str, Checkpoint],
+                     rep: BundleReport) -> None:
+    path = str(cite.get("proof", "?"))
+    log = str(cite.get("log", "?"))
+    end = ends.get(log)
+    if end is None:
+        rep.fail(path, f"cites log {log}, whose period checkpoints did not verify or are absent")
+        return
+    doc = _bundle_json(_member(zf, path, rep), path, rep)
+    if doc is None:
+        return
+    try:
+        index = _json_int(doc, "index")
+        if index != cite.get("index"):
+            raise VerificationError(f"proof is for index {index}, the manifest cites "
+                                    f"{cite.get('index')}")
+        if _json_int(doc, "size") != end.size:
+            raise VerificationError(f"proof is for size {doc.get('size')}, the period ends at "
+                                    f"{end.size}")
+        entry = _b64(doc.get("entry", ""), "entry")
+        want = cite.get("entry_sha256")
+        if want is not None and _sha256(entry).hexdigest() != want:
+            raise VerificationError("entry differs from the one the manifest cites")
+        proof = [_b64(p, "inclusion proof") for p in doc.get("proof", [])]
+        verify_inclusion(leaf=leaf_hash(entry), index=index, size=end.size, proof=proof,
+                         root=end.root_hash)
+    except VerificationError as exc:
+        rep.fail(path, str(exc))
+
+
+def verify_bundle(path: str | os.PathLike[str], verifiers: Sequence[Verifier]) -> BundleReport:
+    """Check an evidence bundle offline: the platform's signature over the manifest, the
+    SHA-256 of every file it lists (and that nothing else is in the zip), each log's period
+    checkpoints under the log's key with the consistency proof between them, and the inclusion
+    proof of every cited record against the period's end. Failures are collected, each naming
+    its item; the caller decides (``main`` exits 1 when there is any)."""
+    import zipfile
+
+    rep = BundleReport()
+    try:
+        zf = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise VerificationError(f"{path}: not a readable zip ({exc})") from exc
+    with zf:
+        names = set(zf.namelist())
+        for required in (BUNDLE_MANIFEST, BUNDLE_SIGNATURE):
+            if required not in names:
+                raise VerificationError(f"{required}: missing item")
+        manifest_bytes = zf.read(BUNDLE_MANIFEST)
+        try:
+            note = verify_note(zf.read(BUNDLE_SIGNATURE), verifiers)
+        except VerificationError as exc:
+            raise VerificationError(f"{BUNDLE_SIGNATURE}: {exc}") from exc
+        if note.text != bundle_signed_text(manifest_bytes):
+            raise VerificationError(
+                f"{BUNDLE_MANIFEST}: changed (its SHA-256 is not the one the platform signed)")
+        rep.signer = verifiers[0].name
+        manifest = _bundle_json(manifest_bytes, BUNDLE_MANIFEST, rep)
+        if manifest is None or manifest.get("format") != BUNDLE_FORMAT:
+            raise VerificationError(f"{BUNDLE_MANIFEST}: not a {BUNDLE_FORMAT} manifest")
+        rep.engagement = dict(manifest.get("engagement") or {})
+        listed = {BUNDLE_MANIFEST, BUNDLE_SIGNATURE}
+        for f in manifest.get("files", []):
+            name = str(f.get("path", ""))
+            listed.add(name)
+            data = _member(zf, name, rep)
+            if data is None:
+                continue
+            got = _sha256(data).hexdigest()
+            if got != f.get("sha256") or len(data) != f.get("size"):
+                rep.fail(name, f"changed (SHA-256 {got}, the manifest says {f.get('sha256')})")
+            rep.files += 1
+        for extra in sorted(names - listed):
+            rep.fail(extra, "not listed in the manifest")
+        ends: dict[str, Checkpoint] = {}
+        for log in manifest.get("logs", []):
+            cp = _bundle_log(zf, log, rep)
+            rep.logs += 1
+            if cp is not None:
+                ends[str(log["name"])] = cp
+        for cite in manifest.get("citations", []):
+            _bundle_citation(zf, cite, ends, rep)
+            rep.citations += 1
+    return rep
+
+
+# --------------------------------------------------------------------------- command line
+
+
 def _load_text(value: str) -> str:
     """A literal value, or the contents of the file it names when prefixed by '@'."""
     if value.startswith("@"):
@@ -783,6 +971,18 @@ def _cmd_tiles(args: argparse.Namespace) -> str:
     )
 
 
+def _cmd_bundle(args: argparse.Namespace) -> str:
+    rep = verify_bundle(args.bundle, _verifiers(args))
+    if rep.failures:
+        raise VerificationError(
+            f"{len(rep.failures)} item(s) of the bundle failed:\n  " + "\n  ".join(rep.failures))
+    period = rep.engagement.get("period") or {}
+    return (f"OK bundle of engagement {rep.engagement.get('id', '?')} "
+            f"({period.get('start', '?')} … {period.get('end', '?')}): {rep.files} files, "
+            f"{rep.logs} logs consistent over the period, {rep.citations} cited records "
+            f"included; manifest signed by {rep.signer}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="zeren-verify",
@@ -822,6 +1022,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--header", action="append", help="HTTP header for a URL, e.g. "
                     "'Authorization: Bearer <token>' (repeatable)")
     sp.set_defaults(func=_cmd_tiles)
+
+    sp = sub.add_parser("bundle", help="check an audit evidence bundle (zip) offline")
+    sp.add_argument("--vkey", action="append", required=True,
+                    help="the platform's bundle verifier key (or @FILE)")
+    sp.add_argument("bundle", help="the evidence bundle file (.zip)")
+    sp.set_defaults(func=_cmd_bundle)
     return p
 
 

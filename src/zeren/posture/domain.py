@@ -93,6 +93,18 @@ class Period:
                 "end": self.end.isoformat()}
 
 
+@dataclass(frozen=True)
+class OpenFinding:
+    """A finding from outside the checks that weighs on one obligation (an audit finding
+    whose remediation is overdue): the obligation shows at most ``status``, with the reason."""
+
+    obligation_key: str
+    status: Status
+    ref: str
+    reason: str
+    reason_zh: str
+
+
 class NoEvidence(ValueError):
     """A check tried to return ``met`` without positive evidence: the posture turns this into
     ``not_assessed`` with the reason, so a careless check cannot make a duty look met."""

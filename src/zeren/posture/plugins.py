@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
+
+from sqlalchemy.orm import Session
 
 from zeren.guideline.domain import load_guideline
 from zeren.plugins import plugin_manager
-from zeren.posture.domain import Check
+from zeren.posture.domain import Check, OpenFinding
 
 
 def validate(checks: list[Check]) -> None:
@@ -52,3 +55,14 @@ def checks_by_obligation() -> dict[str, tuple[Check, ...]]:
         for k in c.obligations:
             out.setdefault(k, []).append(c)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def open_findings(*, session: Session, platform_id: str, now: datetime
+                  ) -> dict[str, list[OpenFinding]]:
+    """Obligation key → the findings plugins say weigh on it now (``zeren_posture_findings``)."""
+    out: dict[str, list[OpenFinding]] = {}
+    for batch in plugin_manager().hook.zeren_posture_findings(
+            session=session, platform_id=platform_id, now=now):
+        for f in batch:
+            out.setdefault(f.obligation_key, []).append(f)
+    return out

@@ -30,11 +30,12 @@ from zeren.posture.domain import (
     CheckContext,
     CheckResult,
     Evidence,
+    OpenFinding,
     Status,
     worst,
 )
 from zeren.posture.models import Attestation, EvidenceFile, EvidenceSnapshot
-from zeren.posture.plugins import checks_by_obligation
+from zeren.posture.plugins import checks_by_obligation, open_findings
 from zeren.timepolicy import beijing_today
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
@@ -221,6 +222,22 @@ def _obligation(ob: Obligation, ctx: CheckContext, ran: dict[str, CheckOutcome],
                              "attestation", "无数据：暂无数据检查，需要有效的合规声明", can_attest)
 
 
+def _weigh(o: ObligationOutcome, found: Sequence[OpenFinding]) -> ObligationOutcome:
+    """Lower an obligation to the status of the open findings against it (never raise it); an
+    exempted obligation stays exempted."""
+    if not found or o.status in (Status.EXEMPTED, Status.NOT_APPLICABLE):
+        return o
+    status = worst([o.status, *(f.status for f in found)])
+    if status == o.status and o.status != Status.MET:
+        o.reason = "; ".join([*(f.reason for f in found), o.reason])
+        o.reason_zh = "；".join([*(f.reason_zh for f in found), o.reason_zh])
+        return o
+    o.status, o.evidence = status, Evidence.DATA
+    o.reason = "; ".join([*(f.reason for f in found), o.reason])
+    o.reason_zh = "；".join([*(f.reason_zh for f in found), o.reason_zh])
+    return o
+
+
 def evaluate(*, session: Session, actor: Actor, platform: Platform, now: datetime | None = None,
              store: bool = True) -> Evaluation:
     """Evaluate every obligation of every article for ``platform``; with ``store``, keep one
@@ -238,6 +255,7 @@ def evaluate(*, session: Session, actor: Actor, platform: Platform, now: datetim
     ev = Evaluation(id=str(uuid.uuid4()), platform_id=platform.id, tier=tier, evaluated_at=now,
                     tiles=[])
     ran: dict[str, CheckOutcome] = {}
+    findings = open_findings(session=session, platform_id=platform.id, now=now)
     for art in g.articles:
         if tier == UNKNOWN_TIER and art.number in TIER_DECIDED:
             obs = [ObligationOutcome(
@@ -252,7 +270,8 @@ def evaluate(*, session: Session, actor: Actor, platform: Platform, now: datetim
             ev.tiles.append(ArticleTile(art.number, art.title_zh, art.title_en, False,
                                         Status.NOT_APPLICABLE))
             continue
-        obs = [_obligation(o, ctx, ran, exempted) for o in g.obligations_of(art.number)]
+        obs = [_weigh(_obligation(o, ctx, ran, exempted), findings.get(o.key, ()))
+               for o in g.obligations_of(art.number)]
         ev.tiles.append(ArticleTile(art.number, art.title_zh, art.title_en, True,
                                     worst(o.status for o in obs), obs))
     if store:

@@ -1,0 +1,160 @@
+"""HTTP routes of the audit engagement (指南 第八条): engagements, evidence bundles, findings
+with remediation, the audit report and its signature. ``assessment.work`` lets an auditor or
+the platform's side reach a route; the services decide who may do what on which engagement."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
+
+from zeren.assessment import schemas as s
+from zeren.assessment.services import bundles, engagements, findings, reports
+from zeren.auth.policy import Actor
+from zeren.deps import SessionDep, require
+from zeren.ledger.outbox import flusher_for
+from zeren.platforms.service import get_platform
+from zeren.settings_dep import settings_of
+
+router = APIRouter(tags=["audit"])
+Reader = Annotated[Actor, Depends(require("assessment.read"))]
+Engager = Annotated[Actor, Depends(require("assessment.engage"))]
+Worker = Annotated[Actor, Depends(require("assessment.work"))]
+E = "/audit/engagements/{engagement_id}"
+
+
+def _finding(f: object) -> s.FindingRead:
+    out = s.FindingRead.model_validate(f)
+    out.overdue = findings.overdue(f)  # type: ignore[arg-type]
+    return out
+
+
+@router.post("/platforms/{platform_id}/audit/engagements", response_model=s.EngagementRead,
+             status_code=201)
+def open_engagement(platform_id: str, body: s.EngagementIn, session: SessionDep,
+                    actor: Engager) -> s.EngagementRead:
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    return s.EngagementRead.model_validate(engagements.create(
+        session=session, actor=actor, platform_id=pid, data=body))
+
+
+@router.get("/platforms/{platform_id}/audit/engagements", response_model=list[s.EngagementRead])
+def list_engagements(platform_id: str, session: SessionDep, actor: Reader
+                     ) -> list[s.EngagementRead]:
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    return [s.EngagementRead.model_validate(e) for e in engagements.list_for(
+        session=session, actor=actor, platform_id=pid)]
+
+
+@router.get("/audit/bundle-key", response_class=PlainTextResponse)
+def bundle_key(request: Request, actor: Reader) -> str:
+    """The platform's verifier key for evidence bundles (pin it: ``zeren-verify bundle
+    --vkey``)."""
+    return bundles.bundle_vkey(settings_of(request).data_dir) + "\n"
+
+
+@router.get(E, response_model=s.EngagementRead)
+def get_engagement(engagement_id: str, session: SessionDep, actor: Reader
+                   ) -> s.EngagementRead:
+    return s.EngagementRead.model_validate(engagements.get(
+        session=session, actor=actor, engagement_id=engagement_id))
+
+
+@router.post(E + "/bundles", response_model=s.BundleRead, status_code=201)
+def build_bundle(engagement_id: str, body: s.BundleIn, request: Request, session: SessionDep,
+                 actor: Worker) -> s.BundleRead:
+    return s.BundleRead.model_validate(bundles.build(
+        session=session, actor=actor, engagement_id=engagement_id, data=body,
+        data_dir=settings_of(request).data_dir))
+
+
+@router.get(E + "/bundles", response_model=list[s.BundleRead])
+def list_bundles(engagement_id: str, session: SessionDep, actor: Reader) -> list[s.BundleRead]:
+    return [s.BundleRead.model_validate(b) for b in bundles.bundles(
+        session=session, actor=actor, engagement_id=engagement_id)]
+
+
+@router.get(E + "/bundles/{bundle_id}/file")
+def bundle_download(engagement_id: str, bundle_id: str, request: Request, session: SessionDep,
+                    actor: Reader) -> FileResponse:
+    b, path = bundles.open_bundle(session=session, actor=actor, engagement_id=engagement_id,
+                                  bundle_id=bundle_id, data_dir=settings_of(request).data_dir)
+    return FileResponse(path, media_type="application/zip",
+                        filename=f"evidence-bundle-{b.id}.zip",
+                        headers={"X-Content-SHA256": b.sha256})
+
+
+@router.post(E + "/findings", response_model=s.FindingRead, status_code=201)
+def raise_finding(engagement_id: str, body: s.FindingIn, session: SessionDep, actor: Worker
+                  ) -> s.FindingRead:
+    return _finding(findings.raise_finding(session=session, actor=actor,
+                                           engagement_id=engagement_id, data=body))
+
+
+@router.get(E + "/findings", response_model=list[s.FindingRead])
+def list_findings(engagement_id: str, session: SessionDep, actor: Reader
+                  ) -> list[s.FindingRead]:
+    return [_finding(f) for f in findings.findings(session=session, actor=actor,
+                                                   engagement_id=engagement_id)]
+
+
+@router.post(E + "/findings/{number}/moves", response_model=s.FindingRead)
+def move_finding(engagement_id: str, number: int, body: s.FindingMove, session: SessionDep,
+                 actor: Worker) -> s.FindingRead:
+    return _finding(findings.move(session=session, actor=actor, engagement_id=engagement_id,
+                                  number=number, data=body))
+
+
+@router.get(E + "/findings/{number}/events", response_model=list[s.FindingEventRead])
+def finding_events(engagement_id: str, number: int, session: SessionDep, actor: Reader
+                   ) -> list[s.FindingEventRead]:
+    return [s.FindingEventRead.model_validate(x) for x in findings.events(
+        session=session, actor=actor, engagement_id=engagement_id, number=number)]
+
+
+def _report(r: object, sig: object | None) -> s.ReportRead:
+    out = s.ReportRead.model_validate(r)
+    out.signed_text = reports.signed_text(out.sha256)
+    out.signature = getattr(sig, "note", None)
+    return out
+
+
+@router.post(E + "/reports", response_model=s.ReportRead, status_code=201)
+def draft_report(engagement_id: str, body: s.ReportIn, session: SessionDep, actor: Worker
+                 ) -> s.ReportRead:
+    return _report(reports.draft(session=session, actor=actor, engagement_id=engagement_id,
+                                 data=body), None)
+
+
+@router.get(E + "/reports", response_model=list[s.ReportRead])
+def list_reports(engagement_id: str, session: SessionDep, actor: Reader) -> list[s.ReportRead]:
+    return [_report(r, None) for r in reports.reports(session=session, actor=actor,
+                                                      engagement_id=engagement_id)]
+
+
+@router.get(E + "/reports/{report_id}", response_model=s.ReportRead)
+def get_report(engagement_id: str, report_id: str, session: SessionDep, actor: Reader
+               ) -> s.ReportRead:
+    r, sig = reports.get_report(session=session, actor=actor, engagement_id=engagement_id,
+                                report_id=report_id)
+    return _report(r, sig)
+
+
+@router.get(E + "/reports/{report_id}/html", response_class=HTMLResponse)
+def report_html(engagement_id: str, report_id: str, session: SessionDep, actor: Reader
+                ) -> HTMLResponse:
+    r, _sig = reports.get_report(session=session, actor=actor, engagement_id=engagement_id,
+                                 report_id=report_id)
+    return HTMLResponse(r.html, headers={"X-Content-SHA256": r.sha256})
+
+
+@router.post(E + "/reports/{report_id}/signature", response_model=s.ReportRead)
+def sign_report(engagement_id: str, report_id: str, body: s.SignatureIn, request: Request,
+                tasks: BackgroundTasks, session: SessionDep, actor: Worker) -> s.ReportRead:
+    sig = reports.sign(session=session, actor=actor, engagement_id=engagement_id,
+                       report_id=report_id, data=body)
+    r, _ = reports.get_report(session=session, actor=actor, engagement_id=engagement_id,
+                              report_id=report_id)
+    tasks.add_task(flusher_for(request.app.state.engine, settings_of(request).data_dir).kick)
+    return _report(r, sig)
