@@ -214,6 +214,10 @@ def load_demo_records(*, engine: Any, data_dir: Path) -> dict[str, int]:
     counts["moderation_records_logged"] = flush_ledger(engine=engine, record_log=log)
     counts.update(_demo_datagov(engine=engine, platform=platforms["jingxuan-mall"].id,
                                 data_dir=data_dir))
+    from zeren.market import demo as market_demo
+
+    counts.update(market_demo.load(engine=engine, platform_id=platforms["jingxuan-mall"].id,
+                                   data_dir=data_dir))
     with unit_of_work(engine) as s:
         for p in s.scalars(select(Platform)):
             posture.evaluate(session=s, actor=SYSTEM, platform=p)

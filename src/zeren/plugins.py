@@ -28,6 +28,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.datagov.jobs",
     "zeren.security.jobs",
     "zeren.ops.jobs",
+    "zeren.market.checks",
     # console pages, in the order their routes are tried
     "zeren.platforms.console",
     "zeren.exemptions.console",

@@ -46,6 +46,9 @@ def promotions_against_reference(b: Backend, det: Detector) -> ibis.Table:
         start=_.shown_at.min(), claimed=_.original_price.max(), promo_price=_.price.min(),
         shows=_.count())
     promos = promos.mutate(start_day=_bj_day(promos.start))
+    # The promotions are few next to the displays: computed once and brought back as a
+    # small table, so the displays are scanned once, not once per use below.
+    promos = b.memtable(b.execute(promos))
     sold = orders.semi_join(promos.select("item_id").distinct(), "item_id")
     daily = sold.mutate(day=_bj_day(sold.paid_at)).group_by(["item_id", "day"]).agg(
         low=_.unit_price.min(), last=_.unit_price.argmax(_.paid_at), sales=_.count())
@@ -159,11 +162,18 @@ def _windows(b: Backend, det: Detector) -> ibis.Table:
     lowest and highest price; only windows whose spread counts."""
     prices = b.table(catalogue().datasets["prices"])
     width = int(det.p("window_minutes")) * 60
+    # Only items shown to two or more groups at all can be discriminating: one cheap pass
+    # keeps those, and only their displays are cut into windows.
+    multi = prices.group_by("item_id").agg(g_lo=_.user_group.min(), g_hi=_.user_group.max())
+    multi = multi.filter(multi.g_lo != multi.g_hi).select("item_id")
+    prices = prices.semi_join(multi, "item_id")
     p = prices.mutate(window=(prices.shown_at.epoch_seconds() // width).cast("int64"),
                       promo=prices.promotion_id.fill_null(""))
     w = p.group_by(["item_id", "merchant_id", "window", "promo"]).agg(
-        low=_.price.min(), high=_.price.max(), groups=_.user_group.nunique(), first=_.shown_at.min())
-    w = w.filter((w.groups >= 2) & (w.low > 0)
+        low=_.price.min(), high=_.price.max(), g_min=_.user_group.min(),
+        g_max=_.user_group.max(), first=_.shown_at.min())
+    # two or more groups in the window (min != max: cheaper than counting distinct groups)
+    w = w.filter((w.g_min != w.g_max) & (w.low > 0)
                  & (w.high / w.low - 1 >= det.p("min_spread_ratio")))
     return w.mutate(spread=w.high / w.low - 1)
 

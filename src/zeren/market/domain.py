@@ -95,6 +95,7 @@ class Catalogue:
     datasets: dict[str, Dataset]
     detectors: dict[str, Detector]
     actions: dict[str, Param] = field(default_factory=dict)
+    posture: dict[str, Param] = field(default_factory=dict)
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -141,7 +142,9 @@ def catalogue() -> Catalogue:
                                 tuple(r["datasets"]), r["action"], params)
     actions = {k: Param(float(v["value"]), str(v["source"]))
                for k, v in det_raw.get("actions", {}).items()}
-    return Catalogue(str(det_raw["version"]), datasets, detectors, actions)
+    posture = {k: Param(float(v["value"]), str(v["source"]))
+               for k, v in det_raw.get("posture", {}).items()}
+    return Catalogue(str(det_raw["version"]), datasets, detectors, actions, posture)
 
 
 def beijing_day(t: datetime) -> date:

@@ -55,7 +55,8 @@ def ring_candidates(b: Backend, det: Detector) -> tuple[ibis.Table, ibis.Table]:
     e2 = e.left_join(s, e.buyer_id == s.s_buyer)
     e2 = e2.select("buyer_id", "merchant_id", "n", "amount", "first", "last", "weight",
                    shared=e2.shared.fill_null(False))
-    return e2.filter((e2.weight >= det.p("min_edge_weight")) | e2.shared), shared
+    return e2.filter((e2.weight >= det.p("min_edge_weight"))
+                     | (e2.shared & (e2.weight >= det.p("min_shared_edge_weight")))), shared
 
 
 def _rings(cand: pa.Table, det: Detector) -> list[dict[str, Any]]:
