@@ -56,13 +56,15 @@ def test_audit_commands(audit: Audit, db_url: str, tmp_path: Path,
         assert code == 2 and "no report draft" in out
         rep = a.client.post(a.url + "/reports", headers=a.auditor, json=REPORT).json()
         html = tmp_path / "r.html"
-        code, out = run("audit", "report", a.engagement_id, "--out", str(html))
+        code, out = run("audit", "report", a.engagement_id, "--out", str(html), "--pdf",
+                        str(tmp_path / "r.pdf"))
         assert code == 0 and rep["sha256"] in out and "not signed" in out
+        assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-")
         code, key_vkey = run("audit", "keygen", "--name", "firm.example/carol", "--out",
                              str(tmp_path / "carol.key"))
         assert code == 0 and key_vkey.startswith("firm.example/carol+")
         code, note = run("audit", "sign-report", str(html), "--key", str(tmp_path / "carol.key"),
-                         "--name", "firm.example/carol")
+                         "--name", "firm.example/carol", "--pdf", str(tmp_path / "r.pdf"))
         assert code == 0
         checked = v.verify_note(note, [v.parse_vkey(key_vkey.strip())])
         assert checked.text == rep["signed_text"]

@@ -3,10 +3,13 @@ at_risk), and the signed audit report that alone makes Art 8 met."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pypdf import PdfReader
 from sqlalchemy import Engine, func, select
 
 from tests.assessment.conftest import AUDITOR_KEY_NAME, Audit
@@ -101,6 +104,25 @@ def test_signed_report_alone_meets_art8(audit: Audit, engine: Engine) -> None:
                  "某某会计师事务所", "北京市东城区某路 1 号", "audit@firm.example",
                  "年度风险评估尚未完成", "在三十日内完成年度风险评估"]:
         assert part in html
+    pdf = a.client.get(f"{a.url}/reports/{rep['id']}/pdf", headers=a.auditor)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert hashlib.sha256(pdf.content).hexdigest() == rep["pdf_sha256"]
+    assert pdf.headers["x-content-sha256"] == rep["pdf_sha256"]
+    reader = PdfReader(io.BytesIO(pdf.content))
+    # pypdf reads fpdf2's two-byte glyph codes with a NUL before each character, and CJK
+    # layout puts spaces between glyphs: both are dropped before matching.
+    text = "".join("".join(p.extract_text().replace("\x00", "").split())
+                   for p in reader.pages)
+    for part in ["接受审计的平台", "测试商城", "杭州市西湖区某路2号", "0571-88886000",
+                 "开展审计的机构", "某某会计师事务所", "北京市东城区某路1号",
+                 "audit@firm.example010-60000000", "审计主要结论", "年度风险评估尚未完成",
+                 "实现合规的操作建议", "在三十日内完成年度风险评估并公开报告"]:
+        assert part in text, part
+    fonts = {str(f["/BaseFont"]) for pg in reader.pages
+             for f in pg["/Resources"]["/Font"].values()}
+    assert any("NotoSans" in f for f in fonts)  # the CJK font is embedded (subset)
+    assert rep["signed_text"] == (f"zeren-audit-report/1\nhtml sha256 {rep['sha256']}\n"
+                                  f"pdf sha256 {rep['pdf_sha256']}\n")
     with unit_of_work(engine) as s:  # a draft is not a signed report
         res = signed_audit_report(CheckContext(session=s, platform_id=a.world.big_id, now=now))
         assert res.status == Status.NOT_ASSESSED
@@ -111,7 +133,7 @@ def test_signed_report_alone_meets_art8(audit: Audit, engine: Engine) -> None:
     r = a.client.post(f"{a.url}/reports/{rep['id']}/signature", headers=a.auditor,
                       json={"note": bad})
     assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "note"
-    other = "zeren-audit-report/1\nsha256 " + "0" * 64 + "\n"
+    other = "zeren-audit-report/1\nsha256 " + rep["sha256"] + "\n"
     wrong_text = v.Note(other, [v.sign_note_text(other, name=AUDITOR_KEY_NAME,
                                                  private_key=a.key)]).encode().decode()
     r = a.client.post(f"{a.url}/reports/{rep['id']}/signature", headers=a.auditor,

@@ -115,16 +115,16 @@ def finding_events(engagement_id: str, number: int, session: SessionDep, actor: 
 
 def _report(r: object, sig: object | None) -> s.ReportRead:
     out = s.ReportRead.model_validate(r)
-    out.signed_text = reports.signed_text(out.sha256)
+    out.signed_text = reports.signed_text(out.sha256, out.pdf_sha256)
     out.signature = getattr(sig, "note", None)
     return out
 
 
 @router.post(E + "/reports", response_model=s.ReportRead, status_code=201)
-def draft_report(engagement_id: str, body: s.ReportIn, session: SessionDep, actor: Worker
-                 ) -> s.ReportRead:
+def draft_report(engagement_id: str, body: s.ReportIn, request: Request, session: SessionDep,
+                 actor: Worker) -> s.ReportRead:
     return _report(reports.draft(session=session, actor=actor, engagement_id=engagement_id,
-                                 data=body), None)
+                                 data=body, data_dir=settings_of(request).data_dir), None)
 
 
 @router.get(E + "/reports", response_model=list[s.ReportRead])
@@ -147,6 +147,15 @@ def report_html(engagement_id: str, report_id: str, session: SessionDep, actor: 
     r, _sig = reports.get_report(session=session, actor=actor, engagement_id=engagement_id,
                                  report_id=report_id)
     return HTMLResponse(r.html, headers={"X-Content-SHA256": r.sha256})
+
+
+@router.get(E + "/reports/{report_id}/pdf")
+def report_pdf(engagement_id: str, report_id: str, request: Request, session: SessionDep,
+               actor: Reader) -> FileResponse:
+    r, path = reports.report_pdf(session=session, actor=actor, engagement_id=engagement_id,
+                                 report_id=report_id, data_dir=settings_of(request).data_dir)
+    return FileResponse(path, media_type="application/pdf", filename=f"audit-report-{r.id}.pdf",
+                        headers={"X-Content-SHA256": r.pdf_sha256})
 
 
 @router.post(E + "/reports/{report_id}/signature", response_model=s.ReportRead)

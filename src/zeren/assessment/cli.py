@@ -102,8 +102,10 @@ def report_cmd(
     engagement: str,
     out: Annotated[Path, typer.Option("--out", help="Where to write the report's HTML.")],
     report_id: Annotated[str, typer.Option("--report", help="A draft (default: newest).")] = "",
+    pdf_out: Annotated[Path | None, typer.Option("--pdf", help="Also write its PDF here.")
+                       ] = None,
 ) -> None:
-    """Write a report draft's HTML to --out and print its SHA-256 and signature state."""
+    """Write a report draft's HTML (and PDF) and print its SHA-256 and signature state."""
     with db() as session:
         drafts = reports.reports(session=session, actor=cli_actor(), engagement_id=engagement)
         if not drafts:
@@ -112,6 +114,11 @@ def report_cmd(
         r, sig = reports.get_report(session=session, actor=cli_actor(),
                                     engagement_id=engagement, report_id=rid)
         out.write_text(r.html, encoding="utf-8")
+        if pdf_out is not None:
+            _r, path = reports.report_pdf(session=session, actor=cli_actor(),
+                                          engagement_id=engagement, report_id=rid,
+                                          data_dir=get_settings().data_dir)
+            pdf_out.write_bytes(path.read_bytes())
         state = f"signed by {sig.signer}" if sig else "not signed"
         console.print(f"report {r.id} sha256 {r.sha256} ({state}) → {out}", highlight=False)
 
@@ -136,12 +143,15 @@ def sign_report_cmd(
     report_html: Annotated[Path, typer.Argument(help="The report's HTML, as downloaded.")],
     key: Annotated[Path, typer.Option(help="Private key file from `zeren audit keygen`.")],
     name: Annotated[str, typer.Option(help="The key's name, as in its verifier key.")],
+    report_pdf: Annotated[Path | None, typer.Option(
+        "--pdf", help="The report's PDF, as downloaded (signed with the HTML).")] = None,
 ) -> None:
-    """For the auditor: sign a report's HTML; prints the signed note to submit."""
+    """For the auditor: sign a report's HTML and PDF; prints the signed note to submit."""
     import hashlib
 
     sha = hashlib.sha256(report_html.read_bytes()).hexdigest()
+    pdf_sha = hashlib.sha256(report_pdf.read_bytes()).hexdigest() if report_pdf else ""
     k = Ed25519PrivateKey.from_private_bytes(key.read_bytes())
-    text = reports.signed_text(sha)
+    text = reports.signed_text(sha, pdf_sha)
     typer.echo(Note(text, [sign_note_text(text, name=name, private_key=k)]).encode().decode(),
                nl=False)

@@ -108,6 +108,9 @@ class AuditReport(IdMixin, CreatedMixin, Base):
     recommendations: Mapped[str] = mapped_column(Text, nullable=False)
     html: Mapped[str] = mapped_column(Text, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    pdf_sha256: Mapped[str] = mapped_column(
+        String(64), nullable=False, default="", server_default="",
+        comment="SHA-256 of the PDF kept under the data folder ('' for drafts before PDFs).")
     created_by: Mapped[str] = mapped_column(String(100), nullable=False)
 
 

@@ -134,6 +134,7 @@ class ReportRead(Read):
     conclusions: str
     recommendations: str
     sha256: str
+    pdf_sha256: str
     signed_text: str = ""
     signature: str | None = None
     created_at: datetime

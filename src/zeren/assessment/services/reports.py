@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import select
@@ -18,9 +19,11 @@ from sqlalchemy.orm import Session
 from zeren.assessment import domain as d
 from zeren.assessment.models import AuditReport, Engagement, Finding, ReportSignature
 from zeren.assessment.schemas import ReportIn, SignatureIn
+from zeren.assessment.services import pdf
 from zeren.assessment.services.engagements import get, require_auditor
 from zeren.audit.service import record, row_dict
 from zeren.auth.policy import Actor
+from zeren.db.base import utcnow
 from zeren.errors import Conflict, InvalidInput, NotFound
 from zeren.ledger.outbox import Item, enqueue
 from zeren.ledger.verify import VerificationError, parse_vkey, verify_note
@@ -30,9 +33,45 @@ from zeren.timepolicy import format_beijing
 REPORT_FORMAT = "zeren-audit-report/1"
 
 
-def signed_text(sha256: str) -> str:
-    """What the auditor signs: the format and the SHA-256 of the report's HTML."""
-    return f"{REPORT_FORMAT}\nsha256 {sha256}\n"
+def signed_text(sha256: str, pdf_sha256: str = "") -> str:
+    """What the auditor signs: the format and the SHA-256 of the report's HTML and of its PDF
+    (a draft made before PDFs: the HTML's alone)."""
+    if not pdf_sha256:
+        return f"{REPORT_FORMAT}\nsha256 {sha256}\n"
+    return f"{REPORT_FORMAT}\nhtml sha256 {sha256}\npdf sha256 {pdf_sha256}\n"
+
+
+def pdf_file(data_dir: Path, sha256: str) -> Path:
+    return Path(data_dir) / "assessment" / "reports" / f"{sha256}.pdf"
+
+
+def render_pdf(*, e: Engagement, r: AuditReport, findings: list[Finding]) -> bytes:
+    """The report as PDF: the same four parts and findings as its HTML."""
+    sev = {k.value: v for k, v in d.SEVERITY_ZH.items()}
+    st = {k.value: v for k, v in d.STATUS_ZH.items()}
+    rows: list[list[str]] = [["#", "条款 Art", "发现 Finding", "等级 Severity",
+                              "整改建议 Remediation", "责任人 Owner", "期限 Due", "状态 Status"]]
+    rows += [[str(f.number), f"第{f.article}条 {f.obligation_key}", f.title,
+              f"{sev[f.severity]} {f.severity}", f.recommendation, f.owner,
+              f.due_on.isoformat(), f"{st[f.status]} {f.status}"] for f in findings]
+    sections: list[tuple[str, object]] = [
+        ("一、接受审计的平台 The audited platform",
+         [["名称 Name", r.platform_name], ["地址 Address", r.platform_address],
+          ["联系方式 Contact", r.platform_contact]]),
+        ("二、开展审计的机构 The auditor",
+         [["名称 Name", r.auditor_name], ["地址 Address", r.auditor_address],
+          ["联系方式 Contact", r.auditor_contact]]),
+        ("三、审计主要结论 Main conclusions", r.conclusions + f"\n审计范围 Scope: {e.scope}"),
+        ("四、实现合规的操作建议 Recommendations for compliance", r.recommendations),
+    ]
+    if findings:
+        sections.append(("审计发现与整改 Findings and remediation", rows))
+    return pdf.render(
+        title="互联网平台主体责任独立审计报告 Independent audit report",
+        meta=[f"审计期间 Period: {format_beijing(e.period_start)} — "
+              f"{format_beijing(e.period_end)}（北京时间 Beijing time）",
+              f"委托事项 Engagement: {e.title} ({e.id})"],
+        sections=sections, created_at=r.created_at)
 
 
 @lru_cache(maxsize=1)
@@ -49,8 +88,8 @@ def render_html(*, e: Engagement, r: AuditReport, findings: list[Finding]) -> st
         status_zh={k.value: v for k, v in d.STATUS_ZH.items()})
 
 
-def draft(*, session: Session, actor: Actor, engagement_id: str, data: ReportIn
-          ) -> AuditReport:
+def draft(*, session: Session, actor: Actor, engagement_id: str, data: ReportIn,
+          data_dir: Path) -> AuditReport:
     """A new draft of the report (the engagement's auditors only); earlier drafts are kept."""
     e = get(session=session, actor=actor, engagement_id=engagement_id)
     require_auditor(actor, e)
@@ -63,15 +102,36 @@ def draft(*, session: Session, actor: Actor, engagement_id: str, data: ReportIn
                     platform_contact=data.platform_contact, auditor_name=e.auditor_name,
                     auditor_address=e.auditor_address, auditor_contact=e.auditor_contact,
                     conclusions=data.conclusions, recommendations=data.recommendations,
-                    html="", sha256="", created_by=actor.username)
+                    html="", sha256="", created_by=actor.username,
+                    created_at=utcnow().replace(microsecond=0))
     r.html = render_html(e=e, r=r, findings=found)
     r.sha256 = hashlib.sha256(r.html.encode("utf-8")).hexdigest()
+    body = render_pdf(e=e, r=r, findings=found)
+    r.pdf_sha256 = hashlib.sha256(body).hexdigest()
+    out = pdf_file(data_dir, r.pdf_sha256)
+    if not out.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".part")
+        tmp.write_bytes(body)
+        tmp.replace(out)
     session.add(r)
     session.flush()
     record(session=session, actor=actor, action="assessment.report.draft",
            target_type="audit_report", target_id=r.id, platform_id=e.platform_id,
-           summary={"engagement_id": e.id, "sha256": r.sha256})
+           summary={"engagement_id": e.id, "sha256": r.sha256, "pdf_sha256": r.pdf_sha256})
     return r
+
+
+def report_pdf(*, session: Session, actor: Actor, engagement_id: str, report_id: str,
+               data_dir: Path) -> tuple[AuditReport, Path]:
+    """A draft's PDF file, for an actor who may see the engagement."""
+    r, _sig = get_report(session=session, actor=actor, engagement_id=engagement_id,
+                         report_id=report_id)
+    path = pdf_file(data_dir, r.pdf_sha256) if r.pdf_sha256 else None
+    if path is None or not path.exists():
+        raise NotFound(f"report {r.id} has no PDF in the data folder",
+                       details={"report_id": r.id})
+    return r, path
 
 
 def get_report(*, session: Session, actor: Actor, engagement_id: str, report_id: str
@@ -108,9 +168,10 @@ def sign(*, session: Session, actor: Actor, engagement_id: str, report_id: str,
     except VerificationError as exc:
         raise InvalidInput(f"the signature does not verify under the engagement's auditor "
                            f"key {v.name}: {exc}", field="note") from exc
-    if note.text != signed_text(r.sha256):
-        raise InvalidInput("the note signs another text than this report's SHA-256 "
-                           f"(expected {signed_text(r.sha256)!r})", field="note")
+    want = signed_text(r.sha256, r.pdf_sha256)
+    if note.text != want:
+        raise InvalidInput("the note signs another text than this report's SHA-256 digests "
+                           f"(expected {want!r})", field="note")
     sig = ReportSignature(report_id=r.id, engagement_id=e.id, platform_id=e.platform_id,
                           period_end=e.period_end, note=note_text, signer=v.name,
                           signed_by=actor.username)
@@ -119,7 +180,8 @@ def sign(*, session: Session, actor: Actor, engagement_id: str, report_id: str,
     enqueue(session=session, item=Item(
         record_class="audit_reports",
         record={"platform_id": e.platform_id, "engagement_id": e.id, "report_id": r.id,
-                "sha256": r.sha256, "period_start": e.period_start.isoformat(),
+                "sha256": r.sha256, "pdf_sha256": r.pdf_sha256,
+                "period_start": e.period_start.isoformat(),
                 "period_end": e.period_end.isoformat(), "auditor": e.auditor_name,
                 "signer": v.name, "note": note_text},
         subject=f"audit_report:{e.platform_id}:{r.id}"))
