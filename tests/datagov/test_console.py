@@ -80,6 +80,8 @@ def test_datagov_and_security_pages(page, live_server: str, world: World,  # typ
     page.goto(f"{base}/platforms/big/security/breaches")
     notices = page.locator(".notices").first.inner_text()
     assert "监管部门" in notices and "受影响个人" in notices
+    linked = page.locator(".breach-incident").first.inner_text()  # the incident and its clock
+    assert re.search(r"INC-\d{4}-\d{4}", linked) and "按时报告" in linked
     page.click("#lang-switch")
     page.wait_for_load_state()
     assert page.locator("h1").inner_text().startswith("Breach notices")

@@ -90,12 +90,10 @@ def mark_handled(ref: str, incident_id: str, s: SessionDep, actor: ConsoleActor,
 @router.get("/platforms/{ref}/security/breaches", response_class=HTMLResponse)
 def breaches_page(request: Request, ref: str, s: SessionDep, actor: ConsoleActor) -> Response:
     p = get_platform(session=s, platform_ref=ref)
-    rows = breaches.list_breaches(session=s, actor=actor, platform_id=p.id)
+    rows = breaches.board(session=s, actor=actor, platform_id=p.id)
     return render(request, "sec_breaches.html", p=p, rows=rows,
-                  notices={b.id: breaches.notices(session=s, actor=actor, breach=b)
-                           for b in rows},
-                  missing={b.id: d.missing_contents(breaches.contents_of(b)) for b in rows},
-                  contents=d.notice_contents())
+                  clocks={v.incident.id: incidents.clocks(v.incident) for v in rows},
+                  contents=d.notice_contents(), rules=d.rules())
 
 
 @hookimpl

@@ -74,6 +74,33 @@ def list_breaches(*, session: Session, actor: Actor, platform_id: str) -> list[B
                                 .order_by(Breach.discovered_at.desc())))
 
 
+@dataclass(frozen=True)
+class BreachView:
+    """A breach as its page shows it: its incident (with the report clocks), its notices and
+    the notice contents it still lacks."""
+
+    breach: Breach
+    incident: Incident
+    notices: list[Notice]
+    missing: list[str]
+
+
+def board(*, session: Session, actor: Actor, platform_id: str) -> list[BreachView]:
+    """Every breach of the platform with its incident and notices, read in three queries."""
+    rows = list_breaches(session=session, actor=actor, platform_id=platform_id)
+    ids = [b.id for b in rows]
+    sent: dict[str, list[Notice]] = {}
+    incs: dict[str, Incident] = {}
+    if rows:
+        for n in session.scalars(select(Notice).where(Notice.breach_id.in_(ids))
+                                 .order_by(Notice.sent_at)):
+            sent.setdefault(n.breach_id, []).append(n)
+        incs = {i.id: i for i in session.scalars(select(Incident).where(
+            Incident.id.in_({b.incident_id for b in rows})))}
+    return [BreachView(b, incs[b.incident_id], sent.get(b.id, []),
+                       d.missing_contents(contents_of(b))) for b in rows]
+
+
 def notices(*, session: Session, actor: Actor, breach: Breach) -> list[Notice]:
     actor.require(READ, breach.platform_id)
     return list(session.scalars(select(Notice).where(Notice.breach_id == breach.id)
