@@ -22,6 +22,7 @@ import csv
 import io
 import os
 import random
+import secrets
 import socket
 import statistics
 import subprocess
@@ -176,7 +177,9 @@ def bench_gate(args: argparse.Namespace) -> None:
     url = _fresh_url(args.pg, "gate")
     token, pid = _prepare_gate(url, args.persons)
     port = _free_port()
-    env = {**os.environ, "ZEREN_DATABASE_URL": url, "ZEREN_DATA_DIR": str(OUT / "data")}
+    # A server refuses to start without its installation secret (ADR 0040): a fresh one.
+    env = {**os.environ, "ZEREN_DATABASE_URL": url, "ZEREN_DATA_DIR": str(OUT / "data"),
+           "ZEREN_SECRET_KEY": secrets.token_hex(32)}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "zeren.app:create_app", "--factory", "--port",
          str(port), "--log-level", "warning", "--no-access-log"], env=env)

@@ -190,3 +190,35 @@ def test_breach_notices(client: TestClient, world: World) -> None:
     notices = client.get(url(world, f"/breaches/{b['id']}/notices"), headers=co).json()
     assert [n["audience"] for n in notices] == ["authority", "individuals"]
     assert notices[1]["file_sha256"] and notices[1]["recipients"] == 2
+
+
+def test_lists_page_in_sql(app: Any, client: TestClient, world: World) -> None:
+    """Incidents and breaches are paged in SQL with their total, in as many statements for
+    two rows as for eight."""
+    from tests.test_list_queries import statements
+
+    co = world.auth("compliance_officer")
+    now = datetime.now(UTC)
+
+    def make(i: int) -> None:
+        inc = client.post(url(world, "/incidents"), headers=co, json=incident(
+            now - timedelta(minutes=i), title=f"事件 {i}")).json()
+        r = client.post(url(world, "/breaches"), headers=co, json={
+            "incident_id": inc["id"], "pi_types": ["手机号码"], "persons_affected": 10 + i,
+            "discovered_at": now.isoformat()})
+        assert r.status_code == 201, r.text
+
+    for path in ("/incidents", "/breaches"):
+        counts = []
+        for n in (2, 6):
+            for i in range(n):
+                make(len(counts) * 10 + i)
+            counts.append(statements(app, client, url(world, path), co))
+        assert counts[0] == counts[1], (path, counts)
+    page = client.get(url(world, "/incidents"), headers=co, params={"limit": 3, "offset": 2})
+    assert page.status_code == 200
+    assert page.json()["total"] == 16 and len(page.json()["items"]) == 3
+    assert page.json()["items"][0]["clocks"]["first_report"]["state"] == "running"
+    breaches = client.get(url(world, "/breaches"), headers=co, params={"limit": 5}).json()
+    assert breaches["total"] == 16 and len(breaches["items"]) == 5
+    assert "contact" in breaches["items"][0]["missing_contents"]

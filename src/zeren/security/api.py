@@ -13,6 +13,7 @@ from zeren.db.base import utcnow
 from zeren.deps import SessionDep, require
 from zeren.errors import TooLarge
 from zeren.ledger.outbox import flusher_for
+from zeren.pagination import Page, PageDep, page_of
 from zeren.platforms.service import get_platform
 from zeren.security import schemas as s
 from zeren.security.services import breaches, incidents, reports, systems
@@ -88,12 +89,15 @@ def open_incident(platform_id: str, body: s.IncidentIn, session: SessionDep, act
         session=session, actor=actor, platform_id=_pid(session, platform_id), data=body))
 
 
-@router.get("/incidents", response_model=list[s.IncidentRead])
-def list_incidents(platform_id: str, session: SessionDep, actor: Reader,
+@router.get("/incidents", response_model=Page[s.IncidentRead])
+def list_incidents(platform_id: str, session: SessionDep, actor: Reader, page: PageDep,
                    status: Annotated[str | None, Query(pattern="^(open|handled|closed)$")] = None
-                   ) -> list[s.IncidentRead]:
-    return [incident_read(i) for i in incidents.list_incidents(
-        session=session, actor=actor, platform_id=_pid(session, platform_id), status=status)]
+                   ) -> Page[s.IncidentRead]:
+    """Incidents, newest found first, each with its clocks."""
+    rows, total = incidents.list_incidents(
+        session=session, actor=actor, platform_id=_pid(session, platform_id), status=status,
+        offset=page.offset, limit=page.limit)
+    return page_of([incident_read(i) for i in rows], total, page)
 
 
 @router.get("/incidents/{incident_id}", response_model=s.IncidentRead)
@@ -201,10 +205,14 @@ def record_breach(platform_id: str, body: s.BreachIn, session: SessionDep, actor
         session=session, actor=actor, platform_id=_pid(session, platform_id), data=body))
 
 
-@router.get("/breaches", response_model=list[s.BreachRead])
-def list_breaches(platform_id: str, session: SessionDep, actor: Reader) -> list[s.BreachRead]:
-    return [_breach_read(b) for b in breaches.list_breaches(
-        session=session, actor=actor, platform_id=_pid(session, platform_id))]
+@router.get("/breaches", response_model=Page[s.BreachRead])
+def list_breaches(platform_id: str, session: SessionDep, actor: Reader, page: PageDep
+                  ) -> Page[s.BreachRead]:
+    """Breaches, newest found first, each with the notice contents it still lacks."""
+    rows, total = breaches.list_breaches(session=session, actor=actor,
+                                         platform_id=_pid(session, platform_id),
+                                         offset=page.offset, limit=page.limit)
+    return page_of([_breach_read(b) for b in rows], total, page)
 
 
 @router.get("/breaches/{breach_id}/notices", response_model=list[s.NoticeRead])

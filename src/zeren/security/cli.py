@@ -26,7 +26,9 @@ def incidents_cmd(platform: PlatformOpt) -> None:
     with db() as session:
         p = get_platform(session=session, platform_ref=platform)
         now = utcnow()
-        for inc in incidents.list_incidents(session=session, actor=cli_actor(), platform_id=p.id):
+        rows, _total = incidents.list_incidents(session=session, actor=cli_actor(),
+                                                platform_id=p.id, limit=10_000)
+        for inc in rows:
             c = incidents.clocks(inc, now)["first_report"]
             due = f"{c.due.astimezone(d.BEIJING):%Y-%m-%d %H:%M} +08:00" if c.due else "—"
             left = d.format_left(c.seconds_left) if c.seconds_left is not None else ""

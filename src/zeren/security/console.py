@@ -28,8 +28,8 @@ router = APIRouter(include_in_schema=False)
 @router.get("/platforms/{ref}/security/incidents", response_class=HTMLResponse)
 def incidents_page(request: Request, ref: str, s: SessionDep, actor: ConsoleActor) -> Response:
     p = get_platform(session=s, platform_ref=ref)
-    rows = incidents.list_incidents(session=s, actor=actor, platform_id=p.id)
-    return render(request, "sec_incidents.html", p=p, rows=rows,
+    rows, total = incidents.list_incidents(session=s, actor=actor, platform_id=p.id, limit=200)
+    return render(request, "sec_incidents.html", p=p, rows=rows, total=total,
                   clocks={i.id: incidents.clocks(i) for i in rows}, rules=d.rules())
 
 
@@ -90,8 +90,8 @@ def mark_handled(ref: str, incident_id: str, s: SessionDep, actor: ConsoleActor,
 @router.get("/platforms/{ref}/security/breaches", response_class=HTMLResponse)
 def breaches_page(request: Request, ref: str, s: SessionDep, actor: ConsoleActor) -> Response:
     p = get_platform(session=s, platform_ref=ref)
-    rows = breaches.board(session=s, actor=actor, platform_id=p.id)
-    return render(request, "sec_breaches.html", p=p, rows=rows,
+    rows, total = breaches.board(session=s, actor=actor, platform_id=p.id, limit=100)
+    return render(request, "sec_breaches.html", p=p, rows=rows, total=total,
                   clocks={v.incident.id: incidents.clocks(v.incident) for v in rows},
                   contents=d.notice_contents(), rules=d.rules())
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record, row_dict
@@ -68,10 +68,15 @@ def get_breach(*, session: Session, actor: Actor, platform_id: str, breach_id: s
     return b
 
 
-def list_breaches(*, session: Session, actor: Actor, platform_id: str) -> list[Breach]:
+def list_breaches(*, session: Session, actor: Actor, platform_id: str, offset: int = 0,
+                  limit: int = 100) -> tuple[list[Breach], int]:
+    """A page of the platform's breaches, newest found first, and how many there are."""
     actor.require(READ, platform_id)
-    return list(session.scalars(select(Breach).where(Breach.platform_id == platform_id)
-                                .order_by(Breach.discovered_at.desc())))
+    q = select(Breach).where(Breach.platform_id == platform_id)
+    total = int(session.scalar(select(func.count()).select_from(q.subquery())) or 0)
+    rows = list(session.scalars(q.order_by(Breach.discovered_at.desc(), Breach.id)
+                                .offset(offset).limit(limit)))
+    return rows, total
 
 
 @dataclass(frozen=True)
@@ -85,9 +90,11 @@ class BreachView:
     missing: list[str]
 
 
-def board(*, session: Session, actor: Actor, platform_id: str) -> list[BreachView]:
-    """Every breach of the platform with its incident and notices, read in three queries."""
-    rows = list_breaches(session=session, actor=actor, platform_id=platform_id)
+def board(*, session: Session, actor: Actor, platform_id: str, offset: int = 0,
+          limit: int = 100) -> tuple[list[BreachView], int]:
+    """A page of breaches with their incidents and notices, read in four queries; the total."""
+    rows, total = list_breaches(session=session, actor=actor, platform_id=platform_id,
+                                offset=offset, limit=limit)
     ids = [b.id for b in rows]
     sent: dict[str, list[Notice]] = {}
     incs: dict[str, Incident] = {}
@@ -98,7 +105,7 @@ def board(*, session: Session, actor: Actor, platform_id: str) -> list[BreachVie
         incs = {i.id: i for i in session.scalars(select(Incident).where(
             Incident.id.in_({b.incident_id for b in rows})))}
     return [BreachView(b, incs[b.incident_id], sent.get(b.id, []),
-                       d.missing_contents(contents_of(b))) for b in rows]
+                       d.missing_contents(contents_of(b))) for b in rows], total
 
 
 def notices(*, session: Session, actor: Actor, breach: Breach) -> list[Notice]:

@@ -112,12 +112,17 @@ def get_incident(*, session: Session, actor: Actor, platform_id: str, incident_i
 
 
 def list_incidents(*, session: Session, actor: Actor, platform_id: str,
-                   status: str | None = None) -> list[Incident]:
+                   status: str | None = None, offset: int = 0, limit: int = 100
+                   ) -> tuple[list[Incident], int]:
+    """A page of the platform's incidents, newest found first, and how many there are."""
     actor.require(READ, platform_id)
     q = select(Incident).where(Incident.platform_id == platform_id)
     if status:
         q = q.where(Incident.status == status)
-    return list(session.scalars(q.order_by(Incident.detected_at.desc()).limit(500)))
+    total = int(session.scalar(select(func.count()).select_from(q.subquery())) or 0)
+    rows = list(session.scalars(q.order_by(Incident.detected_at.desc(), Incident.id)
+                                .offset(offset).limit(limit)))
+    return rows, total
 
 
 def timeline(*, session: Session, actor: Actor, incident: Incident) -> list[IncidentEvent]:
