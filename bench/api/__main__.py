@@ -4,12 +4,19 @@ live posture of a platform, one guideline article, the audit trail page, beside 
 stored evaluations, in a fresh SQLite database under bench/out/ (or ``--pg URL``).
 
     .venv/bin/python -m bench.api [--requests 500] [--history 200] [--pg postgresql+psycopg://…]
+                                  [--cases 1000000] [--orders 1000000]
+
+``--cases N`` stores N moderation cases of the measured platform (each with its subject;
+created over the last 60 days, most decided within their SLA), written in bulk through the
+tables the posture reads; ``--orders N`` appends N order records of that platform to the
+ledger through the integrator (real entries, tiles and signed checkpoints, in batches).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -27,6 +34,61 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def _scale(url: str, pid: str, cases: int, orders: int) -> None:
+    import json
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from zeren.db.bulk import bulk_insert
+    from zeren.db.session import make_engine, unit_of_work
+    from zeren.ledger.integrator import PendingEntry
+    from zeren.ledger.service import integrator_for
+    from zeren.moderation.models import Case, Subject
+
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    chunk = 50_000
+    t0 = time.perf_counter()
+    for start in range(0, cases, chunk):
+        subs: list[dict[str, object]] = []
+        rows: list[dict[str, object]] = []
+        for i in range(start, min(cases, start + chunk)):
+            sid, created = str(uuid.uuid4()), now - timedelta(minutes=(i * 7919) % 86_400)
+            decided = i % 50 != 0
+            subs.append({"id": sid, "platform_id": pid, "kind": "post", "external_ref": f"b{i}",
+                         "owner_id": None, "display_name": "", "text": "", "media": [],
+                         "real_name_verified": None, "state": "visible", "verdict": None,
+                         "inbox_token": None, "created_at": created, "updated_at": created})
+            rows.append({"id": str(uuid.uuid4()), "platform_id": pid, "subject_id": sid,
+                         "open_key": None if decided else sid, "category": "fraud",
+                         "severity": 2, "queue": "general",
+                         "status": "decided" if decided else "open", "priority": 2,
+                         "report_count": 1, "sources": "user",
+                         "sla_due_at": created + timedelta(hours=24), "claimed_by": None,
+                         "claimed_at": None, "escalations": 0, "escalated_at": None,
+                         "sla_breached_at": None, "decision": "action" if decided else None,
+                         "decided_by": "bench" if decided else None,
+                         "decided_at": created + timedelta(hours=2) if decided else None,
+                         "created_at": created, "updated_at": created})
+        with unit_of_work(engine) as s:
+            bulk_insert(s, Subject.__table__, subs)  # type: ignore[arg-type]
+            bulk_insert(s, Case.__table__, rows)  # type: ignore[arg-type]
+    t1 = time.perf_counter()
+    if orders:
+        integrator = integrator_for(engine, OUT / "data")
+        name = f"orders/{now.year}"
+        for start in range(0, orders, chunk):
+            batch = [PendingEntry(json.dumps(
+                {"class": "orders", "platform_id": pid, "order_id": f"o{i}",
+                 "total_amount": "120.00"}, separators=(",", ":")).encode(),
+                subject=f"order:{pid}:o{i}") for i in range(start, min(orders, start + chunk))]
+            integrator.append_batch(name, batch)
+    t2 = time.perf_counter()
+    engine.dispose()
+    print(f"stored {cases:,} cases in {t1 - t0:.0f} s and {orders:,} ledger orders in "
+          f"{t2 - t1:.0f} s", flush=True)
 
 
 def _prepare(url: str, history: int) -> tuple[str, str]:
@@ -68,6 +130,8 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=500)
     ap.add_argument("--history", type=int, default=200, help="stored evaluations before measuring")
     ap.add_argument("--pg", help="PostgreSQL URL of an empty database to use instead of SQLite")
+    ap.add_argument("--cases", type=int, default=0, help="moderation cases to add (bulk)")
+    ap.add_argument("--orders", type=int, default=0, help="ledger order records to add")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.pg:
@@ -78,15 +142,18 @@ def main() -> int:
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{db}"
     token, pid = _prepare(url, args.history)
+    if args.cases or args.orders:
+        _scale(url, pid, args.cases, args.orders)
     port = _free_port()
     env = {**os.environ, "ZEREN_DATABASE_URL": url, "ZEREN_DATA_DIR": str(OUT / "data")}
+    env.setdefault("ZEREN_SECRET_KEY", secrets.token_urlsafe(48))  # this run's own secret
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "zeren.app:create_app", "--factory", "--port",
          str(port), "--log-level", "warning"], env=env)
     try:
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=30) as client:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120
             while True:
                 try:
                     client.get("/api/v1/health")
@@ -113,13 +180,14 @@ def main() -> int:
     floor = statistics.median(results[0][1])
     backend = "PostgreSQL" if args.pg else "SQLite"
     print(f"\nfoundation read paths, {backend}, {args.requests} sequential requests each, "
-          f"{args.history} stored evaluations; one uvicorn worker on loopback\n")
-    print(f"{'path':<36}{'p50 ms':>9}{'p99 ms':>9}{'p50 ÷ floor':>13}")
-    print("-" * 67)
+          f"{args.history} stored evaluations, {args.cases:,} extra cases, {args.orders:,} "
+          "extra ledger orders; one uvicorn worker on loopback\n")
+    print(f"{'path':<50}{'p50 ms':>9}{'p99 ms':>9}{'p50 ÷ floor':>13}")
+    print("-" * 81)
     for name, samples in results:
         q = statistics.quantiles(samples, n=100)
         p50 = statistics.median(samples)
-        print(f"{name:<36}{p50:>9.2f}{q[98]:>9.2f}{p50 / floor:>13.1f}")
+        print(f"{name:<50}{p50:>9.2f}{q[98]:>9.2f}{p50 / floor:>13.1f}")
     return 0
 
 

@@ -157,13 +157,26 @@ class Evaluation:
         return out
 
 
-def _valid_attestation(session: Session, platform_id: str, key: str, now: datetime
-                       ) -> Attestation | None:
-    return session.scalar(
-        select(Attestation).where(
-            Attestation.platform_id == platform_id, Attestation.check_key == key,
-            Attestation.valid_from <= now, Attestation.valid_until >= now)
-        .order_by(Attestation.created_at.desc()).limit(1))
+@dataclass(frozen=True)
+class _Att:
+    id: str
+    statement: str
+    valid_from: datetime
+    valid_until: datetime
+    created_at: datetime
+
+
+def _attestations_by_key(session: Session, platform_id: str) -> dict[str, list[_Att]]:
+    """Every attestation of the platform, newest first, by obligation key: one query for
+    the whole evaluation."""
+    out: dict[str, list[_Att]] = {}
+    for r in session.execute(
+            select(Attestation.check_key, Attestation.id, Attestation.statement,
+                   Attestation.valid_from, Attestation.valid_until, Attestation.created_at)
+            .where(Attestation.platform_id == platform_id)
+            .order_by(Attestation.created_at.desc())):
+        out.setdefault(r[0], []).append(_Att(r[1], r[2], r[3], r[4], r[5]))
+    return out
 
 
 def _run_check(check: Check, ctx: CheckContext) -> CheckResult:
@@ -175,7 +188,8 @@ def _run_check(check: Check, ctx: CheckContext) -> CheckResult:
 
 
 def _obligation(ob: Obligation, ctx: CheckContext, ran: dict[str, CheckOutcome],
-                exempted: dict[tuple[int, int | None], str]) -> ObligationOutcome:
+                exempted: dict[tuple[int, int | None], str],
+                atts: dict[str, list[_Att]]) -> ObligationOutcome:
     can_attest = attestable(ob)
     ex = exempted.get((ob.article, None)) or (
         exempted.get((ob.article, ob.item)) if ob.item is not None else None)
@@ -197,17 +211,15 @@ def _obligation(ob: Obligation, ctx: CheckContext, ran: dict[str, CheckOutcome],
                 "; ".join(o.result.reason for o in shown),
                 "；".join(o.result.reason_zh or o.result.reason for o in shown),
                 can_attest, outs)
-    att = _valid_attestation(ctx.session, ctx.platform_id, ob.key, ctx.now)
+    mine = atts.get(ob.key, [])
+    att = next((a for a in mine if a.valid_from <= ctx.now <= a.valid_until), None)
     if att is not None:
         until = att.valid_until.date().isoformat()
         return ObligationOutcome(ob, Status.MET, Evidence.ATTESTED,
                                  f"attested until {until}: {att.statement[:120]}",
                                  f"声明有效至 {until}：{att.statement[:120]}", can_attest, outs,
                                  attestation_id=att.id, attested_until=att.valid_until)
-    expired = ctx.session.scalar(select(func.count()).select_from(Attestation).where(
-        Attestation.platform_id == ctx.platform_id, Attestation.check_key == ob.key,
-        Attestation.valid_until < ctx.now))
-    if expired:
+    if any(a.valid_until < ctx.now for a in mine):
         return ObligationOutcome(ob, Status.NOT_ASSESSED, Evidence.NONE,
                                  "the last attestation has expired", "最近一次声明已过期",
                                  can_attest, outs)
@@ -256,6 +268,7 @@ def evaluate(*, session: Session, actor: Actor, platform: Platform, now: datetim
                     tiles=[])
     ran: dict[str, CheckOutcome] = {}
     findings = open_findings(session=session, platform_id=platform.id, now=now)
+    atts = _attestations_by_key(session, platform.id)
     for art in g.articles:
         if tier == UNKNOWN_TIER and art.number in TIER_DECIDED:
             obs = [ObligationOutcome(
@@ -270,7 +283,7 @@ def evaluate(*, session: Session, actor: Actor, platform: Platform, now: datetim
             ev.tiles.append(ArticleTile(art.number, art.title_zh, art.title_en, False,
                                         Status.NOT_APPLICABLE))
             continue
-        obs = [_weigh(_obligation(o, ctx, ran, exempted), findings.get(o.key, ()))
+        obs = [_weigh(_obligation(o, ctx, ran, exempted, atts), findings.get(o.key, ()))
                for o in g.obligations_of(art.number)]
         ev.tiles.append(ArticleTile(art.number, art.title_zh, art.title_en, True,
                                     worst(o.status for o in obs), obs))
