@@ -112,7 +112,14 @@ def test_console_journey(page, live_server: str, world: World, tmp_path: Path  #
     page.screenshot(path=str(ARTIFACTS / "03-posture-en.png"), full_page=True)
 
     # drill down to Art 32 and record an attestation with an evidence file
-    page.click(".tile[data-article='32']")
+    tile32 = page.locator(".tile[data-article='32']")
+    tile32.locator("details.obligations summary").click()
+    assert tile32.locator("li[data-obligation]").count() == 2  # Art 32 states two duties
+    assert tile32.locator("li[data-obligation='art32.green_packaging']").get_attribute(
+        "data-kind") == "not_assessed"
+    assert "no data" in tile32.locator("li[data-obligation='art32.green_packaging'] .why"
+                                       ).inner_text()
+    page.click(".tile[data-article='32'] a.tile-head")
     page.wait_for_url("**/posture/articles/32")
     packaging = ".obligation[data-obligation='art32.green_packaging']"
     assert page.locator(f"{packaging} h3 .badge").first.inner_text() == "Not assessed"
