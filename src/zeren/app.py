@@ -40,6 +40,7 @@ ROUTERS: tuple[str, ...] = (
     "zeren.security.api",
     "zeren.market.api",
     "zeren.assessment.api",
+    "zeren.merchants.api",
 )
 
 

@@ -1,0 +1,195 @@
+"""HTTP routes of the merchant registry under ``/platforms/{platform_id}/merchants``: register,
+import, list with filters and search (keyset cursor or offset), a merchant with its shops,
+licences and documents, its history, and the sealed resident ID (``merchants.identity.open``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, UploadFile
+
+from zeren.auth.policy import Actor
+from zeren.deps import SessionDep, require
+from zeren.errors import TooLarge
+from zeren.ledger.outbox import flusher_for
+from zeren.merchants import domain as d
+from zeren.merchants import schemas as s
+from zeren.merchants.services import importer, registry
+from zeren.pagination import PageDep
+from zeren.platforms.service import get_platform
+from zeren.timepolicy import beijing_today
+
+router = APIRouter(prefix="/platforms/{platform_id}/merchants", tags=["merchants"])
+Reader = Annotated[Actor, Depends(require(registry.READ))]
+Writer = Annotated[Actor, Depends(require(registry.WRITE))]
+Opener = Annotated[Actor, Depends(require(registry.OPEN_IDENTITY))]
+MAX_UPLOAD = 512 * 1024 * 1024
+
+
+def _pid(session: SessionDep, platform_id: str) -> str:
+    return get_platform(session=session, platform_ref=platform_id).id
+
+
+def _kick(request: Request, tasks: BackgroundTasks) -> None:
+    tasks.add_task(flusher_for(request.app.state.engine,
+                               request.app.state.settings.data_dir).kick)
+
+
+def merchant_read(v: registry.MerchantView) -> s.MerchantRead:
+    out = s.MerchantRead.model_validate(v.merchant)
+    out.overdue = v.overdue
+    out.shops = [s.ShopRead.model_validate(x) for x in v.shops]
+    kinds = d.registry().licences
+    for lc, docs in v.licences:
+        r = s.LicenceRead.model_validate(lc)
+        r.kind_zh = kinds[lc.kind].zh if lc.kind in kinds else lc.kind
+        r.days_left = (lc.valid_until - v.today).days if lc.valid_until else None
+        r.documents = [s.DocumentRead.model_validate(x) for x in docs]
+        out.licences.append(r)
+    return out
+
+
+@router.get("/licence-kinds", response_model=list[s.KindRead])
+def licence_kinds(platform_id: str, session: SessionDep, actor: Reader) -> list[s.KindRead]:
+    """Licence kinds the registry knows (data/registry.toml), each with its source."""
+    _pid(session, platform_id)
+    return [s.KindRead(code=k.code, zh=k.zh, en=k.en, source=k.source)
+            for k in registry.licence_kinds()]
+
+
+@router.post("", response_model=s.MerchantRead, status_code=201)
+def register(platform_id: str, body: s.MerchantIn, session: SessionDep, actor: Writer,
+             request: Request, tasks: BackgroundTasks) -> s.MerchantRead:
+    """Register a merchant with its shops and licences (refused whole on any bad field)."""
+    pid = _pid(session, platform_id)
+    m = registry.register_merchant(session=session, actor=actor, platform_id=pid, data=body)
+    _kick(request, tasks)
+    return merchant_read(registry.merchant_view(session=session, actor=actor, platform_id=pid,
+                                                merchant=m.id))
+
+
+@router.post("/imports", response_model=s.ImportRead, status_code=201)
+async def import_file(platform_id: str, file: UploadFile, session: SessionDep, actor: Writer,
+                      request: Request, tasks: BackgroundTasks,
+                      encoding: Annotated[str, Query(
+                          pattern="^(auto|utf-8|gb18030|gbk)$",
+                          description="CSV text encoding; auto reads UTF-8 or GBK/GB18030 "
+                                      "and says which.")] = "auto") -> s.ImportRead:
+    """Import merchants from a CSV or XLSX file (all or nothing; errors name row and field)."""
+    content = await file.read(MAX_UPLOAD + 1)
+    if len(content) > MAX_UPLOAD:
+        raise TooLarge(f"the file is larger than {MAX_UPLOAD // 2**20} MiB",
+                       details={"field": "file"})
+    res = importer.import_merchants(session=session, actor=actor,
+                                    platform_id=_pid(session, platform_id),
+                                    filename=file.filename or "upload", content=content,
+                                    encoding=encoding)
+    _kick(request, tasks)
+    out = s.ImportRead.model_validate(res.record)
+    out.seconds = round(res.seconds, 3)
+    return out
+
+
+@router.get("", response_model=s.MerchantPage)
+def list_merchants(
+    platform_id: str, session: SessionDep, actor: Reader, page: PageDep,
+    status: Annotated[str | None, Query(description="active / suspended / exiting / exited")]
+    = None,
+    kind: Annotated[str | None, Query()] = None,
+    verification: Annotated[str | None, Query()] = None,
+    due_within_days: Annotated[int | None, Query(
+        ge=0, le=3660, description="Re-verification due within N days (overdue included).")]
+    = None,
+    licence_within_days: Annotated[int | None, Query(
+        ge=0, le=3660, description="A licence ends within N days.")] = None,
+    q: Annotated[str | None, Query(max_length=200,
+                                   description="USCC or merchant_ref, or the name's beginning.")]
+    = None,
+    after: Annotated[str | None, Query(max_length=800, description="Cursor from `next`.")]
+    = None,
+    count: Annotated[bool, Query(description="Count the rows the filters match.")] = True,
+) -> s.MerchantPage:
+    """The registry, ordered by name, with filters; page with ``after`` (keyset)."""
+    pid = _pid(session, platform_id)
+    f = registry.ListFilters(status=status, kind=kind, verification=verification,
+                             due_within_days=due_within_days,
+                             licence_within_days=licence_within_days, q=q)
+    rows, total, nxt = registry.list_merchants(session=session, actor=actor, platform_id=pid,
+                                               filters=f, params=page, after=after,
+                                               count=count)
+    today = beijing_today()
+    items = []
+    for m in rows:
+        it = s.MerchantSummary.model_validate(m)
+        it.overdue = registry.is_overdue(m, today)
+        items.append(it)
+    return s.MerchantPage(items=items, total=total, offset=0 if after else page.offset,
+                          limit=page.limit, next=nxt)
+
+
+@router.get("/{merchant_id}", response_model=s.MerchantRead)
+def get_merchant(platform_id: str, merchant_id: str, session: SessionDep, actor: Reader
+                 ) -> s.MerchantRead:
+    """A merchant (by id or merchant_ref) with its shops, licences and documents."""
+    return merchant_read(registry.merchant_view(session=session, actor=actor,
+                                                platform_id=_pid(session, platform_id),
+                                                merchant=merchant_id))
+
+
+@router.get("/{merchant_id}/history", response_model=list[s.EventRead])
+def merchant_history(platform_id: str, merchant_id: str, session: SessionDep, actor: Reader
+                     ) -> list[s.EventRead]:
+    m = registry.get_merchant(session=session, actor=actor,
+                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+    return [s.EventRead.model_validate(e)
+            for e in registry.history(session=session, actor=actor, merchant=m)]
+
+
+@router.get("/{merchant_id}/resident-id", response_model=s.ResidentIdRead)
+def resident_id(platform_id: str, merchant_id: str, session: SessionDep, actor: Opener
+                ) -> s.ResidentIdRead:
+    """Open the sealed resident ID (audited)."""
+    pid = _pid(session, platform_id)
+    m = registry.get_merchant(session=session, actor=actor, platform_id=pid,
+                              merchant=merchant_id)
+    got = registry.open_resident_id(session=session, actor=actor, merchant=m)
+    return s.ResidentIdRead(merchant_id=m.id, resident_id=got, erased=got is None)
+
+
+@router.post("/{merchant_id}/shops", response_model=s.ShopRead, status_code=201)
+def add_shop(platform_id: str, merchant_id: str, body: s.ShopIn, session: SessionDep,
+             actor: Writer, request: Request, tasks: BackgroundTasks) -> s.ShopRead:
+    m = registry.get_merchant(session=session, actor=actor,
+                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+    return s.ShopRead.model_validate(registry.add_shop(session=session, actor=actor, merchant=m,
+                                                       data=body))
+
+
+@router.post("/{merchant_id}/licences", response_model=s.LicenceRead, status_code=201)
+def add_licence(platform_id: str, merchant_id: str, body: s.LicenceIn, session: SessionDep,
+                actor: Writer, request: Request, tasks: BackgroundTasks) -> s.LicenceRead:
+    """Record a licence (kind from the data; an expired one is refused)."""
+    m = registry.get_merchant(session=session, actor=actor,
+                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+    lc = registry.add_licence(session=session, actor=actor, merchant=m, data=body)
+    _kick(request, tasks)
+    out = s.LicenceRead.model_validate(lc)
+    out.kind_zh = d.registry().licences[lc.kind].zh
+    return out
+
+
+@router.post("/{merchant_id}/licences/{licence_id}/documents", response_model=s.DocumentRead,
+             status_code=201)
+async def add_document(platform_id: str, merchant_id: str, licence_id: str, file: UploadFile,
+                       session: SessionDep, actor: Writer, request: Request,
+                       tasks: BackgroundTasks) -> s.DocumentRead:
+    """Keep a licence's scan or file with its SHA-256."""
+    content = await file.read(registry.MAX_DOCUMENT + 1)
+    m = registry.get_merchant(session=session, actor=actor,
+                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+    doc = registry.add_document(session=session, actor=actor, merchant=m, licence_id=licence_id,
+                                filename=file.filename or "document",
+                                media_type=file.content_type or "application/octet-stream",
+                                content=content)
+    _kick(request, tasks)
+    return s.DocumentRead.model_validate(doc)
