@@ -104,11 +104,13 @@ def test_resident_id_is_sealed_and_opened_only_with_the_permission(
         assert no.status_code == 403
         assert no.json()["error"]["details"]["permission"] == "merchants.identity.open"
     # after the outbox is flushed, the sealed data lives in the ledger's store
-    from zeren.ledger.outbox import flush_all
+    from zeren.ledger.outbox import flush_all, flusher_for
     from zeren.ledger.service import integrator_for
 
-    flush_all(engine=engine, integrator=integrator_for(
-        engine, client.app.state.settings.data_dir))  # type: ignore[attr-defined]
+    data_dir = client.app.state.settings.data_dir  # type: ignore[attr-defined]
+    # the requests' flusher (the app's engine) finishes what it claimed
+    flusher_for(client.app.state.engine, data_dir).stop()  # type: ignore[attr-defined]
+    flush_all(engine=engine, integrator=integrator_for(engine, data_dir))
     with unit_of_work(engine) as s:
         ob = s.scalars(select(OutboxRow)).one()
         assert ob.logged_at is not None and ob.pd_key is None  # the key left the outbox
