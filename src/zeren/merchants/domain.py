@@ -187,7 +187,7 @@ def check_resident_id(value: str, *, field: str = "resident_id") -> str:
 def _region_existed(region: str, year: int) -> bool:
     try:
         _ric.get_birth_place(f"{region}{year:04d}01010000")
-    except InvalidComponent:
+    except (InvalidComponent, KeyError):  # KeyError: a region stdnum knows only as a province
         return False
     return True
 
