@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, description="API worker processes `zeren serve` starts; "
                          "with more than one, run the jobs as their own process "
                          "(`zeren jobs run --forever`).")
+    merchant_registry_snapshot: Path | None = Field(
+        default=None,
+        description="Register snapshot file (JSON Lines) merchant verification consults in place "
+        "of the national enterprise credit and licence registers (docs/domains/merchants.md). "
+        "Unset: no outside register; a USCC then needs documents.",
+    )
     backup_dir: Path | None = Field(
         default=None,
         description="Folder the scheduled backup job (ops.backup, daily at 02:30 Beijing time) "

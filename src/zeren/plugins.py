@@ -27,6 +27,8 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.notify.jobs",
     "zeren.datagov.jobs",
     "zeren.security.jobs",
+    "zeren.merchants.jobs",
+    "zeren.merchants.checks",
     "zeren.ops.jobs",
     "zeren.market.checks",
     # console pages, in the order their routes are tried

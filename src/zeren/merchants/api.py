@@ -9,20 +9,24 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, UploadFile
 
 from zeren.auth.policy import Actor
+from zeren.config import Settings
 from zeren.deps import SessionDep, require
 from zeren.errors import TooLarge
 from zeren.ledger.outbox import flusher_for
 from zeren.merchants import domain as d
 from zeren.merchants import schemas as s
-from zeren.merchants.services import importer, registry
+from zeren.merchants.services import importer, registry, verification
+from zeren.merchants.services.providers import RegistryProvider, snapshot_provider
 from zeren.pagination import PageDep
 from zeren.platforms.service import get_platform
+from zeren.settings_dep import settings_of
 from zeren.timepolicy import beijing_today
 
 router = APIRouter(prefix="/platforms/{platform_id}/merchants", tags=["merchants"])
 Reader = Annotated[Actor, Depends(require(registry.READ))]
 Writer = Annotated[Actor, Depends(require(registry.WRITE))]
 Opener = Annotated[Actor, Depends(require(registry.OPEN_IDENTITY))]
+Verifier = Annotated[Actor, Depends(require(verification.VERIFY))]
 MAX_UPLOAD = 512 * 1024 * 1024
 
 
@@ -55,6 +59,33 @@ def licence_kinds(platform_id: str, session: SessionDep, actor: Reader) -> list[
     _pid(session, platform_id)
     return [s.KindRead(code=k.code, zh=k.zh, en=k.en, source=k.source)
             for k in registry.licence_kinds()]
+
+
+@router.get("/tasks", response_model=s.TaskPage)
+def due_tasks(platform_id: str, session: SessionDep, actor: Reader, page: PageDep,
+              kind: Annotated[str | None, Query(
+                  description="verification / reverification / licence_expiry / lapsed")] = None,
+              include_closed: bool = False) -> s.TaskPage:
+    """The due-work queue: open tasks, earliest due first."""
+    rows, total = verification.due_tasks(session=session, actor=actor,
+                                         platform_id=_pid(session, platform_id), params=page,
+                                         kind=kind, include_closed=include_closed)
+    today = beijing_today()
+    items = []
+    for t, m in rows:
+        it = s.TaskRead.model_validate(t)
+        it.merchant_ref, it.legal_name = m.merchant_ref, m.legal_name
+        it.days_left = (t.due_on - today).days
+        items.append(it)
+    return s.TaskPage(items=items, total=total, offset=page.offset, limit=page.limit)
+
+
+@router.post("/tasks/run", response_model=s.DueRunRead)
+def run_due(platform_id: str, session: SessionDep, actor: Writer) -> s.DueRunRead:
+    """Open the due work now (what the daily job merchants.due does)."""
+    got = verification.run_due_now(session=session, actor=actor,
+                                   platform_id=_pid(session, platform_id))
+    return s.DueRunRead(opened=got.opened, cases=got.cases)
 
 
 @router.post("", response_model=s.MerchantRead, status_code=201)
@@ -193,3 +224,30 @@ async def add_document(platform_id: str, merchant_id: str, licence_id: str, file
                                 content=content)
     _kick(request, tasks)
     return s.DocumentRead.model_validate(doc)
+
+
+def provider_from(settings: Settings) -> RegistryProvider | None:
+    path = settings.merchant_registry_snapshot
+    return snapshot_provider(path) if path else None
+
+
+@router.post("/{merchant_id}/verifications", response_model=s.VerificationRead, status_code=201)
+def verify(platform_id: str, merchant_id: str, session: SessionDep, actor: Verifier,
+           request: Request, tasks: BackgroundTasks,
+           settings: Annotated[Settings, Depends(settings_of)]) -> s.VerificationRead:
+    """Verify the merchant now against the configured register (merchant_registry_snapshot)."""
+    m = registry.get_merchant(session=session, actor=actor,
+                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+    v = verification.verify_merchant(session=session, actor=actor, merchant=m,
+                                     provider=provider_from(settings))
+    _kick(request, tasks)
+    return s.VerificationRead.model_validate(v)
+
+
+@router.get("/{merchant_id}/verifications", response_model=list[s.VerificationRead])
+def list_verifications(platform_id: str, merchant_id: str, session: SessionDep, actor: Reader
+                       ) -> list[s.VerificationRead]:
+    m = registry.get_merchant(session=session, actor=actor,
+                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+    return [s.VerificationRead.model_validate(v)
+            for v in verification.verifications(session=session, actor=actor, merchant=m)]

@@ -9,9 +9,13 @@ from typing import Annotated
 import typer
 
 from zeren.cli_support import cli_actor, console, db, fail, handles_errors
+from zeren.config import get_settings
 from zeren.merchants import domain as d
-from zeren.merchants.services import importer, registry
+from zeren.merchants.services import importer, registry, verification
+from zeren.merchants.services.providers import snapshot_provider
+from zeren.pagination import PageParams
 from zeren.platforms.service import get_platform
+from zeren.timepolicy import beijing_today
 
 app = typer.Typer(help="Merchants: the registry, verification and reports (Art 10, 29, 33).",
                   no_args_is_help=True)
@@ -77,3 +81,59 @@ def show_cmd(
         typer.echo("  history")
         for e in registry.history(session=session, actor=actor, merchant=m):
             typer.echo(f"    {e.at:%Y-%m-%d %H:%M}Z  {e.kind}  {e.by}")
+
+
+@app.command("verify")
+@handles_errors
+def verify_cmd(
+    platform: PlatformOpt,
+    merchant: Annotated[str, typer.Argument(help="Merchant id or the platform's merchant_ref.")],
+    snapshot: Annotated[Path | None, typer.Option(
+        help="Register snapshot (JSON Lines); default: the merchant_registry_snapshot "
+             "setting.")] = None,
+) -> None:
+    """Verify one merchant now against the register; prints each check and the outcome."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        actor = cli_actor()
+        path = snapshot or get_settings().merchant_registry_snapshot
+        provider = snapshot_provider(path) if path else None
+        m = registry.get_merchant(session=session, actor=actor, platform_id=p.id,
+                                  merchant=merchant)
+        v = verification.verify_merchant(session=session, actor=actor, merchant=m,
+                                         provider=provider)
+        for c in v.checks:
+            mark = {True: "ok  ", False: "FAIL", None: "—   "}[c["ok"]]
+            typer.echo(f"  {mark} {c['name']}: {c['detail']}")
+        typer.echo(f"{m.merchant_ref}: {v.outcome}"
+                   + (f", next re-verification by {v.next_due}" if v.next_due else "")
+                   + ("".join(f"\n  reason: {r}" for r in v.reasons)))
+
+
+@app.command("due")
+@handles_errors
+def due_cmd(
+    platform: PlatformOpt,
+    run: Annotated[bool, typer.Option("--run", help="Open the due work first (what the "
+                                                    "daily job merchants.due does).")] = False,
+    kind: Annotated[str | None, typer.Option(help="Only this kind of task.")] = None,
+    limit: Annotated[int, typer.Option(help="Tasks to print.")] = 50,
+) -> None:
+    """The due-work queue: verifications, re-verifications, licence expiries, lapses."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        actor = cli_actor()
+        if run:
+            got = verification.run_due_now(session=session, actor=actor, platform_id=p.id)
+            typer.echo("opened " + ", ".join(f"{k} {n}" for k, n in got.opened.items())
+                       + f"; {got.cases} case(s) sent to moderation")
+        rows, total = verification.due_tasks(session=session, actor=actor, platform_id=p.id,
+                                             params=PageParams(offset=0, limit=limit),
+                                             kind=kind)
+        today = beijing_today()
+        typer.echo(f"{total} open task(s)")
+        for t, m in rows:
+            left = (t.due_on - today).days
+            when = f"{-left} days overdue" if left < 0 else f"in {left} days"
+            typer.echo(f"  {t.due_on}  {when:>16}  {t.kind:<15} {m.merchant_ref:<12} "
+                       f"{m.legal_name}  {t.note}")

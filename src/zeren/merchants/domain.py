@@ -67,11 +67,20 @@ class Period:
 
 
 @dataclass(frozen=True)
+class VerificationRules:
+    active_statuses: frozenset[str]
+    lapsed_measure: str
+    lapsed_category: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Registry:
     version: str
     kinds: Mapping[str, Kind]
     licences: Mapping[str, LicenceKind]
     periods: Mapping[str, Period]
+    verification: VerificationRules
 
     @property
     def reverify_months(self) -> int:
@@ -84,6 +93,10 @@ class Registry:
     @property
     def exit_notice_days(self) -> int:
         return self.periods["exit_notice"].value
+
+    @property
+    def reverify_lead_days(self) -> int:
+        return self.periods["reverification_lead"].value
 
 
 _REQ = ("required", "optional", "none")
@@ -119,10 +132,16 @@ def parse_registry(raw: Mapping[str, Any]) -> Registry:
         if unit is None or int(p[unit]) <= 0 or not p.get("source"):
             raise ValueError(f"periods.{name} needs a positive months/days/years and a source")
         periods[name] = Period(int(p[unit]), unit, p["source"])
-    for need in ("reverification", "licence_notice", "exit_notice", "identity_retention"):
+    for need in ("reverification", "licence_notice", "exit_notice", "identity_retention",
+                 "reverification_lead"):
         if need not in periods:
             raise ValueError(f"periods.{need} is missing")
-    return Registry(str(raw["version"]), kinds, licences, periods)
+    v = raw["verification"]
+    if not v.get("source") or not v.get("active_statuses"):
+        raise ValueError("verification needs active_statuses and a source")
+    rules = VerificationRules(frozenset(v["active_statuses"]), str(v["lapsed_measure"]),
+                              str(v["lapsed_category"]), str(v["source"]))
+    return Registry(str(raw["version"]), kinds, licences, periods, rules)
 
 
 @lru_cache(maxsize=1)
@@ -225,6 +244,147 @@ class Verification(StrEnum):
     verified = "verified"
     rejected = "rejected"
     needs_documents = "needs_documents"
+
+
+# ----------------------------------------------------------------------- verification
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """What an outside register says of a body (国家企业信用信息公示系统 or the like)."""
+
+    uscc: str
+    name: str
+    status: str
+    representative: str = ""
+
+
+@dataclass(frozen=True)
+class LicenceEntry:
+    """What a licence register says of a licence."""
+
+    kind: str
+    number: str
+    holder_uscc: str
+    valid_until: date | None
+    status: str = "有效"
+
+
+@dataclass(frozen=True)
+class LicenceFacts:
+    id: str
+    kind: str
+    number: str
+    valid_from: date
+    valid_until: date | None
+    documents: int
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """One thing a verification looked at: ``ok`` None when it could not be looked at."""
+
+    name: str
+    ok: bool | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    outcome: Verification
+    checks: tuple[CheckItem, ...]
+    reasons: tuple[str, ...]
+
+
+def same_name(a: str, b: str) -> bool:
+    """Names compared as registers write them: spaces dropped, full-width brackets and
+    letters folded to half-width."""
+    def fold(x: str) -> str:
+        out = []
+        for c in x.strip():
+            o = ord(c)
+            if 0xFF01 <= o <= 0xFF5E:
+                c = chr(o - 0xFEE0)
+            if not c.isspace():
+                out.append(c)
+        return "".join(out).upper()
+    return fold(a) == fold(b)
+
+
+def assess(*, kind: str, legal_name: str, uscc: str | None, has_resident_id: bool,
+           licences: Sequence[LicenceFacts], register: RegisterEntry | None,
+           licence_register: Mapping[tuple[str, str], LicenceEntry | None], today: date,
+           looked_up: bool, reg: Registry | None = None) -> Assessment:
+    """The outcome of one verification (核验) from what the registry holds and what the outside
+    registers say: identifier format and check digit, the register's entry (found, in
+    business, same name), each licence's validity and its register entry or document.
+    ``looked_up`` says whether an outside register was consulted at all."""
+    reg = reg or registry()
+    k = reg.kinds[kind]
+    checks: list[CheckItem] = []
+    rejected: list[str] = []
+    missing: list[str] = []
+    if uscc:
+        try:
+            check_uscc(uscc)
+            checks.append(CheckItem("uscc_check_digit", True, "USCC length, charset and check "
+                                                              "digit (GB 32100-2015)"))
+        except OutOfScale as exc:
+            checks.append(CheckItem("uscc_check_digit", False, str(exc)))
+            rejected.append(f"uscc: {exc}")
+    if k.resident_id == "required":
+        checks.append(CheckItem("resident_id", has_resident_id,
+                                "resident ID on record (checked on entry, GB 11643)"
+                                if has_resident_id else "no resident ID on record"))
+        if not has_resident_id:
+            missing.append("resident_id: none on record")
+    if uscc and looked_up:
+        if register is None:
+            checks.append(CheckItem("register_entry", False, "not found in the register"))
+            rejected.append("uscc: not found in the register")
+        else:
+            checks.append(CheckItem("register_entry", True, f"found: {register.name} "
+                                                            f"({register.status})"))
+            active = register.status in reg.verification.active_statuses
+            checks.append(CheckItem("register_status", active, register.status))
+            if not active:
+                rejected.append(f"register status is {register.status}")
+            match = same_name(register.name, legal_name)
+            checks.append(CheckItem("name_match", match,
+                                    "same name" if match else
+                                    f"register: {register.name}; registry: {legal_name}"))
+            if not match:
+                rejected.append(f"legal_name differs from the register ({register.name})")
+    elif uscc:
+        checks.append(CheckItem("register_entry", None, "no register consulted"))
+        missing.append("uscc: no register consulted")
+    for lc in licences:
+        name = f"licence:{lc.kind}:{lc.number}"
+        if lc.valid_until is not None and lc.valid_until < today:
+            checks.append(CheckItem(name, False, f"expired on {lc.valid_until}"))
+            rejected.append(f"licence {lc.number} expired on {lc.valid_until}")
+            continue
+        entry = licence_register.get((lc.kind, lc.number))
+        if entry is not None:
+            ok = (entry.status in ("有效", "valid", "active")
+                  and (not uscc or not entry.holder_uscc or entry.holder_uscc == uscc)
+                  and entry.valid_until == lc.valid_until)
+            checks.append(CheckItem(name, ok, "licence register agrees" if ok else
+                                    f"licence register: holder {entry.holder_uscc}, until "
+                                    f"{entry.valid_until}, {entry.status}"))
+            if not ok:
+                rejected.append(f"licence {lc.number} differs from the licence register")
+        elif lc.documents:
+            checks.append(CheckItem(name, True, f"not in a register; {lc.documents} "
+                                                f"document(s) on file"))
+        else:
+            checks.append(CheckItem(name, None, "not in a register and no document on file"))
+            missing.append(f"licence {lc.number}: no register entry and no document")
+    if rejected:
+        return Assessment(Verification.rejected, tuple(checks), tuple(rejected + missing))
+    if missing:
+        return Assessment(Verification.needs_documents, tuple(checks), tuple(missing))
+    return Assessment(Verification.verified, tuple(checks), ())
 
 
 # ----------------------------------------------------------------------- one merchant

@@ -167,3 +167,56 @@ MERCHANTS = cast(Table, Merchant.__table__)
 SHOPS = cast(Table, Shop.__table__)
 LICENCES = cast(Table, Licence.__table__)
 EVENTS = cast(Table, MerchantEvent.__table__)
+
+
+class MerchantVerification(IdMixin, Base):
+    """One verification (核验) of a merchant (kept): what was checked, against what, by whom,
+    and the outcome."""
+
+    __tablename__ = "merchant_verifications"
+    __table_args__ = (Index("ix_merchant_verifications_merchant", "merchant_id", "at"),)
+
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    verifier: Mapped[str] = mapped_column(String(100), nullable=False)
+    provider: Mapped[str] = mapped_column(String(100), nullable=False,
+                                          comment="The outside register consulted, or none.")
+    outcome: Mapped[str] = mapped_column(String(20), nullable=False,
+                                         comment="verified / rejected / needs_documents")
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    reasons: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    evidence: Mapped[dict[str, Any]] = mapped_column(
+        JSON, nullable=False, comment="The register's entries as read, and its file's SHA-256.")
+    next_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class MerchantTask(IdMixin, Base):
+    """Due work on a merchant: a re-verification coming due, a licence about to expire, a
+    lapsed verification sent to moderation. One per (kind, merchant, licence, due day)."""
+
+    __tablename__ = "merchant_tasks"
+    __table_args__ = (
+        Index("uq_merchant_tasks_key", "open_key", unique=True),
+        Index("ix_merchant_tasks_open", "platform_id", "closed_at", "due_on"),
+        Index("ix_merchant_tasks_merchant", "merchant_id"),
+    )
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False,
+                                      comment="reverification / licence_expiry / lapsed")
+    open_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    licence_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    opened_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    case_id: Mapped[str | None] = mapped_column(String(36), nullable=True,
+                                                comment="The moderation case a lapse opened.")
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+VERIFICATIONS = cast(Table, MerchantVerification.__table__)
+TASKS = cast(Table, MerchantTask.__table__)

@@ -177,3 +177,48 @@ class KindRead(BaseModel):
     zh: str
     en: str
     source: str
+
+
+class VerificationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    merchant_id: str
+    at: datetime
+    verifier: str
+    provider: str
+    outcome: str
+    checks: list[dict[str, Any]]
+    reasons: list[str]
+    evidence: dict[str, Any]
+    next_due: date | None
+
+
+class TaskRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: str
+    merchant_id: str
+    merchant_ref: str = ""
+    legal_name: str = ""
+    licence_id: str | None
+    due_on: date
+    days_left: int = 0
+    opened_at: datetime
+    closed_at: datetime | None
+    closed_by: str | None
+    case_id: str | None
+    note: str
+
+
+class TaskPage(BaseModel):
+    items: list[TaskRead]
+    total: int
+    offset: int
+    limit: int
+
+
+class DueRunRead(BaseModel):
+    opened: dict[str, int]
+    cases: int

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,14 @@ from zeren.errors import InvalidInput, NotFound, TooLarge
 from zeren.ledger import outbox
 from zeren.merchants import domain as d
 from zeren.merchants.errors import DuplicateMerchant, out_of_scale
-from zeren.merchants.models import Licence, LicenceDocument, Merchant, MerchantEvent, Shop
+from zeren.merchants.models import (
+    Licence,
+    LicenceDocument,
+    Merchant,
+    MerchantEvent,
+    MerchantTask,
+    Shop,
+)
 from zeren.merchants.schemas import LicenceIn, MerchantIn, ShopIn
 from zeren.pagination import PageParams
 from zeren.timepolicy import beijing_today
@@ -360,6 +367,14 @@ def add_licence(*, session: Session, actor: Actor, merchant: Merchant, data: Lic
         lc = d.normalise_licence(data.values(), d.registry(), today=beijing_today(now))
     except d.OutOfScale as exc:
         raise out_of_scale(exc) from None
+    # A new licence of a kind answers the expiry tasks of the merchant's older ones.
+    session.execute(update(MerchantTask).where(
+        MerchantTask.merchant_id == merchant.id, MerchantTask.kind == "licence_expiry",
+        MerchantTask.licence_id.in_(select(Licence.id).where(
+            Licence.merchant_id == merchant.id, Licence.kind == lc.kind)),
+        MerchantTask.closed_at.is_(None))
+        .values(closed_at=now, closed_by=actor.username, note="a new licence was recorded")
+        .execution_options(synchronize_session=False))
     row = Licence(platform_id=merchant.platform_id, merchant_id=merchant.id, created_at=now,
                   created_by=actor.username, **licence_values(lc))
     session.add(row)
