@@ -3,9 +3,12 @@ identifiers that carry valid check digits."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.conftest import World
 from zeren.merchants.domain import sample_resident_id, sample_uscc
@@ -35,3 +38,24 @@ def natural_person(n: int, **kw: Any) -> dict[str, Any]:
 def licence(**kw: Any) -> dict[str, Any]:
     return {"kind": "food_business", "number": "JY11105000000001", "issuer": "北京市朝阳区市场监督管理局",
             "valid_from": "2024-01-01", "valid_until": "2029-12-31", **kw}
+
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from zeren.config import get_settings
+
+    monkeypatch.setenv("ZEREN_DATABASE_URL", db_url)
+    monkeypatch.setenv("ZEREN_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str]:
+    from zeren.cli import app
+
+    r = runner.invoke(app, list(args))
+    return r.exit_code, r.output

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
-from typer.testing import CliRunner
 
 from tests.conftest import World
-from tests.merchants.conftest import url
+from tests.merchants.conftest import run, url
 from zeren.db.session import unit_of_work
 from zeren.ledger.outbox import OutboxRow
 from zeren.merchants.domain import sample_resident_id, sample_uscc
@@ -155,27 +152,6 @@ def test_xlsx_import(client: TestClient, world: World, ops: dict[str, str],
 
 
 # ----------------------------------------------------------------------- the CLI
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from zeren.config import get_settings
-
-    monkeypatch.setenv("ZEREN_DATABASE_URL", db_url)
-    monkeypatch.setenv("ZEREN_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-def run(*args: str) -> tuple[int, str]:
-    from zeren.cli import app
-
-    r = runner.invoke(app, list(args))
-    return r.exit_code, r.output
-
 
 def test_cli_import_and_show(cli_env: None, tmp_path: Path, world: World) -> None:
     f = tmp_path / "m.csv"

@@ -15,7 +15,6 @@ from sqlalchemy import Engine, func, select
 
 from tests.conftest import World
 from tests.merchants.conftest import enterprise, licence, natural_person, url
-from tests.merchants.test_import import cli_env  # noqa: F401  (fixture)
 from zeren.auth.policy import SYSTEM
 from zeren.db.session import unit_of_work
 from zeren.merchants import domain as d
@@ -162,8 +161,8 @@ def test_the_due_job(engine: Engine, world: World, tmp_path: Path) -> None:
     with unit_of_work(engine) as s:
         from zeren.pagination import PageParams
 
-        rows, total = verification.due_tasks(session=s, actor=SYSTEM, platform_id=world.big_id,
-                                             params=PageParams(offset=0, limit=50))
+        rows, _n = verification.due_tasks(session=s, actor=SYSTEM, platform_id=world.big_id,
+                                          params=PageParams(offset=0, limit=50))
         kinds = {(t.kind, m.id) for t, m in rows}
         assert kinds == {("verification", ids[0]), ("reverification", ids[1]),
                          ("reverification", ids[2]), ("lapsed", ids[2]),
@@ -207,7 +206,8 @@ def test_due_over_http_and_role(client: TestClient, world: World, ops: dict[str,
 
 
 def test_cli_verify_and_due(tmp_path: Path, world: World, cli_env: None) -> None:
-    from tests.merchants.test_import import run, rows, to_csv
+    from tests.merchants.conftest import run
+    from tests.merchants.test_import import rows, to_csv
 
     f = tmp_path / "m.csv"
     f.write_text(to_csv(rows(3)))
