@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
+from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zeren import __version__
@@ -85,6 +86,21 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _error(exc.status_code, code, str(exc.detail))
 
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    @app.exception_handler(StatementError)
+    async def out_of_range(req: Request, exc: Exception) -> Response:
+        # A value the database or the calendar cannot hold that no schema bound caught: the
+        # caller's input, not Zeren's failure (ADR 0043). Bound parameters are never logged.
+        bad_value = isinstance(exc, OverflowError | DataError) or (
+            type(exc) is StatementError
+            and isinstance(getattr(exc, "orig", None), OverflowError | ValueError))
+        if not bad_value:
+            return await unexpected(req, exc)
+        log.warning("input out of range: %s", type(getattr(exc, "orig", None) or exc).__name__)
+        return _error(422, "invalid_input", "a value is outside the range Zeren can store",
+                      {"field": "", "reason": "out of range"})
+
     @app.exception_handler(Exception)
     async def unexpected(_req: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
@@ -140,5 +156,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from zeren.ops.http import router as ops_router
 
     app.include_router(ops_router)
+    # Body cap and NUL bytes, checked before any route reads the request (zeren.guard).
+    from zeren.guard import GuardMiddleware
+
+    app.add_middleware(GuardMiddleware, settings=settings)
     app.add_middleware(ObserveMiddleware)
     return app

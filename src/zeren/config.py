@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="Port `zeren serve` listens on.")
     default_locale: str = Field(default="zh-CN", description="Console language: zh-CN or en.")
     page_size_max: int = Field(default=500, description="Largest page a list endpoint returns.")
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Largest request body any route accepts, in "
+        "bytes (413 above it).")
+    max_upload_bytes: int = Field(
+        default=20_000_000, ge=1024, description="Largest multipart request body (evidence "
+        "files and other uploads), in bytes (413 above it).")
     screen_max_bytes: int = Field(
         default=1_000_000, description="Largest document the screening API and CLI accept, in bytes."
     )

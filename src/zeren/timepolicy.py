@@ -18,8 +18,10 @@ Everything that reads a time from a person goes through :func:`parse_instant` or
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator
 
 from zeren.errors import InvalidInput
 
@@ -59,10 +61,43 @@ def parse_day(value: str, field: str) -> date:
     try:
         if len(text) != 10:
             raise ValueError(text)
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"{field} must be a date (YYYY-MM-DD), not {text[:40]!r}",
                            field=field) from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise InvalidInput(f"{field} must be {RANGE_TEXT}", field=field)
+    return day
+
+
+# The range of times Zeren accepts (ADR 0043): wide for any record a platform keeps, and far
+# from the ends of the calendar, where converting an offset or adding a deadline would overflow.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+EARLIEST = datetime.combine(EARLIEST_DAY, time(0), tzinfo=UTC)
+LATEST = datetime.combine(LATEST_DAY, time(23, 59, 59, 999999), tzinfo=UTC)
+RANGE_TEXT = f"between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}"
+
+
+def in_range_day(value: date) -> date:
+    """A date Zeren can store and count from (pydantic validator; ValueError otherwise)."""
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValueError(f"must be {RANGE_TEXT}")
+    return value
+
+
+def in_range_instant(value: datetime) -> datetime:
+    """A date-time Zeren can store and count from (pydantic validator; ValueError otherwise).
+    A naive value is checked as UTC, whatever zone it will be read in."""
+    if not EARLIEST_DAY <= value.date() <= LATEST_DAY:
+        raise ValueError(f"must be {RANGE_TEXT}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(in_range_day)]
+"""A calendar date in a request body, within Zeren's range (422 naming the field otherwise)."""
+Instant = Annotated[datetime, AfterValidator(in_range_instant)]
+"""A date-time in a request body, within Zeren's range (422 naming the field otherwise)."""
 
 
 def parse_instant(value: str, field: str, *, bare_date: Bound = "start",
@@ -81,6 +116,10 @@ def parse_instant(value: str, field: str, *, bare_date: Bound = "start",
         raise InvalidInput(f"{field} must be an ISO date (YYYY-MM-DD) or date-time "
                            f"(YYYY-MM-DDTHH:MM[:SS][+08:00]), not {text[:40]!r}",
                            field=field) from None
+    try:
+        in_range_instant(got)
+    except ValueError as e:
+        raise InvalidInput(f"{field} {e}", field=field) from None
     return as_utc(got, naive=naive)
 
 

@@ -12,6 +12,7 @@ from zeren.auth import service
 from zeren.auth.policy import Actor
 from zeren.config import Settings
 from zeren.deps import ActorDep, SessionDep, require, settings_of
+from zeren.timepolicy import Instant
 
 router = APIRouter(tags=["auth"])
 
@@ -43,7 +44,7 @@ class UserRead(BaseModel):
 class TokenCreate(BaseModel):
     username: str
     name: str = Field(min_length=1, max_length=100)
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
 
 
 class TokenIssued(BaseModel):

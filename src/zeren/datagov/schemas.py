@@ -9,14 +9,14 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from zeren.timepolicy import as_utc
+from zeren.timepolicy import Day, as_utc, in_range_instant
 
 Code = Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
 
 # A time from a caller, by the one time policy (ADR 0021): an explicit offset is kept, a
 # date-time without one is Beijing wall time; stored and compared in UTC.
-Instant = Annotated[datetime, AfterValidator(as_utc)]
+Instant = Annotated[datetime, AfterValidator(in_range_instant), AfterValidator(as_utc)]
 
 
 class In(BaseModel):
@@ -127,7 +127,7 @@ class ReviewRead(Read):
 
 
 class TrainingIn(In):
-    held_on: date
+    held_on: Day
     topic: str = Field(min_length=1, max_length=300)
     audience: str = Field(default="", max_length=300)
     attendees: int = Field(ge=1, le=10_000_000)
@@ -194,9 +194,9 @@ class TransferIn(In):
     sensitive_persons: int = Field(default=0, ge=0, le=10**12)
     mechanism: str = Field(min_length=1, max_length=30)
     reference: str = Field(default="", max_length=200)
-    approved_on: date | None = None
-    starts_on: date
-    ends_on: date | None = None
+    approved_on: Day | None = None
+    starts_on: Day
+    ends_on: Day | None = None
 
 
 class TransferRead(Read):

@@ -24,7 +24,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kw: Any) -> Engine:
-    """An engine for ``url``; SQLite files get their folder created and sane pragmas."""
+    """An engine for ``url``; SQLite files get their folder created and sane pragmas. The
+    engine never puts bound parameters into an error or a log line: they carry token
+    hashes, passwords' hashes, personal data (ADR 0044)."""
+    kw.setdefault("hide_parameters", True)
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":

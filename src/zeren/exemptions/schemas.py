@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class ExemptionCreate(BaseModel):
     article: Any = Field(description="Article number, 1–35.")
-    item: int | None = Field(default=None, description="Item number within the article.")
+    item: int | None = Field(default=None, ge=1, le=1000,
+                             description="Item number within the article.")
     ground: str = Field(description="One of Art 35's three grounds (see /guideline/meta).")
     justification: str
     ends_on: Any = Field(description="Last day the exemption applies (YYYY-MM-DD).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
 from zeren.auth.policy import Actor
 from zeren.deps import require
@@ -44,7 +44,7 @@ def list_articles(_actor: Reader, page: PageDep) -> Page[ArticleRead]:
 
 
 @router.get("/articles/{number}", response_model=ArticleRead)
-def get_article(number: int, _actor: Reader) -> ArticleRead:
+def get_article(number: Annotated[int, Path(ge=1, le=1000)], _actor: Reader) -> ArticleRead:
     art = load_guideline().article(number)
     if art is None:
         raise NotFound(f"no article {number}; the guideline has articles 1 to 35",

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+
+from zeren.timepolicy import in_range_instant
+
+# Bounds on what an order record may carry (ADR 0043): far above any real order, far below
+# what would overflow a column or make the append-only log keep nonsense.
+MAX_PRICE = Decimal("1000000000000")  # 10^12 yuan a unit
+MAX_QUANTITY = 1_000_000_000
+MAX_AMOUNT = Decimal("1000000000000000")  # 10^15 yuan an order
+OrderTime = Annotated[AwareDatetime, AfterValidator(in_range_instant)]
 
 
 class OrderItem(BaseModel):
@@ -14,8 +23,8 @@ class OrderItem(BaseModel):
 
     sku: str = Field(max_length=100)
     title: str = Field(max_length=500)
-    unit_price: Decimal = Field(ge=0, decimal_places=2)
-    quantity: int = Field(ge=1)
+    unit_price: Decimal = Field(ge=0, le=MAX_PRICE, max_digits=16, decimal_places=2)
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
 
 
 class BuyerData(BaseModel):
@@ -35,14 +44,14 @@ class OrderRecordCreate(BaseModel):
     merchant_id: str = Field(max_length=100)
     status: str = Field(default="completed", max_length=40)
     items: list[OrderItem] = Field(min_length=1, max_length=200)
-    total_amount: Decimal = Field(ge=0, decimal_places=2)
-    paid_amount: Decimal = Field(ge=0, decimal_places=2)
+    total_amount: Decimal = Field(ge=0, le=MAX_AMOUNT, max_digits=18, decimal_places=2)
+    paid_amount: Decimal = Field(ge=0, le=MAX_AMOUNT, max_digits=18, decimal_places=2)
     currency: str = Field(default="CNY", min_length=3, max_length=3)
     # With a time zone: a naive time is ambiguous, and retention (3 years from completion)
     # is computed from it.
-    placed_at: AwareDatetime
-    paid_at: AwareDatetime | None = None
-    completed_at: AwareDatetime | None = None
+    placed_at: OrderTime
+    paid_at: OrderTime | None = None
+    completed_at: OrderTime | None = None
     buyer: BuyerData
 
     def record(self) -> dict[str, Any]:

@@ -102,7 +102,7 @@ def versions(name: str, session: SessionDep, actor: ReadActor) -> list[VersionRe
 
 @router.get("/lexicons/{name}/terms", response_model=list[TermRead])
 def terms(name: str, session: SessionDep, actor: ReadActor,
-          version: Annotated[int | None, Query(ge=0)] = None) -> list[TermRead]:
+          version: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None) -> list[TermRead]:
     """The terms of a lexicon version (default: current)."""
     return [TermRead.model_validate(t) for t in service.visible_terms(
         session=session, actor=actor, name=name, version=version)]
@@ -136,7 +136,8 @@ def change(name: str, body: ChangeRequest, session: SessionDep,
 
 @router.get("/lexicons/{name}/diff", response_model=DiffRead)
 def diff(name: str, session: SessionDep, actor: ReadActor,
-         v1: Annotated[int, Query(ge=0)], v2: Annotated[int, Query(ge=0)]) -> DiffRead:
+         v1: Annotated[int, Query(ge=0, le=2**31 - 1)],
+         v2: Annotated[int, Query(ge=0, le=2**31 - 1)]) -> DiffRead:
     """Terms added, removed and changed between two versions."""
     d = service.diff_versions(session=session, actor=actor, name=name, v1=v1, v2=v2)
     return DiffRead(added=[a.term for a in d.added], removed=[r.term for r in d.removed],

@@ -4,14 +4,16 @@ here so that oversized input is refused before it reaches a service."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from zeren.moderation.domain import Automation, Decision, Source, SubjectKind
-from zeren.timepolicy import as_utc
+from zeren.timepolicy import Instant, as_utc
 
 Short = Field(max_length=200)
+# A media item is an https address, bounded (ADR 0043).
+MediaUrl = Annotated[str, Field(min_length=9, max_length=2048, pattern=r"^https://[^\s]+$")]
 
 
 class Evidence(BaseModel):
@@ -38,7 +40,9 @@ class SubjectIn(BaseModel):
     kind: SubjectKind
     external_ref: str = Field(min_length=1, max_length=200)
     text: str = Field(default="", max_length=20_000)
-    media: list[str] = Field(default_factory=list, max_length=20)
+    media: list[MediaUrl] = Field(default_factory=list, max_length=20,
+                                  description="Addresses of the item's images or videos, "
+                                  "https only; the console links them, never loads them.")
     display_name: str = Field(default="", max_length=200)
     real_name_verified: bool | None = None
     owner: AccountIn | None = None
@@ -590,7 +594,7 @@ class AuthorityReportIn(BaseModel):
     authority: str = Field(min_length=1, max_length=200)
     reference: str = Field(default="", max_length=100)
     summary: str = Field(min_length=1, max_length=5000)
-    reported_at: datetime | None = Field(default=None, description="When it was reported; "
+    reported_at: Instant | None = Field(default=None, description="When it was reported; "
                                          "a time without a zone is read as UTC; not in the "
                                          "future.")
 

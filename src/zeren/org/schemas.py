@@ -6,12 +6,14 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zeren.timepolicy import Day
+
 
 class DepartmentCreate(BaseModel):
     name: str = Field(max_length=200)
     kind: str = Field(max_length=40)
     mandate: str = Field(default="", max_length=4000)
-    established_on: date | None = None
+    established_on: Day | None = None
 
 
 class DepartmentRead(DepartmentCreate):
@@ -39,7 +41,7 @@ class PersonRead(PersonCreate):
 class DutyCreate(BaseModel):
     person_id: str = Field(max_length=36)
     duty: str = Field(max_length=60)
-    since: date
+    since: Day
 
 
 class DutyRead(DutyCreate):

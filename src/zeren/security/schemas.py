@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from zeren.timepolicy import as_utc
+from zeren.timepolicy import Day, as_utc, in_range_instant
 
 # A time from a caller, by the one time policy (ADR 0021): an explicit offset is kept, a
 # date-time without one is Beijing wall time; stored and compared in UTC.
-Instant = Annotated[datetime, AfterValidator(as_utc)]
+Instant = Annotated[datetime, AfterValidator(in_range_instant), AfterValidator(as_utc)]
 
 
 class In(BaseModel):
@@ -46,7 +46,7 @@ class SystemRead(Read):
 class PlanIn(In):
     title: str = Field(min_length=1, max_length=300)
     version: str = Field(min_length=1, max_length=40)
-    approved_on: date
+    approved_on: Day
     scope: str = Field(default="", max_length=4000)
     document_sha256: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
 
@@ -62,7 +62,7 @@ class PlanRead(Read):
 
 class DrillIn(In):
     plan_id: str = Field(min_length=1, max_length=36)
-    held_on: date
+    held_on: Day
     scenario: str = Field(min_length=1, max_length=4000)
     participants: int = Field(ge=1, le=100_000)
     findings: str = Field(default="", max_length=8000)

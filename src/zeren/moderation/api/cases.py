@@ -35,7 +35,7 @@ router = APIRouter()
 def list_cases(platform_id: str, session: SessionDep, actor: Read,
                status: str | None = None, queue: str | None = None,
                category: str | None = None,
-               offset: Annotated[int, Query(ge=0)] = 0,
+               offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
                limit: Annotated[int, Query(ge=1, le=500)] = 50) -> CaseListRead:
     """Cases, most urgent first (filter by status, queue, category)."""
     rows, total = cases.cases_page(session=session, actor=actor,

@@ -53,7 +53,7 @@ def bulk_apply(platform_id: str, body: BulkIn, request: Request, tasks: Backgrou
 @router.get(P + "/measures", response_model=list[MeasureRead])
 def list_measures(platform_id: str, session: SessionDep, actor: Read,
                   status: str | None = None, family: str | None = None,
-                  offset: Annotated[int, Query(ge=0)] = 0,
+                  offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
                   limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[MeasureRead]:
     return [MeasureRead.model_validate(m) for m in ms.list_measures(
         session=session, actor=actor, platform_id=pid(session, platform_id), status=status,
@@ -62,7 +62,7 @@ def list_measures(platform_id: str, session: SessionDep, actor: Read,
 
 @router.get(P + "/measure-changes", response_model=ChangeFeed)
 def measure_changes(platform_id: str, session: SessionDep, actor: Read,
-                    after: Annotated[int, Query(ge=0)] = 0,
+                    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> ChangeFeed:
     """The pull API: every measure applied, expired or lifted after ``after``, in order."""
     rows = ms.changes_after(session=session, actor=actor, platform_id=pid(session, platform_id),
