@@ -1,6 +1,6 @@
 """The moderation console in headless Chromium: the public report form gives a receipt; a
 moderator sees the queue with running SLA timers, takes the next case, sees its media linked
-blurred until clicked, decides it; the case history, the notice inbox, the sanctions board
+(never loaded), decides it; the case history, the notice inbox, the sanctions board
 and a bulk action with its preview. Screenshots go to test-artifacts/moderation/."""
 
 from __future__ import annotations
