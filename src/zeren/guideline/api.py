@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 
 from zeren.auth.policy import Actor
 from zeren.deps import require
@@ -53,7 +53,8 @@ def get_article(number: Annotated[int, Path(ge=1, le=1000)], _actor: Reader) -> 
 
 
 @router.get("/obligations", response_model=Page[Obligation])
-def list_obligations(_actor: Reader, page: PageDep, article: int | None = None
+def list_obligations(_actor: Reader, page: PageDep,
+                     article: Annotated[int | None, Query(ge=1, le=1000)] = None
                      ) -> Page[Obligation]:
     """The obligations (each duty an article states, the unit of the posture), optionally of
     one article."""
