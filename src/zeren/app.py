@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zeren import __version__
@@ -103,7 +103,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_req: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
+        if isinstance(exc, DBAPIError):
+            # The database's own message may quote the row ("Failing row contains …", "Key
+            # (secret_hash)=(…) already exists"): log the kind, the SQL state and the
+            # statement, never the message or the values (ADR 0044).
+            orig = exc.orig
+            log.error("unhandled database error %s (sqlstate %s) in: %s",
+                      type(orig).__name__, getattr(orig, "sqlstate", None) or "-",
+                      (exc.statement or "")[:500])
+        else:
+            log.exception("unhandled error", exc_info=exc)
         return _error(500, "internal_error", "an unexpected error occurred; it has been logged")
 
 
