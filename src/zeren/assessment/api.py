@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
 
 from zeren.assessment import schemas as s
@@ -99,15 +99,17 @@ def list_findings(engagement_id: str, session: SessionDep, actor: Reader
                                                    engagement_id=engagement_id)]
 
 
+FindingNumber = Annotated[int, Path(ge=1, le=10**9)]
+
 @router.post(E + "/findings/{number}/moves", response_model=s.FindingRead)
-def move_finding(engagement_id: str, number: int, body: s.FindingMove, session: SessionDep,
+def move_finding(engagement_id: str, number: FindingNumber, body: s.FindingMove, session: SessionDep,
                  actor: Worker) -> s.FindingRead:
     return _finding(findings.move(session=session, actor=actor, engagement_id=engagement_id,
                                   number=number, data=body))
 
 
 @router.get(E + "/findings/{number}/events", response_model=list[s.FindingEventRead])
-def finding_events(engagement_id: str, number: int, session: SessionDep, actor: Reader
+def finding_events(engagement_id: str, number: FindingNumber, session: SessionDep, actor: Reader
                    ) -> list[s.FindingEventRead]:
     return [s.FindingEventRead.model_validate(x) for x in findings.events(
         session=session, actor=actor, engagement_id=engagement_id, number=number)]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from zeren.assessment.domain import FindingStatus, Severity
-from zeren.timepolicy import as_utc
+from zeren.timepolicy import Day, as_utc
 
 Instant = Annotated[datetime, AfterValidator(as_utc)]
 
@@ -79,7 +79,7 @@ class FindingIn(In):
     severity: Severity
     recommendation: str = Field(min_length=1, max_length=20000)
     owner: str = Field(min_length=1, max_length=200)
-    due_on: date
+    due_on: Day
 
 
 class FindingMove(In):
