@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from zeren.assessment.domain import FindingStatus, Severity
-from zeren.timepolicy import Day, as_utc
+from zeren.timepolicy import Day, as_utc, in_range_instant
 
-Instant = Annotated[datetime, AfterValidator(as_utc)]
+Instant = Annotated[datetime, AfterValidator(in_range_instant), AfterValidator(as_utc)]
 
 
 class In(BaseModel):
