@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zeren.timepolicy import Day
+
 
 class LicenceIn(BaseModel):
     """A licence (行政许可): kind from the registry data, number, issuer, scope, validity."""
@@ -17,8 +19,8 @@ class LicenceIn(BaseModel):
     number: str = Field(min_length=1, max_length=100)
     issuer: str = Field(min_length=1, max_length=200)
     scope: str = Field(default="", max_length=2000)
-    valid_from: date
-    valid_until: date | None = Field(default=None, description="None: 长期 (no end).")
+    valid_from: Day
+    valid_until: Day | None = Field(default=None, description="None: 长期 (no end).")
 
     def values(self) -> dict[str, Any]:
         return {f"licence_{k}": v for k, v in self.model_dump().items()}
