@@ -101,7 +101,7 @@ def test_forged_cookie_fails_on_a_fresh_init_and_serve(tmp_path: Path) -> None:
             assert proc.poll() is None, (tmp_path / "serve.log").read_text()
             assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
             time.sleep(0.5)
-        with httpx.Client(base_url=base) as c:
+        with httpx.Client(base_url=base, timeout=120) as c:
             csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text)
             assert csrf
             r = c.post("/login", data={"csrf": csrf.group(1), "username": "root",
@@ -115,15 +115,15 @@ def test_forged_cookie_fails_on_a_fresh_init_and_serve(tmp_path: Path) -> None:
                     forge(secrets.token_urlsafe(32), payload_of(real)),
                     forge(key, {"uid": admin_id})]
         for cookie in attempts:
-            r = httpx.get(f"{base}/api/v1/me", cookies={"zeren_session": cookie})
+            r = httpx.get(f"{base}/api/v1/me", cookies={"zeren_session": cookie}, timeout=120)
             assert r.status_code == 401, cookie
-            r = httpx.post(f"{base}/api/v1/users", cookies={"zeren_session": cookie},
+            r = httpx.post(f"{base}/api/v1/users", cookies={"zeren_session": cookie}, timeout=120,
                            json={"username": "mallory", "roles": [{"role": "admin",
                                                                      "platform_id": None}]})
             assert r.status_code in (401, 403)
         # The forging is right: with the installation's key the real payload is accepted.
-        r = httpx.get(f"{base}/api/v1/me", cookies={"zeren_session": forge(key,
-                                                                         payload_of(real))})
+        r = httpx.get(f"{base}/api/v1/me", timeout=120,
+                      cookies={"zeren_session": forge(key, payload_of(real))})
         assert r.status_code == 200
     finally:
         proc.send_signal(signal.SIGTERM)
