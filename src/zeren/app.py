@@ -42,6 +42,7 @@ ROUTERS: tuple[str, ...] = (
     "zeren.market.api",
     "zeren.assessment.api",
     "zeren.merchants.api",
+    "zeren.rules.api",
 )
 
 
