@@ -47,6 +47,7 @@ DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("zeren.security.cli", "app", "security"),
     ("zeren.market.cli", "app", "market"),
     ("zeren.assessment.cli", "app", "audit"),
+    ("zeren.assessment.cli", "assessment_app", "assessment"),
     ("zeren.merchants.cli", "app", "merchant"),
 )
 DOMAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (

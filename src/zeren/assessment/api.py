@@ -1,5 +1,6 @@
 """HTTP routes of the audit engagement (指南 第八条): engagements, evidence bundles, findings
-with remediation, the audit report and its signature. ``assessment.work`` lets an auditor or
+with remediation, the audit report and its signature; and of the risk register and the
+yearly risk assessment (第六条). ``assessment.work`` lets an auditor or
 the platform's side reach a route; the services decide who may do what on which engagement."""
 
 from __future__ import annotations
@@ -9,8 +10,16 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
 
+from zeren.assessment import domain as d
 from zeren.assessment import schemas as s
-from zeren.assessment.services import bundles, engagements, findings, reports
+from zeren.assessment.services import (
+    assessments,
+    bundles,
+    engagements,
+    findings,
+    reports,
+    risks,
+)
 from zeren.auth.policy import Actor
 from zeren.deps import SessionDep, require
 from zeren.ledger.outbox import flusher_for
@@ -169,3 +178,115 @@ def sign_report(engagement_id: str, report_id: str, body: s.SignatureIn, request
                               report_id=report_id)
     tasks.add_task(flusher_for(request.app.state.engine, settings_of(request).data_dir).kick)
     return _report(r, sig)
+
+
+# -- the risk register and the yearly assessment (指南 第六条) -------------------------------
+
+Assessor = Annotated[Actor, Depends(require("assessment.assess"))]
+Signer = Annotated[Actor, Depends(require("assessment.approve"))]
+A = "/assessments/{assessment_id}"
+
+
+@router.get("/assessment/catalogue")
+def catalogue(actor: Reader) -> dict[str, object]:
+    """The shipped catalogue: Art 6's kinds and risks, the systems, the scale, the
+    indicators, each with its source."""
+    return risks.catalogue_dict()
+
+
+def _risk(r: object, mits: list[object]) -> s.RiskRead:
+    out = s.RiskRead.model_validate(r)
+    cat = d.catalogue()
+    out.level = cat.level(out.likelihood, out.impact).key
+    out.residual_level = cat.level(out.residual_likelihood, out.residual_impact).key
+    out.mitigations = [s.MitigationRead.model_validate(m) for m in mits]
+    return out
+
+
+@router.post("/platforms/{platform_id}/risks", response_model=s.RiskRead, status_code=201)
+def add_risk(platform_id: str, body: s.RiskIn, session: SessionDep, actor: Assessor
+             ) -> s.RiskRead:
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    return _risk(risks.add(session=session, actor=actor, platform_id=pid, data=body), [])
+
+
+@router.get("/platforms/{platform_id}/risks", response_model=list[s.RiskRead])
+def risk_register(platform_id: str, session: SessionDep, actor: Reader) -> list[s.RiskRead]:
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    got = risks.register(session=session, actor=actor, platform_id=pid)
+    mits = risks.mitigations(session=session, risk_ids=[r.id for r in got])
+    return [_risk(r, list(mits[r.id])) for r in got]
+
+
+@router.patch("/risks/{risk_id}", response_model=s.RiskRead)
+def change_risk(risk_id: str, body: s.RiskChange, session: SessionDep, actor: Assessor
+                ) -> s.RiskRead:
+    r = risks.change(session=session, actor=actor, risk_id=risk_id, data=body)
+    return _risk(r, list(risks.mitigations(session=session, risk_ids=[r.id])[r.id]))
+
+
+@router.post("/risks/{risk_id}/mitigations", response_model=s.MitigationRead, status_code=201)
+def add_mitigation(risk_id: str, body: s.MitigationIn, session: SessionDep, actor: Assessor
+                   ) -> s.MitigationRead:
+    return s.MitigationRead.model_validate(risks.add_mitigation(
+        session=session, actor=actor, risk_id=risk_id, data=body))
+
+
+def _assessment(session: SessionDep, a: object) -> s.AssessmentRead:
+    out = s.AssessmentRead.model_validate(a)
+    out.indicators = [s.IndicatorRead.model_validate(x)
+                      for x in assessments.indicators(session=session, assessment_id=out.id)]
+    out.judgements = [s.JudgementRead.model_validate(x)
+                      for x in assessments.judgements(session=session, assessment_id=out.id)]
+    out.signoffs = [s.SignoffRead.model_validate(x)
+                    for x in assessments.signoffs(session=session, assessment_id=out.id)]
+    if out.status == d.AssessmentStatus.IN_PROGRESS:
+        out.blockers = [{"field": f, "reason": r}
+                        for f, r in assessments.blockers(session=session, a=a)]  # type: ignore[arg-type]
+    return out
+
+
+@router.post("/platforms/{platform_id}/assessments", response_model=s.AssessmentRead,
+             status_code=201)
+def start_assessment(platform_id: str, body: s.AssessmentIn, session: SessionDep,
+                     actor: Assessor) -> s.AssessmentRead:
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    return _assessment(session, assessments.start(session=session, actor=actor,
+                                                  platform_id=pid, data=body))
+
+
+@router.get("/platforms/{platform_id}/assessments", response_model=list[s.AssessmentRead])
+def list_assessments(platform_id: str, session: SessionDep, actor: Reader
+                     ) -> list[s.AssessmentRead]:
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    return [_assessment(session, a) for a in assessments.list_for(
+        session=session, actor=actor, platform_id=pid)]
+
+
+@router.get(A, response_model=s.AssessmentRead)
+def get_assessment(assessment_id: str, session: SessionDep, actor: Reader
+                   ) -> s.AssessmentRead:
+    return _assessment(session, assessments.get(session=session, actor=actor,
+                                                assessment_id=assessment_id))
+
+
+@router.post(A + "/indicators", response_model=s.AssessmentRead)
+def pull_indicators(assessment_id: str, session: SessionDep, actor: Assessor
+                    ) -> s.AssessmentRead:
+    assessments.pull_indicators(session=session, actor=actor, assessment_id=assessment_id)
+    return _assessment(session, assessments.get(session=session, actor=actor,
+                                                assessment_id=assessment_id))
+
+
+@router.post(A + "/judgements", response_model=s.JudgementRead, status_code=201)
+def judge(assessment_id: str, body: s.JudgementIn, session: SessionDep, actor: Assessor
+          ) -> s.JudgementRead:
+    return s.JudgementRead.model_validate(assessments.judge(
+        session=session, actor=actor, assessment_id=assessment_id, data=body))
+
+
+@router.post(A + "/signoffs", response_model=s.AssessmentRead)
+def sign_off(assessment_id: str, body: s.SignoffIn, session: SessionDep, actor: Signer
+             ) -> s.AssessmentRead:
+    return _assessment(session, assessments.sign(session=session, actor=actor,
+                                                 assessment_id=assessment_id, data=body))

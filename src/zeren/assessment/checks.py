@@ -1,16 +1,20 @@
-"""What the audit engagement shows the posture (指南 第八条): an independent audit is met only
-by a report the auditor signed for a period that ended within the last audit interval, holding
-the four parts Art 8 names; and an audit finding whose remediation is overdue makes its
-obligation (so its article) at_risk."""
+"""What the assessment package shows the posture. 指南 第六条: the yearly risk assessment is
+met only by an assessment signed by the compliance officer and a second approver within the
+interval, and each Art 6 kind (and the four systems Art 6 names) only when that signed
+assessment judged a risk of it. 第八条: an independent audit is met only by a report the
+auditor signed for a period that ended within the last audit interval, holding the four parts
+Art 8 names; and an audit finding whose remediation is overdue makes its obligation (so its
+article) at_risk."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from zeren.assessment import domain as d
-from zeren.assessment.services import findings, reports
+from zeren.assessment.services import assessments, findings, reports
 from zeren.posture.domain import Check, CheckContext, CheckResult, OpenFinding, Period, Status
 from zeren.posture.hookspecs import hookimpl
 from zeren.timepolicy import beijing_today
@@ -36,9 +40,96 @@ def signed_audit_report(ctx: CheckContext) -> CheckResult:
         inputs={"report_ids": [s.report_id for s in got], "signers": [s.signer for s in got]})
 
 
+def _signed(ctx: CheckContext) -> tuple[assessments.Signed | None, Period]:
+    cat = d.catalogue()
+    # One day of grace over the interval: a yearly assessment signed on the same date a
+    # year later is on time.
+    period = Period.last(ctx.now, cat.interval + timedelta(days=1))
+    assert period.start is not None
+    since = beijing_today(period.start)
+    return assessments.newest_signed(session=ctx.session, platform_id=ctx.platform_id,
+                                     since=since), period
+
+
+def _none_signed(ctx: CheckContext, period: Period) -> CheckResult:
+    last = assessments.last_signed_ever(session=ctx.session, platform_id=ctx.platform_id)
+    if last is None or last.signed_on is None:
+        return CheckResult.no_data(
+            "no risk assessment signed by the compliance officer and a second approver",
+            what_zh="没有经合规负责人与第二审批人签署的风险评估", period=period,
+            figures={"signed_assessments": 0})
+    return CheckResult.found(
+        Status.UNMET, f"the last signed risk assessment dates from {last.signed_on}; the next "
+        f"was due on {last.next_due_on}", period=period, seen=1,
+        reason_zh=f"最近一次风险评估签署于 {last.signed_on}，下一次应于 {last.next_due_on} 前完成",
+        figures={"signed_assessments": 0}, inputs={"last_assessment_id": last.id})
+
+
+def annual_assessment(ctx: CheckContext) -> CheckResult:
+    got, period = _signed(ctx)
+    if got is None:
+        return _none_signed(ctx, period)
+    a = got.assessment
+    return CheckResult.met(
+        f"risk assessment {a.title!r} signed on {a.signed_on}; next due {a.next_due_on}",
+        reason_zh=f"风险评估《{a.title}》已于 {a.signed_on} 签署，下一次 {a.next_due_on} 前",
+        seen=1, period=period, figures={"signed_assessments": 1},
+        inputs={"assessment_id": a.id, "next_due_on": str(a.next_due_on)})
+
+
+def _kind_check(kind: str) -> Callable[[CheckContext], CheckResult]:
+    def evaluate(ctx: CheckContext) -> CheckResult:
+        got, period = _signed(ctx)
+        if got is None:
+            return _none_signed(ctx, period)
+        k = d.catalogue().kinds[kind]
+        a = got.assessment
+        if kind not in got.kinds:
+            return CheckResult.found(
+                Status.UNMET, f"the signed assessment {a.id} judged no risk of kind {k.en}",
+                period=period, seen=1, reason_zh=f"已签署的风险评估未评估“{k.zh}”类风险",
+                inputs={"assessment_id": a.id})
+        return CheckResult.met(
+            f"the signed assessment of {a.signed_on} judged the risk of {k.en.lower()}",
+            reason_zh=f"{a.signed_on} 签署的风险评估已评估“{k.zh}”类风险", seen=1,
+            period=period, inputs={"assessment_id": a.id})
+    return evaluate
+
+
+def systems_examined(ctx: CheckContext) -> CheckResult:
+    got, period = _signed(ctx)
+    if got is None:
+        return _none_signed(ctx, period)
+    cat = d.catalogue()
+    missing = [s for s in cat.art6_systems if s not in got.systems]
+    a = got.assessment
+    inputs = {"assessment_id": a.id, "systems": sorted(got.systems)}
+    if missing:
+        return CheckResult.found(
+            Status.UNMET, "the signed assessment examined no risk of: " + ", ".join(
+                cat.systems[s].en for s in missing), period=period, seen=1, inputs=inputs,
+            reason_zh="已签署的风险评估未考察：" + "、".join(cat.systems[s].zh for s in missing))
+    return CheckResult.met(
+        f"the signed assessment of {a.signed_on} examined all {len(cat.art6_systems)} systems "
+        "Art 6 names", reason_zh="已签署的风险评估考察了第六条所列全部系统", seen=1,
+        period=period, inputs=inputs)
+
+
 @hookimpl
 def zeren_posture_checks() -> list[Check]:
+    kinds = d.catalogue().kinds
     return [
+        Check(key="assessment.art6.annual_assessment", obligations=("art6.annual_assessment",),
+              title_zh="每年经两人签署的风险评估", title_en="Yearly risk assessment, signed twice",
+              evaluate=annual_assessment, version="1"),
+        *[Check(key=f"assessment.art6.{k}", obligations=(kinds[k].obligation,),
+                title_zh=f"风险评估涵盖“{kinds[k].zh}”",
+                title_en=f"Risk assessment covers: {kinds[k].en}",
+                evaluate=_kind_check(k), version="1") for k in kinds],
+        Check(key="assessment.art6.systems_examined", obligations=("art6.systems_examined",),
+              title_zh="风险评估考察第六条所列系统",
+              title_en="Risk assessment examines the systems Art 6 names",
+              evaluate=systems_examined, version="1"),
         Check(key="assessment.art8.signed_audit_report",
               obligations=("art8.independent_audit", "art8.report_platform",
                            "art8.report_auditor", "art8.report_conclusions",

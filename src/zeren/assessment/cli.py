@@ -1,9 +1,11 @@
-"""``zeren audit …``: thin commands over the audit engagement's services — engagements of a
+"""``zeren assessment …`` (the risk register and yearly assessment, Art 6) and
+``zeren audit …``: thin commands over the audit engagement's services — engagements of a
 platform, build an evidence bundle, list findings and record remediation, write out a
 report; and, for the auditor, a signing key and a signature over a report (no database)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,8 +14,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from zeren.assessment import domain as d
-from zeren.assessment.schemas import BundleIn, FindingMove
-from zeren.assessment.services import bundles, engagements, findings, reports
+from zeren.assessment.schemas import AssessmentIn, BundleIn, FindingMove, JudgementIn, SignoffIn
+from zeren.assessment.services import (
+    assessments,
+    bundles,
+    engagements,
+    findings,
+    reports,
+    risks,
+)
+from zeren.auth.service import actor_for, get_user
 from zeren.cli_support import cli_actor, console, db, fail, handles_errors
 from zeren.config import get_settings
 from zeren.ledger.verify import Note, make_verifier, raw_public_key, sign_note_text
@@ -155,3 +165,138 @@ def sign_report_cmd(
     text = reports.signed_text(sha, pdf_sha)
     typer.echo(Note(text, [sign_note_text(text, name=name, private_key=k)]).encode().decode(),
                nl=False)
+
+
+# -- zeren assessment …: the risk register and the yearly assessment (指南 第六条) -------------
+
+assessment_app = typer.Typer(help="Risk register and yearly risk assessment (Art 6).",
+                             no_args_is_help=True)
+risk_app = typer.Typer(help="The platform's risk register.", no_args_is_help=True)
+assessment_app.add_typer(risk_app, name="risk")
+Platform = Annotated[str, typer.Option("--platform", help="Platform code or id.")]
+
+
+@assessment_app.command("catalogue")
+@handles_errors
+def catalogue_cmd() -> None:
+    """The shipped catalogue: Art 6's kinds and risks, the systems, the indicators."""
+    cat = d.catalogue()
+    for k in cat.kinds.values():
+        console.print(f"kind {k.key}\t({k.item}) {k.zh}\t{k.obligation}", highlight=False)
+        for r in cat.risks.values():
+            if r.kind == k.key:
+                console.print(f"  {r.key}\t{r.zh}\t{', '.join(r.systems)}", highlight=False)
+    for x in cat.systems.values():
+        console.print(f"system {x.key}\t{x.zh}{' (Art 6)' if x.art6 else ''}", highlight=False)
+    for i in cat.indicators.values():
+        console.print(f"indicator {i.key}\t{i.zh}{' (required)' if i.required else ''}",
+                      highlight=False)
+
+
+@risk_app.command("list")
+@handles_errors
+def risk_list(platform: Platform) -> None:
+    """The register: key, kind, likelihood × impact → level, residual, owner, mitigations."""
+    cat = d.catalogue()
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        got = risks.register(session=session, actor=cli_actor(), platform_id=p.id)
+        mits = risks.mitigations(session=session, risk_ids=[r.id for r in got])
+        for r in got:
+            console.print(
+                f"{r.id}\t{r.key}\t{r.kind}\t{r.likelihood}×{r.impact} "
+                f"{cat.level(r.likelihood, r.impact).key}\tresidual "
+                f"{r.residual_likelihood}×{r.residual_impact} "
+                f"{cat.level(r.residual_likelihood, r.residual_impact).key}\t{r.owner}\t"
+                f"{len(mits[r.id])} mitigation(s)", highlight=False)
+
+
+@risk_app.command("seed")
+@handles_errors
+def risk_seed(platform: Platform,
+              owner: Annotated[str, typer.Option(help="Owner of the new risks.")]) -> None:
+    """Put every catalogue risk not yet on the register onto it (3 × 3 until judged)."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        got = risks.seed_catalogue(session=session, actor=cli_actor(), platform_id=p.id,
+                                   owner=owner)
+        console.print(f"{len(got)} risk(s) added to the register of {p.code}")
+
+
+@assessment_app.command("start")
+@handles_errors
+def start_cmd(platform: Platform,
+              title: Annotated[str, typer.Option(help="Title of the assessment.")],
+              period_start: Annotated[datetime, typer.Option("--from", help="Period start.")],
+              period_end: Annotated[datetime, typer.Option("--to", help="Period end.")]) -> None:
+    """Open a yearly assessment over a past period (times without a zone: Beijing)."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        a = assessments.start(session=session, actor=cli_actor(), platform_id=p.id,
+                              data=AssessmentIn(title=title, period_start=period_start,
+                                                period_end=period_end))
+        console.print(f"assessment {a.id} started", highlight=False)
+
+
+@assessment_app.command("pull")
+@handles_errors
+def pull_cmd(assessment: str) -> None:
+    """Pull the indicators of the assessment's period from the modules (kept as snapshots)."""
+    with db() as session:
+        for x in assessments.pull_indicators(session=session, actor=cli_actor(),
+                                             assessment_id=assessment):
+            console.print(f"{x.key}\t{x.value['value']}\t{x.sha256[:16]}\t{x.source}",
+                          highlight=False)
+
+
+@assessment_app.command("judge")
+@handles_errors
+def judge_cmd(assessment: str, risk: Annotated[str, typer.Option(help="Register risk id.")],
+              likelihood: int, impact: int,
+              residual_likelihood: Annotated[int, typer.Option("--residual-likelihood")],
+              residual_impact: Annotated[int, typer.Option("--residual-impact")],
+              text: Annotated[str, typer.Option(help="The judgement, in words.")]) -> None:
+    """Judge one register risk in the assessment (likelihood, impact, residual)."""
+    with db() as session:
+        j = assessments.judge(session=session, actor=cli_actor(), assessment_id=assessment,
+                              data=JudgementIn(risk_id=risk, likelihood=likelihood,
+                                               impact=impact,
+                                               residual_likelihood=residual_likelihood,
+                                               residual_impact=residual_impact, text=text))
+        console.print(f"judged: level {j.level}, residual {j.residual_level}")
+
+
+@assessment_app.command("sign")
+@handles_errors
+def sign_cmd(assessment: str,
+             role: Annotated[d.SignoffRole, typer.Option(help="officer, then approver.")],
+             user: Annotated[str, typer.Option("--as", help="The person signing (username).")],
+             note: Annotated[str, typer.Option(help="What the signer attests.")]) -> None:
+    """Sign off the assessment as a named person: the compliance officer, then a second
+    approver. Refused, naming each, while an indicator is missing or a risk unjudged."""
+    with db() as session:
+        who = actor_for(session=session, user=get_user(session=session, username=user))
+        a = assessments.sign(session=session, actor=who, assessment_id=assessment,
+                             data=SignoffIn(role=role.value, note=note))
+        due = f"; next due {a.next_due_on}" if a.next_due_on else ""
+        console.print(f"assessment {a.id} is {a.status}{due}", highlight=False)
+
+
+@assessment_app.command("show")
+@handles_errors
+def show_cmd(assessment: str) -> None:
+    """An assessment: status, indicators, judgements, sign-offs, what blocks sign-off."""
+    with db() as session:
+        a = assessments.get(session=session, actor=cli_actor(), assessment_id=assessment)
+        console.print(f"{a.title}\t{format_beijing(a.period_start)} … "
+                      f"{format_beijing(a.period_end)}\t{a.status}", highlight=False)
+        for x in assessments.indicators(session=session, assessment_id=a.id):
+            console.print(f"  {x.key}\t{x.value['value']}", highlight=False)
+        for j in assessments.judgements(session=session, assessment_id=a.id):
+            console.print(f"  judged {j.risk_id}\t{j.level}/{j.residual_level}\t{j.by}",
+                          highlight=False)
+        for so in assessments.signoffs(session=session, assessment_id=a.id):
+            console.print(f"  signed {so.role}\t{so.username}", highlight=False)
+        if a.status == d.AssessmentStatus.IN_PROGRESS:
+            for f, why in assessments.blockers(session=session, a=a):
+                console.print(f"  blocks sign-off: {f}: {why}", highlight=False)

@@ -130,3 +130,119 @@ class ReportSignature(IdMixin, CreatedMixin, Base):
     note: Mapped[str] = mapped_column(Text, nullable=False)
     signer: Mapped[str] = mapped_column(String(200), nullable=False)
     signed_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+# -- the risk register and the yearly assessment (指南 第六条) -------------------------------
+
+
+class Risk(IdMixin, CreatedMixin, Base):
+    """One risk of a platform's register (风险台账): a kind of Art 6, the systems it runs
+    through, likelihood and impact on the shipped scale, and the residual risk once the
+    mitigations are in place. Editable through the services; each change is in the audit
+    trail, and each yearly assessment keeps its own judgement of it."""
+
+    __tablename__ = "asmt_risks"
+    __table_args__ = (Index("uq_asmt_risks_key", "platform_id", "key", unique=True),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    key: Mapped[str] = mapped_column(String(80), nullable=False,
+                                     comment="Catalogue key, or the platform's own.")
+    kind: Mapped[str] = mapped_column(String(30), nullable=False, comment="Art 6 kind.")
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    systems: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    indicators: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    likelihood: Mapped[int] = mapped_column(Integer, nullable=False)
+    impact: Mapped[int] = mapped_column(Integer, nullable=False)
+    residual_likelihood: Mapped[int] = mapped_column(Integer, nullable=False)
+    residual_impact: Mapped[int] = mapped_column(Integer, nullable=False)
+    owner: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class Mitigation(IdMixin, CreatedMixin, Base):
+    """A measure against a risk (防控措施, Art 7), with its owner and due date."""
+
+    __tablename__ = "asmt_mitigations"
+
+    risk_id: Mapped[str] = mapped_column(ForeignKey("asmt_risks.id"), nullable=False,
+                                         index=True)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    owner: Mapped[str] = mapped_column(String(200), nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, comment="planned|in_place")
+    created_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class Assessment(IdMixin, CreatedMixin, Base):
+    """One yearly risk assessment (风险评估) of a platform over a period: indicators pulled
+    from the modules, judgements, and the two sign-offs. Its status moves only through the
+    services (in_progress → signed)."""
+
+    __tablename__ = "asmt_assessments"
+    __table_args__ = (Index("ix_asmt_assessments_platform", "platform_id", "period_end"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    next_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class IndicatorSnapshot(IdMixin, Base):
+    """One indicator pulled from a module for an assessment's period (kept). A later pull of
+    the same assessment adds a new set (``pull``); the newest set counts."""
+
+    __tablename__ = "asmt_indicator_snapshots"
+    __table_args__ = (Index("ix_asmt_indicator_snapshots_a", "assessment_id", "pull"),)
+
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("asmt_assessments.id"),
+                                               nullable=False)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    pull: Mapped[int] = mapped_column(Integer, nullable=False)
+    key: Mapped[str] = mapped_column(String(80), nullable=False)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False,
+                                                  comment='{"value": …} (null: not measurable).')
+    source: Mapped[str] = mapped_column(Text, nullable=False, comment="Module and query.")
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    taken_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class Judgement(IdMixin, CreatedMixin, Base):
+    """A person's judgement of one register risk in one assessment (kept; a later judgement
+    of the same risk in the same assessment supersedes it)."""
+
+    __tablename__ = "asmt_judgements"
+    __table_args__ = (Index("ix_asmt_judgements_a", "assessment_id", "risk_id"),)
+
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("asmt_assessments.id"),
+                                               nullable=False)
+    risk_id: Mapped[str] = mapped_column(ForeignKey("asmt_risks.id"), nullable=False)
+    likelihood: Mapped[int] = mapped_column(Integer, nullable=False)
+    impact: Mapped[int] = mapped_column(Integer, nullable=False)
+    residual_likelihood: Mapped[int] = mapped_column(Integer, nullable=False)
+    residual_impact: Mapped[int] = mapped_column(Integer, nullable=False)
+    level: Mapped[str] = mapped_column(String(20), nullable=False)
+    residual_level: Mapped[str] = mapped_column(String(20), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class Signoff(IdMixin, CreatedMixin, Base):
+    """A sign-off of an assessment: the compliance officer's, then a second approver's."""
+
+    __tablename__ = "asmt_signoffs"
+    __table_args__ = (Index("uq_asmt_signoffs_role", "assessment_id", "role", unique=True),)
+
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("asmt_assessments.id"),
+                                               nullable=False)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    username: Mapped[str] = mapped_column(String(100), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False)

@@ -4,7 +4,7 @@ time policy (an offset is kept; without one, Beijing wall time)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -143,3 +143,142 @@ class ReportRead(Read):
 class SignatureIn(In):
     note: str = Field(min_length=1, max_length=4000,
                       description="The signed note over the report (C2SP signed-note).")
+
+
+# -- the risk register and the yearly assessment (指南 第六条) -------------------------------
+
+Scale = Annotated[int, Field(ge=1, le=5, description="On the shipped 1–5 scale.")]
+
+
+class RiskIn(In):
+    key: str = Field(min_length=1, max_length=80, pattern=r"^[a-z0-9_.-]+$",
+                     description="A catalogue key (title, kind, systems filled from it) or "
+                                 "the platform's own.")
+    kind: str | None = Field(default=None, max_length=30, description="Art 6 kind.")
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str = Field(default="", max_length=8000)
+    systems: list[str] | None = Field(default=None, max_length=20)
+    indicators: list[str] = Field(default_factory=list, max_length=20)
+    likelihood: Scale
+    impact: Scale
+    residual_likelihood: Scale
+    residual_impact: Scale
+    owner: str = Field(min_length=1, max_length=200)
+
+
+class RiskChange(In):
+    description: str | None = Field(default=None, max_length=8000)
+    systems: list[str] | None = Field(default=None, max_length=20)
+    indicators: list[str] | None = Field(default=None, max_length=20)
+    likelihood: Scale | None = None
+    impact: Scale | None = None
+    residual_likelihood: Scale | None = None
+    residual_impact: Scale | None = None
+    owner: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class MitigationIn(In):
+    description: str = Field(min_length=1, max_length=8000)
+    owner: str = Field(min_length=1, max_length=200)
+    due_on: Day
+    status: Literal["planned", "in_place"] = "planned"
+
+
+class MitigationRead(Read):
+    id: str
+    risk_id: str
+    description: str
+    owner: str
+    due_on: date
+    status: str
+    created_by: str
+    created_at: datetime
+
+
+class RiskRead(Read):
+    id: str
+    platform_id: str
+    key: str
+    kind: str
+    title: str
+    description: str
+    systems: list[str]
+    indicators: list[str]
+    likelihood: int
+    impact: int
+    residual_likelihood: int
+    residual_impact: int
+    level: str = ""
+    residual_level: str = ""
+    owner: str
+    mitigations: list[MitigationRead] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssessmentIn(In):
+    title: str = Field(min_length=1, max_length=300)
+    period_start: Instant
+    period_end: Instant
+
+
+class IndicatorRead(Read):
+    key: str
+    value: dict[str, Any]
+    source: str
+    sha256: str
+    pull: int
+    taken_at: datetime
+    taken_by: str
+
+
+class JudgementIn(In):
+    risk_id: str = Field(min_length=1, max_length=36)
+    likelihood: Scale
+    impact: Scale
+    residual_likelihood: Scale
+    residual_impact: Scale
+    text: str = Field(min_length=1, max_length=20000)
+
+
+class JudgementRead(Read):
+    id: str
+    risk_id: str
+    likelihood: int
+    impact: int
+    residual_likelihood: int
+    residual_impact: int
+    level: str
+    residual_level: str
+    text: str
+    by: str
+    created_at: datetime
+
+
+class SignoffIn(In):
+    role: Literal["officer", "approver"]
+    note: str = Field(min_length=1, max_length=4000)
+
+
+class SignoffRead(Read):
+    role: str
+    username: str
+    note: str
+    created_at: datetime
+
+
+class AssessmentRead(Read):
+    id: str
+    platform_id: str
+    title: str
+    period_start: datetime
+    period_end: datetime
+    status: str
+    signed_on: date | None
+    next_due_on: date | None
+    created_by: str
+    created_at: datetime
+    indicators: list[IndicatorRead] = Field(default_factory=list)
+    judgements: list[JudgementRead] = Field(default_factory=list)
+    signoffs: list[SignoffRead] = Field(default_factory=list)
+    blockers: list[dict[str, str]] = Field(default_factory=list)
