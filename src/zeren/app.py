@@ -43,6 +43,7 @@ ROUTERS: tuple[str, ...] = (
     "zeren.assessment.api",
     "zeren.merchants.api",
     "zeren.rules.api",
+    "zeren.governance.api",
 )
 
 

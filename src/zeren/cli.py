@@ -49,6 +49,7 @@ DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("zeren.assessment.cli", "app", "audit"),
     ("zeren.assessment.cli", "assessment_app", "assessment"),
     ("zeren.merchants.cli", "app", "merchant"),
+    ("zeren.governance.cli", "app", "governance"),
 )
 DOMAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("zeren.lexicon.cli", "screen_command", "screen"),

@@ -31,6 +31,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.merchants.checks",
     "zeren.ops.jobs",
     "zeren.market.checks",
+    "zeren.governance.checks",
     # console pages, in the order their routes are tried
     "zeren.platforms.console",
     "zeren.exemptions.console",
@@ -40,6 +41,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.moderation.console",
     "zeren.datagov.console",
     "zeren.security.console",
+    "zeren.governance.console",
 )
 
 

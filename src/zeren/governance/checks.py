@@ -1,0 +1,248 @@
+"""Posture checks the governance registers contribute: 指南 第三条 (interoperability
+requests decided by their deadline, every refusal on a justified ground) and 第五条 (a
+compliance department and its head on the org registry, policies reviewed on time,
+regulators' requests answered by their deadline, integrity cases taken on in time, training
+completion per duty). Each reads one platform's records; nothing to read is no data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from zeren.governance import domain as d
+from zeren.governance.models import IntegrityCase, InteropRequest, Policy, RegulatorRequest
+from zeren.governance.services.compliance import completion_figures
+from zeren.hookspecs import hookimpl
+from zeren.org.models import Department, Duty, Person
+from zeren.posture.domain import Check, CheckContext, CheckResult, Period, Status, share
+from zeren.timepolicy import beijing_today
+
+
+def interop_decided(ctx: CheckContext) -> CheckResult:
+    """Requests received in the window (or still open): none undecided past its deadline,
+    none decided late, every refusal with a ground from the data."""
+    days = d.check_days("interop_window_days")
+    period = Period.last(ctx.now, timedelta(days=days))
+    today = beijing_today(ctx.now)
+    since = today - timedelta(days=days)
+    r = InteropRequest
+    rows = list(ctx.session.execute(
+        select(r.id, r.deadline, r.decision, r.ground, r.decided_at)
+        .where(r.platform_id == ctx.platform_id,
+               or_(r.received_on >= since, r.decision.is_(None)))))
+    if not rows:
+        return CheckResult.no_data("no interoperability request recorded in the window",
+                                   period=period, what_zh="期间内无互操作（接入）请求记录")
+    grounds = d.interop_grounds()
+    overdue = [x.id for x in rows if x.decision is None and x.deadline < today]
+    late = [x.id for x in rows if x.decided_at is not None
+            and beijing_today(x.decided_at) > x.deadline]
+    groundless = [x.id for x in rows if x.decision in ("refused", "partly_granted")
+                  and x.ground not in grounds]
+    on_time = [x.id for x in rows if x.decided_at is not None
+               and beijing_today(x.decided_at) <= x.deadline and x.id not in groundless]
+    pending = sum(1 for x in rows if x.decision is None and x.deadline >= today)
+    figures = {"requests": len(rows), "decided_on_time": len(on_time), "pending": pending,
+               "overdue": len(overdue), "decided_late": len(late),
+               "refused_without_ground": len(groundless),
+               "refused": sum(1 for x in rows if x.decision == "refused")}
+    inputs = {"overdue_ids": overdue, "late_ids": late, "groundless_ids": groundless}
+    if overdue or groundless:
+        return CheckResult.found(
+            Status.UNMET, f"{len(overdue)} request(s) undecided past the deadline, "
+            f"{len(groundless)} refusal(s) without a justified ground", period=period,
+            seen=len(on_time), figures=figures, inputs=inputs,
+            reason_zh=f"{len(overdue)} 项请求逾期未决定，{len(groundless)} 项拒绝无正当理由")
+    if late:
+        return CheckResult.found(Status.AT_RISK, f"{len(late)} request(s) decided after the "
+                                 "deadline", period=period, seen=len(on_time), figures=figures,
+                                 inputs=inputs, reason_zh=f"{len(late)} 项请求逾期后才决定")
+    if not on_time:
+        return CheckResult.no_data(f"{pending} request(s) pending, none decided yet",
+                                   period=period, figures=figures,
+                                   what_zh=f"{pending} 项请求待决定，尚无已决定的请求")
+    return CheckResult.met(f"{len(on_time)} request(s) decided by their deadline, every "
+                           "refusal on a justified ground", seen=len(on_time), period=period,
+                           figures=figures, reason_zh=f"{len(on_time)} 项请求均按期决定，"
+                           "拒绝均有正当理由")
+
+
+def compliance_department(ctx: CheckContext) -> CheckResult:
+    """The org registry holds a compliance department and a serving head of compliance."""
+    period = Period.at(ctx.now)
+    today = beijing_today(ctx.now)
+    depts = list(ctx.session.scalars(select(Department.id).where(
+        Department.platform_id == ctx.platform_id, Department.kind == "compliance")))
+    heads = list(ctx.session.scalars(
+        select(Duty.person_id).join(Person, Person.id == Duty.person_id)
+        .where(Duty.platform_id == ctx.platform_id, Duty.duty == "compliance_head",
+               Duty.since <= today, or_(Duty.until.is_(None), Duty.until >= today))))
+    figures = {"compliance_departments": len(depts), "heads": len(heads)}
+    if not depts and not heads:
+        return CheckResult.no_data("no compliance department or head on the org registry",
+                                   period=period, what_zh="组织登记中无合规部门及合规负责人")
+    if not depts or not heads:
+        missing = "a compliance department" if not depts else "a serving head of compliance"
+        return CheckResult.found(Status.UNMET, f"the org registry lacks {missing}",
+                                 period=period, figures=figures,
+                                 reason_zh="缺少合规部门" if not depts else "缺少在任合规负责人")
+    return CheckResult.met("a compliance department and a serving head of compliance",
+                           seen=len(depts) + len(heads), period=period, figures=figures,
+                           inputs={"department_ids": depts, "head_person_ids": heads},
+                           reason_zh="已设合规部门并有在任合规负责人")
+
+
+def policies_reviewed(ctx: CheckContext) -> CheckResult:
+    """Policies in force whose review is not overdue."""
+    period = Period.at(ctx.now)
+    today = beijing_today(ctx.now)
+    rows = list(ctx.session.execute(select(Policy.id, Policy.code, Policy.review_due_on).where(
+        Policy.platform_id == ctx.platform_id, Policy.retired_on.is_(None))))
+    if not rows:
+        return CheckResult.no_data("no policy in the compliance library", period=period,
+                                   what_zh="合规制度库中无制度文件")
+    overdue = [x.code for x in rows if x.review_due_on < today]
+    figures = {"policies": len(rows), "overdue": len(overdue),
+               "on_time": len(rows) - len(overdue),
+               "review_days": d.policy_review_days()}
+    if overdue:
+        return CheckResult.found(Status.UNMET, f"{len(overdue)} of {len(rows)} policies "
+                                 "overdue for review", period=period,
+                                 seen=len(rows) - len(overdue), figures=figures,
+                                 inputs={"overdue_codes": overdue},
+                                 reason_zh=f"{len(overdue)} 项合规制度逾期未复审")
+    return CheckResult.met(f"all {len(rows)} policies reviewed on time", seen=len(rows),
+                           period=period, figures=figures,
+                           reason_zh=f"{len(rows)} 项合规制度均按期复审")
+
+
+def regulator_requests(ctx: CheckContext) -> CheckResult:
+    """Regulators' requests in the window (or still open): none unanswered past the due day;
+    answers after it put the duty at risk."""
+    days = d.check_days("regulator_window_days")
+    period = Period.last(ctx.now, timedelta(days=days))
+    today = beijing_today(ctx.now)
+    r = RegulatorRequest
+    rows = list(ctx.session.execute(
+        select(r.id, r.due_on, r.answered_on).where(
+            r.platform_id == ctx.platform_id,
+            or_(r.received_on >= today - timedelta(days=days), r.answered_on.is_(None)))))
+    if not rows:
+        return CheckResult.no_data("no regulator request recorded in the window",
+                                   period=period, what_zh="期间内无监管要求记录")
+    overdue = [x.id for x in rows if x.answered_on is None and x.due_on < today]
+    late = [x.id for x in rows if x.answered_on is not None and x.answered_on > x.due_on]
+    on_time = [x.id for x in rows if x.answered_on is not None and x.answered_on <= x.due_on]
+    figures = {"requests": len(rows), "answered_on_time": len(on_time),
+               "answered_late": len(late), "overdue": len(overdue),
+               "open": sum(1 for x in rows if x.answered_on is None)}
+    inputs = {"overdue_ids": overdue, "late_ids": late}
+    if overdue:
+        return CheckResult.found(Status.UNMET, f"{len(overdue)} regulator request(s) "
+                                 "unanswered past the due day", period=period,
+                                 seen=len(on_time), figures=figures, inputs=inputs,
+                                 reason_zh=f"{len(overdue)} 项监管要求逾期未答复")
+    if late:
+        return CheckResult.found(Status.AT_RISK, f"{len(late)} regulator request(s) answered "
+                                 "after the due day", period=period, seen=len(on_time),
+                                 figures=figures, inputs=inputs,
+                                 reason_zh=f"{len(late)} 项监管要求逾期后才答复")
+    if not on_time:
+        return CheckResult.no_data("requests are open, none answered yet", period=period,
+                                   figures=figures, what_zh="监管要求均未到期，尚无答复")
+    return CheckResult.met(f"{len(on_time)} regulator request(s) answered by the due day",
+                           seen=len(on_time), period=period, figures=figures,
+                           reason_zh=f"{len(on_time)} 项监管要求均按期答复")
+
+
+def integrity_channel(ctx: CheckContext) -> CheckResult:
+    """The anti-corruption mechanism: a serving anti-corruption officer on the org registry,
+    and every integrity case of the window taken on within the days in data."""
+    days = d.check_days("integrity_window_days")
+    period = Period.last(ctx.now, timedelta(days=days))
+    today = beijing_today(ctx.now)
+    ack = timedelta(days=int(d.compliance()["integrity_ack_days"]))
+    officers = list(ctx.session.scalars(select(Duty.person_id).where(
+        Duty.platform_id == ctx.platform_id, Duty.duty == "anti_corruption_officer",
+        Duty.since <= today, or_(Duty.until.is_(None), Duty.until >= today))))
+    c = IntegrityCase
+    rows = list(ctx.session.execute(select(c.id, c.received_at, c.acknowledged_at).where(
+        c.platform_id == ctx.platform_id, c.received_at >= ctx.now - timedelta(days=days))))
+    if not officers and not rows:
+        return CheckResult.no_data("no anti-corruption officer and no integrity case",
+                                   period=period, what_zh="无反腐败负责人，亦无廉政举报记录")
+    late = [x.id for x in rows if (x.acknowledged_at or ctx.now) - x.received_at > ack]
+    taken = [x.id for x in rows if x.acknowledged_at is not None
+             and x.acknowledged_at - x.received_at <= ack]
+    figures = {"officers": len(officers), "cases": len(rows), "taken_on_in_time": len(taken),
+               "late": len(late), "ack_days": ack.days}
+    if not officers:
+        return CheckResult.found(Status.UNMET, "no serving anti-corruption officer on the org "
+                                 "registry", period=period, seen=len(taken), figures=figures,
+                                 reason_zh="组织登记中无在任反腐败负责人")
+    if late:
+        return CheckResult.found(Status.UNMET, f"{len(late)} integrity case(s) not taken on "
+                                 f"within {ack.days} days", period=period, seen=len(taken),
+                                 figures=figures, inputs={"late_ids": late},
+                                 reason_zh=f"{len(late)} 件廉政举报未在 {ack.days} 日内受理")
+    return CheckResult.met(f"anti-corruption officer serving; {len(taken)} case(s) taken on "
+                           "in time", seen=len(officers) + len(taken), period=period,
+                           figures=figures, reason_zh="反腐败负责人在任，廉政举报均按时受理")
+
+
+def training_completion(ctx: CheckContext) -> CheckResult:
+    """For each duty a course serves: the share of its holders with a valid completion
+    against the threshold in data."""
+    period = Period.at(ctx.now)
+    got = completion_figures(ctx.session, ctx.platform_id, beijing_today(ctx.now))
+    if not got:
+        return CheckResult.no_data("no course with people holding its duty", period=period,
+                                   what_zh="无培训课程或无承担相应职责的人员")
+    threshold = d.training_threshold()
+    below = [c for c in got if (c.share or 0.0) < threshold]
+    figures = {c.duty: {"holders": c.holders, "completed": c.completed,
+                        "share": share(c.completed, c.holders)} for c in got}
+    figures["threshold"] = threshold  # type: ignore[assignment]
+    seen = sum(c.completed for c in got)
+    if below:
+        return CheckResult.found(
+            Status.UNMET, "training completion below "
+            f"{threshold:.0%} for: " + ", ".join(f"{c.duty} ({c.completed}/{c.holders})"
+                                                 for c in below),
+            period=period, seen=seen, figures=figures,
+            inputs={"missing": {c.duty: list(c.missing) for c in below}},
+            reason_zh="以下职责培训完成率低于 " + f"{threshold:.0%}：" + "、".join(
+                c.duty for c in below))
+    return CheckResult.met(f"training completion at or above {threshold:.0%} for "
+                           f"{len(got)} duty(ies)", seen=seen, period=period, figures=figures,
+                           reason_zh=f"{len(got)} 类职责培训完成率均达到 {threshold:.0%}")
+
+
+@hookimpl
+def zeren_posture_checks() -> list[Check]:
+    return [
+        Check(key="governance.art3.interop_decided",
+              obligations=("art3.interoperability", "art3.access_for_others"),
+              title_zh="互操作与接入请求按期决定，拒绝均有正当理由",
+              title_en="Interoperability requests decided on time, refusals justified",
+              evaluate=interop_decided, version="1"),
+        Check(key="governance.art5.compliance_department",
+              obligations=("art5.compliance_department",),
+              title_zh="设有合规部门及在任合规负责人",
+              title_en="Compliance department and serving head of compliance",
+              evaluate=compliance_department, version="1"),
+        Check(key="governance.art5.policies_reviewed", obligations=("art5.compliance_system",),
+              title_zh="合规制度按期复审", title_en="Compliance policies reviewed on time",
+              evaluate=policies_reviewed, version="1"),
+        Check(key="governance.art5.regulator_requests", obligations=("art5.regulator_requests",),
+              title_zh="监管要求按期答复", title_en="Regulators' requests answered on time",
+              evaluate=regulator_requests, version="1"),
+        Check(key="governance.art5.integrity", obligations=("art5.anti_corruption",),
+              title_zh="反腐败负责人在任，廉政举报按时受理",
+              title_en="Anti-corruption officer serving, integrity cases taken on in time",
+              evaluate=integrity_channel, version="1"),
+        Check(key="governance.art5.training", obligations=("art5.training",),
+              title_zh="合规培训完成率达标", title_en="Compliance training completion per duty",
+              evaluate=training_completion, version="1"),
+    ]

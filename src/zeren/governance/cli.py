@@ -1,0 +1,171 @@
+"""``zeren governance …``: thin commands over the governance registers — interoperability
+requests (第三条), the compliance programme's training import and completion, regulators'
+requests and the policy library (第五条)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zeren.cli_support import cli_actor, console, db, handles_errors
+from zeren.governance import domain as d
+from zeren.governance import schemas as s
+from zeren.governance.services import compliance, interop
+from zeren.pagination import PageParams
+from zeren.platforms.service import get_platform
+from zeren.timepolicy import parse_day
+
+app = typer.Typer(help="Governance registers: interoperability, compliance programme "
+                  "(Art 3, 5).", no_args_is_help=True)
+PlatformOpt = Annotated[str, typer.Option("--platform", help="Platform code or id.")]
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command("grounds")
+def grounds_cmd() -> None:
+    """Show the justified grounds an interoperability refusal may name, with sources."""
+    for k, t in d.interop_grounds().items():
+        console.print(f"{k}\t{t.zh}\t[dim]{t.source}[/]")
+
+
+@app.command("interop-add")
+@handles_errors
+def interop_add_cmd(
+    platform: PlatformOpt,
+    requester: Annotated[str, typer.Option(help="Who asks.")],
+    service: Annotated[str, typer.Option(help="The platform's service asked for.")],
+    asked: Annotated[str, typer.Option(help="What is asked.")],
+    received_on: Annotated[str, typer.Option(help="Day received, YYYY-MM-DD.")],
+    deadline: Annotated[str | None, typer.Option(help="Day a decision is due.")] = None,
+) -> None:
+    """Record an interoperability request as received."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        data = s.InteropIn(requester=requester, service=service, asked=asked,
+                           received_on=parse_day(received_on, "received_on"),
+                           deadline=parse_day(deadline, "deadline") if deadline else None)
+        r = interop.record_request(session=session, actor=cli_actor(), platform_id=p.id,
+                                   data=data)
+        console.print(f"[green]recorded[/] {r.id} · decision due {r.deadline}")
+
+
+@app.command("interop-decide")
+@handles_errors
+def interop_decide_cmd(
+    platform: PlatformOpt, request_id: str,
+    decision: Annotated[str, typer.Option(help="granted / partly_granted / refused")],
+    ground: Annotated[str | None, typer.Option(help="Ground of a refusal.")] = None,
+    reasons: Annotated[str, typer.Option(help="Reasons in words.")] = "",
+) -> None:
+    """Decide an interoperability request (once)."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        r = interop.decide(session=session, actor=cli_actor(), platform_id=p.id,
+                           request_id=request_id,
+                           data=s.InteropDecisionIn(decision=decision, ground=ground,
+                                                    reasons=reasons))
+        console.print(f"[green]decided[/] {r.id}: {r.decision}")
+
+
+@app.command("interop")
+@handles_errors
+def interop_list_cmd(platform: PlatformOpt, open_only: bool = False,
+                     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50) -> None:
+    """List interoperability requests, newest first."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        rows, total = interop.list_requests(session=session, actor=cli_actor(),
+                                            platform_id=p.id, open_only=open_only,
+                                            params=PageParams(offset=0, limit=limit))
+        console.print(f"{total} request(s)")
+        for r in rows:
+            console.print(f"{r.id}\t{r.received_on}\t{r.requester}\t{r.service}\t"
+                          f"due {r.deadline}\t{r.decision or 'open'}\t{r.ground or ''}")
+
+
+@app.command("training-import")
+@handles_errors
+def training_import_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV: person, course, completed_on[, score].",
+                                         exists=True)],
+    platform: PlatformOpt,
+) -> None:
+    """Import training completions (all or nothing; errors name the row and the field)."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        imp = compliance.import_completions(session=session, actor=cli_actor(),
+                                            platform_id=p.id, filename=file.name,
+                                            content=file.read_bytes())
+        console.print(f"[green]imported[/] {imp.rows} completion(s) · sha256 {imp.sha256}")
+
+
+@app.command("training")
+@handles_errors
+def training_cmd(platform: PlatformOpt) -> None:
+    """Training completion per duty today, against the threshold in data."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        got = compliance.completion(session=session, actor=cli_actor(), platform_id=p.id)
+        _print_json([{"duty": c.duty, "holders": c.holders, "completed": c.completed,
+                      "share": c.share, "threshold": d.training_threshold(),
+                      "missing": list(c.missing)} for c in got])
+
+
+@app.command("regulator-add")
+@handles_errors
+def regulator_add_cmd(
+    platform: PlatformOpt,
+    authority: Annotated[str, typer.Option(help="The regulator.")],
+    reference: Annotated[str, typer.Option(help="Its document number.")],
+    subject: Annotated[str, typer.Option(help="What it requires.")],
+    received_on: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    due_on: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    channel: Annotated[str, typer.Option(help="letter / interview / inspection / online / "
+                                         "other")] = "letter",
+) -> None:
+    """Record a regulator's request with its due day."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        r = compliance.record_regulator_request(
+            session=session, actor=cli_actor(), platform_id=p.id,
+            data=s.RegulatorIn(authority=authority, reference=reference, subject=subject,
+                               received_on=parse_day(received_on, "received_on"),
+                               due_on=parse_day(due_on, "due_on"), channel=channel))
+        console.print(f"[green]recorded[/] {r.id} · due {r.due_on}")
+
+
+@app.command("regulator")
+@handles_errors
+def regulator_list_cmd(platform: PlatformOpt, open_only: bool = False) -> None:
+    """List regulators' requests by due day."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        rows, total = compliance.list_regulator_requests(
+            session=session, actor=cli_actor(), platform_id=p.id, open_only=open_only,
+            params=PageParams(offset=0, limit=200))
+        console.print(f"{total} request(s)")
+        for r in rows:
+            console.print(f"{r.id}\t{r.authority}\t{r.reference}\tdue {r.due_on}\t"
+                          f"{r.answered_on or 'open'}")
+
+
+@app.command("policies")
+@handles_errors
+def policies_cmd(platform: PlatformOpt) -> None:
+    """List the policy library with each document's version and review day."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        rows, total = compliance.list_policies(session=session, actor=cli_actor(),
+                                               platform_id=p.id,
+                                               params=PageParams(offset=0, limit=500))
+        console.print(f"{total} policy document(s)")
+        for x in rows:
+            console.print(f"{x.code}\tv{x.version}\t{x.title}\t{x.owner}\t"
+                          f"review due {x.review_due_on}")

@@ -1,0 +1,170 @@
+"""Tables of the governance registers. Kept records (policy events, training completions and
+their imports) are append-only and guarded in the database; registers with a current state
+(requests, cases, policies) change only through the services, which decide once (a
+conditional UPDATE) and write the audit event."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from zeren.db.base import Base, CreatedMixin, IdMixin, UTCDateTime
+
+# ----------------------------------------------------------------------- 第三条
+
+
+class InteropRequest(IdMixin, CreatedMixin, Base):
+    """A request from another operator or a user to connect to, or interoperate with, a
+    service of the platform (指南 第三条), and its one decision."""
+
+    __tablename__ = "gov_interop_requests"
+    __table_args__ = (Index("ix_gov_interop_requests_due", "platform_id", "decided_at",
+                            "deadline"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    requester: Mapped[str] = mapped_column(String(200), nullable=False)
+    requester_kind: Mapped[str] = mapped_column(String(20), nullable=False,
+                                                comment="operator or user")
+    service: Mapped[str] = mapped_column(String(200), nullable=False,
+                                         comment="The platform's service asked for.")
+    asked: Mapped[str] = mapped_column(Text, nullable=False, comment="What is asked.")
+    received_on: Mapped[date] = mapped_column(Date, nullable=False)
+    deadline: Mapped[date] = mapped_column(Date, nullable=False,
+                                           comment="The day a decision is due.")
+    decision: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    ground: Mapped[str | None] = mapped_column(String(40), nullable=True,
+                                               comment="Justified ground of a refusal (data).")
+    reasons: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+# ----------------------------------------------------------------------- 第五条
+
+
+class Policy(IdMixin, CreatedMixin, Base):
+    """A document of the compliance policy library, with its current version and the day
+    its next review falls due."""
+
+    __tablename__ = "gov_policies"
+    __table_args__ = (Index("uq_gov_policies_code", "platform_id", "code", unique=True),
+                      Index("ix_gov_policies_due", "platform_id", "review_due_on"))
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    code: Mapped[str] = mapped_column(String(60), nullable=False)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    owner: Mapped[str] = mapped_column(String(200), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False,
+                                        comment="Digest of the current version's text.")
+    last_reviewed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    review_due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    retired_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class PolicyEvent(IdMixin, CreatedMixin, Base):
+    """Each version and each review of a policy (kept)."""
+
+    __tablename__ = "gov_policy_events"
+    __table_args__ = (Index("ix_gov_policy_events_policy", "policy_id", "created_at"),)
+
+    policy_id: Mapped[str] = mapped_column(ForeignKey("gov_policies.id"), nullable=False)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False,
+                                      comment="version (new text) or review (kept as is)")
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False, comment="Effective or review day.")
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class Course(IdMixin, CreatedMixin, Base):
+    """A compliance training course for the holders of one duty (or all staff)."""
+
+    __tablename__ = "gov_courses"
+    __table_args__ = (Index("uq_gov_courses_code", "platform_id", "code", unique=True),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    code: Mapped[str] = mapped_column(String(60), nullable=False)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    duty: Mapped[str] = mapped_column(String(60), nullable=False,
+                                      comment="Org-registry duty code, or all_staff.")
+    valid_days: Mapped[int] = mapped_column(Integer, nullable=False,
+                                            comment="How long a completion counts.")
+
+
+class TrainingImport(IdMixin, CreatedMixin, Base):
+    """One import of completion records (kept): the file's digest and what it held."""
+
+    __tablename__ = "gov_training_imports"
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False,
+                                             index=True)
+    filename: Mapped[str] = mapped_column(String(300), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    imported_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class TrainingCompletion(IdMixin, CreatedMixin, Base):
+    """A person's completion of a course (kept)."""
+
+    __tablename__ = "gov_training_completions"
+    __table_args__ = (Index("ix_gov_training_completions_course", "platform_id", "course_id",
+                            "completed_on"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    course_id: Mapped[str] = mapped_column(ForeignKey("gov_courses.id"), nullable=False)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"), nullable=False)
+    completed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    import_id: Mapped[str | None] = mapped_column(ForeignKey("gov_training_imports.id"),
+                                                  nullable=True)
+
+
+class IntegrityCase(IdMixin, CreatedMixin, Base):
+    """An integrity (anti-bribery, 预防腐败) report received through the confidential
+    channel; its reporter's contact is read only with ``governance.integrity``."""
+
+    __tablename__ = "gov_integrity_cases"
+    __table_args__ = (Index("uq_gov_integrity_cases_ref", "reference", unique=True),
+                      Index("ix_gov_integrity_cases_time", "platform_id", "received_at"))
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    reference: Mapped[str] = mapped_column(String(20), nullable=False,
+                                           comment="Given to the reporter to follow up.")
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    summary: Mapped[str] = mapped_column(Text, nullable=False)
+    anonymous: Mapped[bool] = mapped_column(nullable=False)
+    reporter_contact: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    handler: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class RegulatorRequest(IdMixin, CreatedMixin, Base):
+    """A requirement from a regulator (监管要求) with its deadline and the answer given."""
+
+    __tablename__ = "gov_regulator_requests"
+    __table_args__ = (Index("ix_gov_regulator_requests_due", "platform_id", "answered_on",
+                            "due_on"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    authority: Mapped[str] = mapped_column(String(200), nullable=False)
+    reference: Mapped[str] = mapped_column(String(100), nullable=False,
+                                           comment="The regulator's document number.")
+    channel: Mapped[str] = mapped_column(String(20), nullable=False)
+    subject: Mapped[str] = mapped_column(Text, nullable=False)
+    received_on: Mapped[date] = mapped_column(Date, nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    owner: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    answered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    answer: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    answered_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)

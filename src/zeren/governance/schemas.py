@@ -1,0 +1,206 @@
+"""API shapes of the governance registers; inputs are the typed values the services take.
+Vocabularies (decisions, grounds, channels, kinds) are checked by the services against
+``data/governance.toml``, so the API, the CLI and a file import refuse the same values with
+the same field."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from zeren.timepolicy import Day, as_utc, in_range_instant
+
+Instant = Annotated[datetime, AfterValidator(in_range_instant), AfterValidator(as_utc)]
+Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Read(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# ----------------------------------------------------------------------- 第三条
+
+
+class InteropIn(In):
+    requester: str = Field(min_length=1, max_length=200)
+    requester_kind: Literal["operator", "user"] = "operator"
+    service: str = Field(min_length=1, max_length=200)
+    asked: str = Field(min_length=1, max_length=5000)
+    received_on: Day
+    deadline: Day | None = Field(default=None, description="Day a decision is due; by "
+                                 "default the number of days in governance.toml after receipt.")
+
+
+class InteropDecisionIn(In):
+    decision: str = Field(min_length=1, max_length=20,
+                          description="granted / partly_granted / refused")
+    ground: str | None = Field(default=None, max_length=40,
+                               description="A justified ground (governance.toml) for a refusal.")
+    reasons: str = Field(default="", max_length=5000)
+    decided_at: Instant | None = None
+
+
+class InteropRead(Read):
+    id: str
+    platform_id: str
+    requester: str
+    requester_kind: str
+    service: str
+    asked: str
+    received_on: date
+    deadline: date
+    decision: str | None
+    ground: str | None
+    reasons: str
+    decided_at: datetime | None
+    decided_by: str | None
+    recorded_by: str
+    created_at: datetime
+
+
+# ----------------------------------------------------------------------- 第五条
+
+
+class PolicyIn(In):
+    code: Code
+    title: str = Field(min_length=1, max_length=300)
+    owner: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=2_000_000,
+                      description="The document's text; its SHA-256 is kept.")
+    effective_on: Day
+
+
+class PolicyVersionIn(In):
+    text: str = Field(min_length=1, max_length=2_000_000)
+    effective_on: Day
+    notes: str = Field(default="", max_length=2000)
+
+
+class PolicyReviewIn(In):
+    reviewed_on: Day
+    notes: str = Field(default="", max_length=2000)
+
+
+class PolicyRead(Read):
+    id: str
+    platform_id: str
+    code: str
+    title: str
+    owner: str
+    version: int
+    sha256: str
+    last_reviewed_on: date
+    review_due_on: date
+    retired_on: date | None
+
+
+class PolicyEventRead(Read):
+    id: str
+    kind: str
+    version: int
+    sha256: str
+    day: date
+    notes: str
+    recorded_by: str
+    created_at: datetime
+
+
+class CourseIn(In):
+    code: Code
+    title: str = Field(min_length=1, max_length=300)
+    duty: str = Field(min_length=1, max_length=60,
+                      description="Org-registry duty code (org.yaml), or all_staff.")
+    valid_days: int = Field(default=365, ge=1, le=3650)
+
+
+class CourseRead(Read):
+    id: str
+    code: str
+    title: str
+    duty: str
+    valid_days: int
+
+
+class TrainingImportRead(Read):
+    id: str
+    filename: str
+    sha256: str
+    rows: int
+    imported_by: str
+    created_at: datetime
+
+
+class DutyCompletionRead(BaseModel):
+    duty: str
+    holders: int
+    completed: int
+    share: float | None
+    threshold: float
+    missing: list[str]
+
+
+class IntegrityIn(In):
+    kind: str = Field(min_length=1, max_length=40)
+    summary: str = Field(min_length=1, max_length=20000)
+    anonymous: bool = True
+    reporter_contact: str = Field(default="", max_length=200)
+
+
+class IntegrityReceipt(BaseModel):
+    reference: str
+    received_at: datetime
+
+
+class IntegrityCloseIn(In):
+    outcome: str = Field(min_length=1, max_length=5000)
+
+
+class IntegrityRead(Read):
+    id: str
+    reference: str
+    kind: str
+    summary: str
+    anonymous: bool
+    reporter_contact: str
+    received_at: datetime
+    acknowledged_at: datetime | None
+    closed_at: datetime | None
+    outcome: str
+    handler: str | None
+
+
+class RegulatorIn(In):
+    authority: str = Field(min_length=1, max_length=200)
+    reference: str = Field(min_length=1, max_length=100)
+    channel: str = Field(default="letter", max_length=20)
+    subject: str = Field(min_length=1, max_length=5000)
+    received_on: Day
+    due_on: Day
+    owner: str = Field(default="", max_length=200)
+
+
+class RegulatorAnswerIn(In):
+    answered_on: Day
+    answer: str = Field(min_length=1, max_length=20000)
+
+
+class RegulatorRead(Read):
+    id: str
+    platform_id: str
+    authority: str
+    reference: str
+    channel: str
+    subject: str
+    received_on: date
+    due_on: date
+    owner: str
+    answered_on: date | None
+    answer: str
+    answered_by: str | None
+    created_at: datetime

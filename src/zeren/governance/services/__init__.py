@@ -1,0 +1,1 @@
+"""Use cases of the governance registers, one module per register."""
