@@ -13,7 +13,7 @@ from zeren.deps import SessionDep, require
 from zeren.errors import TooLarge
 from zeren.governance import domain as d
 from zeren.governance import schemas as s
-from zeren.governance.services import compliance, interop
+from zeren.governance.services import compliance, deals, interop
 from zeren.pagination import Page, PageDep, page_of
 from zeren.platforms.service import get_platform
 
@@ -217,3 +217,81 @@ def answer_regulator_request(platform_id: str, request_id: Id, body: s.Regulator
     return s.RegulatorRead.model_validate(compliance.answer_regulator_request(
         session=session, actor=actor, platform_id=_pid(session, platform_id),
         request_id=request_id, data=body))
+
+
+# ----------------------------------------------------------------------- 第十六条
+
+
+@router.get("/concentrations/thresholds")
+def thresholds(platform_id: str, actor: Reader) -> dict[str, object]:
+    """The notification thresholds in data, with their source and unit."""
+    t = d.thresholds()
+    return {"version": t.version, "source": t.source, "unit": t.unit, "unit_zh": t.unit_zh,
+            "rules": [{"id": r.id, "zh": r.zh, "source": r.source, "combined": r.combined,
+                       "combined_over": r.combined_over, "each_china_over": r.each_china_over,
+                       "parties_over": r.parties_over} for r in t.rules]}
+
+
+@router.post("/concentrations/assess", response_model=s.AssessRead)
+def assess(platform_id: str, body: s.AssessIn, session: SessionDep, actor: Reader
+           ) -> s.AssessRead:
+    """Whether the parties' turnovers meet the notification thresholds; records nothing."""
+    r = deals.assess(actor=actor, platform_id=_pid(session, platform_id), data=body)
+    return s.AssessRead(notifiable=r.notifiable, rule_id=r.rule_id,
+                        thresholds_version=r.version, figures=r.figures,
+                        explanation=r.explanation)
+
+
+@router.post("/concentrations", response_model=s.DealRead, status_code=201)
+def register_deal(platform_id: str, body: s.DealIn, session: SessionDep, actor: Writer
+                  ) -> s.DealRead:
+    """Register a planned concentration; whether it must be notified is decided and kept."""
+    return s.DealRead.model_validate(deals.register_deal(
+        session=session, actor=actor, platform_id=_pid(session, platform_id), data=body))
+
+
+@router.get("/concentrations", response_model=Page[s.DealRead])
+def list_deals(platform_id: str, session: SessionDep, actor: Reader, page: PageDep
+               ) -> Page[s.DealRead]:
+    rows, total = deals.list_deals(session=session, actor=actor,
+                                   platform_id=_pid(session, platform_id), params=page)
+    return page_of([s.DealRead.model_validate(r) for r in rows], total, page)
+
+
+@router.get("/concentrations/{code}", response_model=s.DealRead)
+def get_deal(platform_id: str, code: CodeP, session: SessionDep, actor: Reader) -> s.DealRead:
+    return s.DealRead.model_validate(deals.get_deal(
+        session=session, actor=actor, platform_id=_pid(session, platform_id), code=code))
+
+
+@router.get("/concentrations/{code}/history", response_model=list[s.DealEventRead])
+def deal_history(platform_id: str, code: CodeP, session: SessionDep, actor: Reader
+                 ) -> list[s.DealEventRead]:
+    return [s.DealEventRead.model_validate(e) for e in deals.deal_history(
+        session=session, actor=actor, platform_id=_pid(session, platform_id), code=code)]
+
+
+@router.post("/concentrations/{code}/filing", response_model=s.DealRead)
+def record_filing(platform_id: str, code: CodeP, body: s.FilingIn, session: SessionDep,
+                  actor: Writer) -> s.DealRead:
+    return s.DealRead.model_validate(deals.record_filing(
+        session=session, actor=actor, platform_id=_pid(session, platform_id), code=code,
+        data=body))
+
+
+@router.post("/concentrations/{code}/clearance", response_model=s.DealRead)
+def record_clearance(platform_id: str, code: CodeP, body: s.ClearanceIn, session: SessionDep,
+                     actor: Writer) -> s.DealRead:
+    return s.DealRead.model_validate(deals.record_clearance(
+        session=session, actor=actor, platform_id=_pid(session, platform_id), code=code,
+        data=body))
+
+
+@router.post("/concentrations/{code}/close", response_model=s.DealRead)
+def close_deal(platform_id: str, code: CodeP, body: s.ClosingIn, session: SessionDep,
+               actor: Writer) -> s.DealRead:
+    """Record the concentration carried out; refused (409 ``filing_required``) for a deal
+    that must be notified until its filing and clearance are recorded."""
+    return s.DealRead.model_validate(deals.close_deal(
+        session=session, actor=actor, platform_id=_pid(session, platform_id), code=code,
+        data=body))

@@ -1,5 +1,6 @@
 """Posture checks the governance registers contribute: 指南 第三条 (interoperability
-requests decided by their deadline, every refusal on a justified ground) and 第五条 (a
+requests decided by their deadline, every refusal on a justified ground), 第十六条
+(concentrations assessed against the thresholds, none carried out before clearance) and 第五条 (a
 compliance department and its head on the org registry, policies reviewed on time,
 regulators' requests answered by their deadline, integrity cases taken on in time, training
 completion per duty). Each reads one platform's records; nothing to read is no data."""
@@ -11,7 +12,13 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from zeren.governance import domain as d
-from zeren.governance.models import IntegrityCase, InteropRequest, Policy, RegulatorRequest
+from zeren.governance.models import (
+    Deal,
+    IntegrityCase,
+    InteropRequest,
+    Policy,
+    RegulatorRequest,
+)
 from zeren.governance.services.compliance import completion_figures
 from zeren.hookspecs import hookimpl
 from zeren.org.models import Department, Duty, Person
@@ -219,6 +226,42 @@ def training_completion(ctx: CheckContext) -> CheckResult:
                            reason_zh=f"{len(got)} 类职责培训完成率均达到 {threshold:.0%}")
 
 
+def concentrations_notified(ctx: CheckContext) -> CheckResult:
+    """Deals registered in the window (or still open): every one assessed against the
+    thresholds in data, and none that must be notified carried out without a filing and a
+    clearance on or before its closing day (指南 第十六条)."""
+    days = d.check_days("deal_window_days")
+    period = Period.last(ctx.now, timedelta(days=days))
+    since = ctx.now - timedelta(days=days)
+    g = Deal
+    rows = list(ctx.session.execute(
+        select(g.id, g.code, g.notifiable, g.status, g.filed_on, g.cleared_on, g.clearance,
+               g.closed_on)
+        .where(g.platform_id == ctx.platform_id,
+               or_(g.created_at >= since, g.status.in_(("planned", "filed", "cleared"))))))
+    if not rows:
+        return CheckResult.no_data("no concentration registered in the window", period=period,
+                                   what_zh="期间内无经营者集中登记")
+    jumped = [x.code for x in rows if x.notifiable and x.status == "closed" and (
+        x.filed_on is None or x.cleared_on is None or x.clearance == "prohibited"
+        or (x.closed_on is not None and x.closed_on < x.cleared_on))]
+    handled = [x.code for x in rows if x.code not in jumped]
+    figures = {"deals": len(rows), "notifiable": sum(1 for x in rows if x.notifiable),
+               "filed": sum(1 for x in rows if x.filed_on is not None),
+               "closed": sum(1 for x in rows if x.status == "closed"),
+               "closed_without_clearance": len(jumped)}
+    if jumped:
+        return CheckResult.found(Status.UNMET, f"{len(jumped)} notifiable concentration(s) "
+                                 "carried out without a filing and clearance", period=period,
+                                 seen=len(handled), figures=figures,
+                                 inputs={"deal_codes": jumped},
+                                 reason_zh=f"{len(jumped)} 项应申报的经营者集中未经申报批准即实施")
+    return CheckResult.met(f"{len(rows)} concentration(s) assessed against the thresholds; "
+                           "none carried out before clearance", seen=len(handled),
+                           period=period, figures=figures, inputs={"deal_codes": handled},
+                           reason_zh=f"{len(rows)} 项经营者集中均已按申报标准评估，无未获批先实施")
+
+
 @hookimpl
 def zeren_posture_checks() -> list[Check]:
     return [
@@ -245,4 +288,9 @@ def zeren_posture_checks() -> list[Check]:
         Check(key="governance.art5.training", obligations=("art5.training",),
               title_zh="合规培训完成率达标", title_en="Compliance training completion per duty",
               evaluate=training_completion, version="1"),
+        Check(key="governance.art16.concentrations", obligations=("art16.merger_filing",),
+              title_zh="经营者集中按标准评估，获批前不实施",
+              title_en="Concentrations assessed against the thresholds, none closed before "
+                       "clearance",
+              evaluate=concentrations_notified, version="1"),
     ]

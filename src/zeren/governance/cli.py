@@ -12,15 +12,16 @@ from typing import Annotated
 import typer
 
 from zeren.cli_support import cli_actor, console, db, handles_errors
+from zeren.errors import InvalidInput
 from zeren.governance import domain as d
 from zeren.governance import schemas as s
-from zeren.governance.services import compliance, interop
+from zeren.governance.services import compliance, deals, interop
 from zeren.pagination import PageParams
 from zeren.platforms.service import get_platform
 from zeren.timepolicy import parse_day
 
 app = typer.Typer(help="Governance registers: interoperability, compliance programme "
-                  "(Art 3, 5).", no_args_is_help=True)
+                  "(Art 3, 5, 16).", no_args_is_help=True)
 PlatformOpt = Annotated[str, typer.Option("--platform", help="Platform code or id.")]
 
 
@@ -169,3 +170,49 @@ def policies_cmd(platform: PlatformOpt) -> None:
         for x in rows:
             console.print(f"{x.code}\tv{x.version}\t{x.title}\t{x.owner}\t"
                           f"review due {x.review_due_on}")
+
+
+@app.command("thresholds")
+def thresholds_cmd() -> None:
+    """Show the concentration notification thresholds in data, with their source."""
+    t = d.thresholds()
+    console.print(f"[bold]{t.version}[/] — {t.source} · unit {t.unit} ({t.unit_zh})")
+    for r in t.rules:
+        console.print(f"{r.id}\t{r.zh}\t[dim]{r.source}[/]")
+
+
+@app.command("assess")
+@handles_errors
+def assess_cmd(
+    platform: PlatformOpt,
+    party: Annotated[list[str], typer.Option(
+        help="NAME:GLOBAL:CHINA turnovers in whole yuan (CNY); give it once per party.")],
+) -> None:
+    """Whether a concentration of these parties must be notified (records nothing)."""
+    parties = []
+    for i, raw in enumerate(party):
+        bits = raw.rsplit(":", 2)
+        if len(bits) != 3 or not bits[1].isdigit() or not bits[2].isdigit():
+            raise InvalidInput("a party is NAME:GLOBAL:CHINA, both turnovers whole yuan (CNY)",
+                               field=f"parties.{i}")
+        parties.append(s.PartyIn(name=bits[0], global_turnover=int(bits[1]),
+                                 china_turnover=int(bits[2])))
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        r = deals.assess(actor=cli_actor(), platform_id=p.id, data=s.AssessIn(parties=parties))
+        _print_json({"notifiable": r.notifiable, "rule_id": r.rule_id, "version": r.version,
+                     "figures": r.figures, "explanation": r.explanation})
+
+
+@app.command("deals")
+@handles_errors
+def deals_cmd(platform: PlatformOpt) -> None:
+    """List the concentrations with whether each must be notified and its step."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        rows, total = deals.list_deals(session=session, actor=cli_actor(), platform_id=p.id,
+                                       params=PageParams(offset=0, limit=500))
+        console.print(f"{total} deal(s)")
+        for x in rows:
+            console.print(f"{x.code}\t{x.title}\t{'notifiable' if x.notifiable else '-'}\t"
+                          f"{x.rule_id or ''}\t{x.status}")

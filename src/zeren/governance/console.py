@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from zeren.console.web import ConsoleActor, ConsolePages, render
 from zeren.deps import SessionDep
 from zeren.governance import domain as d
-from zeren.governance.services import compliance, interop
+from zeren.governance.services import compliance, deals, interop
 from zeren.hookspecs import hookimpl
 from zeren.pagination import PageParams
 from zeren.platforms.service import get_platform, list_platforms
@@ -66,6 +66,16 @@ def compliance_page(request: Request, ref: str, s: SessionDep, actor: ConsoleAct
                   n_policies=n_policies, requests=requests, n_requests=n_requests,
                   completion=completion, threshold=d.training_threshold(), cases=cases,
                   today=beijing_today())
+
+
+@router.get("/platforms/{ref}/governance/concentrations", response_class=HTMLResponse)
+def deals_page(request: Request, ref: str, s: SessionDep, actor: ConsoleActor) -> Response:
+    p = get_platform(session=s, platform_ref=ref)
+    offset = _offset(request)
+    rows, total = deals.list_deals(session=s, actor=actor, platform_id=p.id,
+                                   params=PageParams(offset=offset, limit=PAGE))
+    return render(request, "gov_deals.html", p=p, rows=rows, total=total, offset=offset,
+                  page=PAGE, thresholds=d.thresholds())
 
 
 @hookimpl

@@ -162,3 +162,95 @@ def completion_by_duty(holders: Mapping[str, Iterable[str]],
         done = people & set(completed.get(duty, ()))
         out.append(DutyCompletion(duty, len(people), len(done), tuple(sorted(people - done))))
     return out
+
+
+# ----------------------------------------------------------------------- 第十六条 concentrations
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    id: str
+    zh: str
+    source: str
+    combined: str          # "global" or "china": which turnovers are summed
+    combined_over: int     # the sum must be strictly more than this (超过)
+    each_china_over: int   # ... and at least ``parties_over`` parties each more than this
+    parties_over: int
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    version: str
+    source: str
+    unit: str
+    unit_zh: str
+    rules: tuple[ThresholdRule, ...]
+    kinds: dict[str, Term]
+    clearances: dict[str, Term]
+
+
+@lru_cache(maxsize=1)
+def thresholds() -> Thresholds:
+    raw = load_data("concentration.toml")
+    rules = []
+    for r in raw["rules"]:
+        if r["combined"] not in ("global", "china"):
+            raise ValueError(f"concentration.toml rule {r['id']}: combined is global or china")
+        for key in ("combined_over", "each_china_over", "parties_over"):
+            if not isinstance(r[key], int) or r[key] <= 0:
+                raise ValueError(f"concentration.toml rule {r['id']}: {key} must be a "
+                                 "positive whole number")
+        rules.append(ThresholdRule(str(r["id"]), str(r["zh"]), str(r["source"]),
+                                   str(r["combined"]), int(r["combined_over"]),
+                                   int(r["each_china_over"]), int(r["parties_over"])))
+    if not rules:
+        raise ValueError("concentration.toml has no rules")
+    return Thresholds(str(raw["version"]), str(raw["source"]), str(raw["unit"]),
+                      str(raw["unit_zh"]), tuple(rules), terms(raw["kinds"]),
+                      terms(raw["clearances"]))
+
+
+@dataclass(frozen=True)
+class Turnover:
+    """One party's turnovers of the last financial year, in whole yuan."""
+
+    name: str
+    global_turnover: int
+    china_turnover: int
+
+
+@dataclass(frozen=True)
+class ThresholdResult:
+    notifiable: bool
+    rule_id: str | None
+    version: str
+    figures: dict[str, int]
+    explanation: str
+
+
+def check_unit(unit: str, field: str) -> None:
+    """Turnovers are taken only in the unit the thresholds are written in."""
+    t = thresholds()
+    if unit != t.unit:
+        raise Rejected(f"turnovers must be in {t.unit} ({t.unit_zh}), not {unit!r}; convert "
+                       "them before sending", field=field)
+
+
+def assess_concentration(parties: Iterable[Turnover]) -> ThresholdResult:
+    """Whether a concentration must be notified under the thresholds in data: the first
+    rule whose combined turnover is strictly over its line and where enough parties each
+    have a China turnover strictly over theirs."""
+    ps = list(parties)
+    t = thresholds()
+    total_global = sum(p.global_turnover for p in ps)
+    total_china = sum(p.china_turnover for p in ps)
+    figures = {"global_combined": total_global, "china_combined": total_china}
+    for rule in t.rules:
+        combined = total_global if rule.combined == "global" else total_china
+        over = sum(1 for p in ps if p.china_turnover > rule.each_china_over)
+        figures[f"{rule.id}.parties_over"] = over
+        if combined > rule.combined_over and over >= rule.parties_over:
+            return ThresholdResult(True, rule.id, t.version, figures,
+                                   f"{rule.zh}（{rule.source}）")
+    return ThresholdResult(False, None, t.version, figures,
+                           "未达到申报标准：" + "；".join(r.zh for r in t.rules) + "均不满足")

@@ -6,8 +6,9 @@ conditional UPDATE) and write the audit event."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zeren.db.base import Base, CreatedMixin, IdMixin, UTCDateTime
@@ -167,4 +168,55 @@ class RegulatorRequest(IdMixin, CreatedMixin, Base):
     answered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     answer: Mapped[str] = mapped_column(Text, nullable=False, default="")
     answered_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+# ----------------------------------------------------------------------- 第十六条
+
+
+class Deal(IdMixin, CreatedMixin, Base):
+    """A concentration the platform takes part in (经营者集中), its parties' turnovers, the
+    thresholds' answer at registration, and its filing, clearance and closing."""
+
+    __tablename__ = "gov_deals"
+    __table_args__ = (Index("uq_gov_deals_code", "platform_id", "code", unique=True),
+                      Index("ix_gov_deals_status", "platform_id", "status"))
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    code: Mapped[str] = mapped_column(String(60), nullable=False)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    financial_year: Mapped[int] = mapped_column(Integer, nullable=False,
+                                                comment="The year the turnovers are of.")
+    parties: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, nullable=False, comment="Each party: name, global and China turnover (CNY).")
+    unit: Mapped[str] = mapped_column(String(10), nullable=False)
+    notifiable: Mapped[bool] = mapped_column(nullable=False)
+    rule_id: Mapped[str | None] = mapped_column(String(40), nullable=True,
+                                                comment="The threshold rule met, if any.")
+    thresholds_version: Mapped[str] = mapped_column(String(40), nullable=False)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False,
+                                        comment="planned, filed, cleared, prohibited, closed, "
+                                                "abandoned")
+    filed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    filing_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    authority: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cleared_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    clearance: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class DealEvent(IdMixin, CreatedMixin, Base):
+    """Each step of a deal — registered, filed, cleared, closed, abandoned (kept)."""
+
+    __tablename__ = "gov_deal_events"
+    __table_args__ = (Index("ix_gov_deal_events_deal", "deal_id", "created_at"),)
+
+    deal_id: Mapped[str] = mapped_column(ForeignKey("gov_deals.id"), nullable=False)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)

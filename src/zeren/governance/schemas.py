@@ -6,7 +6,7 @@ the same field."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -203,4 +203,84 @@ class RegulatorRead(Read):
     answered_on: date | None
     answer: str
     answered_by: str | None
+    created_at: datetime
+
+
+# ----------------------------------------------------------------------- 第十六条
+
+Amount = Annotated[int, Field(ge=0, le=10**16, strict=True,
+                              description="Whole yuan (the unit the thresholds are in).")]
+
+
+class PartyIn(In):
+    name: str = Field(min_length=1, max_length=200)
+    global_turnover: Amount
+    china_turnover: Amount
+    unit: str = Field(default="CNY", max_length=20,
+                      description="The unit of both turnovers: CNY (whole yuan).")
+
+
+class AssessIn(In):
+    parties: list[PartyIn] = Field(min_length=2, max_length=50)
+
+
+class DealIn(AssessIn):
+    code: Code
+    title: str = Field(min_length=1, max_length=300)
+    kind: str = Field(min_length=1, max_length=40)
+    financial_year: int = Field(ge=1990, le=2999)
+
+
+class AssessRead(BaseModel):
+    notifiable: bool
+    rule_id: str | None
+    thresholds_version: str
+    figures: dict[str, int]
+    explanation: str
+
+
+class FilingIn(In):
+    filed_on: Day
+    reference: str = Field(min_length=1, max_length=100)
+    authority: str = Field(default="国家市场监督管理总局", min_length=1, max_length=200)
+
+
+class ClearanceIn(In):
+    cleared_on: Day
+    decision: str = Field(min_length=1, max_length=30)
+
+
+class ClosingIn(In):
+    closed_on: Day
+
+
+class DealRead(Read):
+    id: str
+    platform_id: str
+    code: str
+    title: str
+    kind: str
+    financial_year: int
+    parties: list[dict[str, Any]]
+    unit: str
+    notifiable: bool
+    rule_id: str | None
+    thresholds_version: str
+    figures: dict[str, Any]
+    status: str
+    filed_on: date | None
+    filing_reference: str | None
+    authority: str | None
+    cleared_on: date | None
+    clearance: str | None
+    closed_on: date | None
+    recorded_by: str
+    created_at: datetime
+
+
+class DealEventRead(Read):
+    kind: str
+    day: date
+    details: dict[str, Any]
+    recorded_by: str
     created_at: datetime
