@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from zeren import __version__
+from zeren import __version__, clock
 from zeren.config import Settings, get_settings
 from zeren.db.session import make_engine, session_factory
 from zeren.errors import AppError
@@ -120,6 +120,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    clock.use_test_clock(settings.test_clock_file)
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager

@@ -36,6 +36,18 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(exemption_app, name="exemption")
 app.add_typer(org_app, name="org")
+clock_app = typer.Typer(help="The test clock of a development or test deployment "
+                        "(ZEREN_TEST_CLOCK_FILE; refused in production).", no_args_is_help=True)
+app.add_typer(clock_app, name="clock")
+
+
+@app.callback()
+def _process_clock() -> None:
+    # Every command reads the time as the server and the job runner do: the test clock of
+    # the settings when one is set (development and test deployments only).
+    from zeren import clock
+
+    clock.use_test_clock(get_settings().test_clock_file)
 
 # Command groups and commands that domain modules contribute: (module, attribute, name).
 DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
@@ -639,6 +651,68 @@ def org_show(platform: str) -> None:
 
 
 _mount_domains()
+
+
+def _test_clock_path() -> Path:
+    path = get_settings().test_clock_file
+    if path is None:
+        fail("no test clock: set ZEREN_TEST_CLOCK_FILE (and ZEREN_ENV=development)",
+             {"field": "ZEREN_TEST_CLOCK_FILE"})
+    assert path is not None
+    return path
+
+
+def _show_clock(path: Path) -> None:
+    from zeren import clock
+
+    console.print(json.dumps({"now": clock.now().isoformat(), "offset_seconds":
+                              clock.read_offset(path).total_seconds(), "file": str(path)}))
+
+
+@clock_app.command("show")
+@handles_errors
+def clock_show() -> None:
+    """Print the deployment's time and the test clock's offset."""
+    _show_clock(_test_clock_path())
+
+
+@clock_app.command("advance")
+@handles_errors
+def clock_advance(by: Annotated[str, typer.Argument(help="How far: 15d, 48h, 90m, 30s, 2w.")]
+                  ) -> None:
+    """Move the deployment's time forward (the server, job runner and CLI read it)."""
+    from zeren import clock
+
+    path = _test_clock_path()
+    clock.write_offset(path, clock.read_offset(path) + clock.parse_duration(by, "by"))
+    _show_clock(path)
+
+
+@clock_app.command("set")
+@handles_errors
+def clock_set(at: Annotated[str, typer.Argument(help="The instant, e.g. 2026-12-20T09:00+08:00 "
+                                                "(no zone: Beijing time).")]) -> None:
+    """Set the deployment's time to an instant (it runs on from there)."""
+    from datetime import UTC, datetime
+
+    from zeren import clock
+
+    path = _test_clock_path()
+    clock.write_offset(path, parse_instant(at, "at") - datetime.now(UTC))
+    _show_clock(path)
+
+
+@clock_app.command("reset")
+@handles_errors
+def clock_reset() -> None:
+    """Back to the system clock (offset 0)."""
+    from datetime import timedelta
+
+    from zeren import clock
+
+    path = _test_clock_path()
+    clock.write_offset(path, timedelta(0))
+    _show_clock(path)
 
 
 def main() -> None:

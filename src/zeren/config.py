@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,13 @@ class Settings(BaseSettings):
         default="production",
         description="production: the server refuses to start without a safe secret key. "
         "development: a missing or weak key is only logged (never on a server others reach).",
+    )
+    test_clock_file: Path | None = Field(
+        default=None,
+        description="Development and test deployments only (refused when ZEREN_ENV is "
+        "production): a file holding a time offset that the server, the job runner and every "
+        "CLI command add to the system clock, so tests can move time through the public "
+        "interfaces (`zeren clock advance 15d`). Unset: the system clock.",
     )
     secret_key: str | None = Field(
         default=None,
@@ -119,6 +126,13 @@ class Settings(BaseSettings):
         description="File holding the passphrase that encrypts the ledger keys in scheduled "
         "backups (readable by the job runner only).",
     )
+
+    @model_validator(mode="after")
+    def _no_test_clock_in_production(self) -> Settings:
+        if self.test_clock_file is not None and self.env == "production":
+            raise ValueError("ZEREN_TEST_CLOCK_FILE is refused when ZEREN_ENV is production: "
+                             "a production clock is the system clock")
+        return self
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator
 
+from zeren import clock
 from zeren.errors import InvalidInput
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -31,7 +32,7 @@ Bound = Literal["start", "end"]
 
 
 def now_utc() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def beijing_today(now: datetime | None = None) -> date:

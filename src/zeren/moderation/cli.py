@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +21,7 @@ from zeren.moderation import domain as d
 from zeren.moderation.schemas import ReportIn
 from zeren.moderation.services import authority, cases, clocks, delivery, intake
 from zeren.platforms.service import get_platform
-from zeren.timepolicy import parse_optional
+from zeren.timepolicy import now_utc, parse_optional
 
 app = typer.Typer(help="Moderation, reports and complaints (Art 11, 12, 13, 22, 28, 29).",
                   no_args_is_help=True)
@@ -71,7 +71,7 @@ def intake_cmd(
 def queue_cmd(platform: PlatformOpt,
               limit: Annotated[int, typer.Option(help="Rows to show.")] = 20) -> None:
     """Open cases, most urgent first, with the time left before their deadline."""
-    now = datetime.now(UTC)
+    now = now_utc()
     with db() as s:
         pid = get_platform(session=s, platform_ref=platform).id
         for c in cases.list_cases(session=s, actor=cli_actor(), platform_id=pid,
@@ -118,7 +118,7 @@ def report_cmd(
     fmt: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
 ) -> None:
     """The periodic report to authorities for a platform and period."""
-    end = parse_optional(until, "--to", datetime.now(UTC))
+    end = parse_optional(until, "--to", now_utc())
     start = parse_optional(since, "--from", end - timedelta(days=30))
     with db() as s:
         pid = get_platform(session=s, platform_ref=platform).id
