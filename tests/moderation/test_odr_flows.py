@@ -86,7 +86,7 @@ def test_ip_clock_with_and_without_a_lawsuit(client: TestClient, world: World, c
     out = cli("jobs", "run", "--name", "moderation.tick", "--force")
     assert "moderation.tick" in out
     view = client.get(f"{API}/moderation/public/ip-holder/{a['holder_token']}").json()
-    assert view["status"] == "restored"
+    assert view["notice"]["status"] == "restored"
     changes = client.get(f"{API}/platforms/{world.big_id}/moderation/measure-changes",
                          headers=world.auth("moderator")).json()["items"]
     assert sorted(c["change"] for c in changes) == ["applied", "applied", "lifted"]
@@ -131,7 +131,7 @@ def test_merchant_window_and_mediation(client: TestClient, world: World, cli: An
                         json={"settled": settled, "outcome": "调解结果"})
         assert r.status_code == 200, r.text
     view = client.get(f"{API}{slow['consumer_link'].removeprefix(API)}").json()
-    assert view["status"] == "resolved_in_mediation"
+    assert view["complaint"]["status"] == "resolved_in_mediation"
     report = client.get(f"{API}/platforms/{world.big_id}/moderation/report",
                         headers=world.auth("regulator")).json()["complaints"]
     assert (report["filed"], report["resolved_by_merchant"], report["resolved_in_mediation"],

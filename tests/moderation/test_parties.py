@@ -124,7 +124,7 @@ def test_rights_holder_steps_only_with_its_link_or_token(client: TestClient,
     assert public_view(client, a["receipt"]) == before
     # the rights holder, from the link it was given at filing
     view = client.get(f"{API}{a['holder_link'].removeprefix(API)}")
-    assert view.status_code == 200 and view.json()["id"] == a["id"]
+    assert view.status_code == 200 and view.json()["notice"]["id"] == a["id"]
     r = client.post(f"{API}/moderation/public/ip-holder/{a['holder_token']}/action",
                     json=action)
     assert r.status_code == 200 and r.json()["status"] == "upheld"
@@ -180,7 +180,7 @@ def test_merchant_reply_only_by_the_merchant_complained_about(client: TestClient
                     json={"reply": "不同意，商品无误", "accepted": False})
     assert r.status_code == 200 and r.json()["status"] == "mediation"
     # the consumer follows its complaint through its own link
-    view = client.get(f"{API}{c['consumer_link'].removeprefix(API)}").json()
+    view = client.get(f"{API}{c['consumer_link'].removeprefix(API)}").json()["complaint"]
     assert view["status"] == "mediation" and view["merchant_reply"] == "不同意，商品无误"
 
 

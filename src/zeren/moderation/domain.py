@@ -486,6 +486,32 @@ def mediation_due(started_at: datetime) -> datetime:
     return started_at + timedelta(days=float(deadlines()["complaint"]["mediation_days"]))
 
 
+@dataclass(frozen=True)
+class ForwardingKind:
+    """What is forwarded to a party, with the statement that goes with it
+    (data/forwarding.toml)."""
+
+    code: str
+    to: Party
+    title_zh: str
+    title_en: str
+    statement_zh: str
+    statement_en: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def forwarding_kinds() -> dict[str, ForwardingKind]:
+    out: dict[str, ForwardingKind] = {}
+    for code, k in data("forwarding.toml")["kind"].items():
+        out[code] = ForwardingKind(code=code, to=Party(k["to"]), title_zh=k["title_zh"],
+                                   title_en=k["title_en"], statement_zh=k["statement_zh"],
+                                   statement_en=k["statement_en"], source=k["source"])
+        if not k["source"]:
+            raise ValueError(f"forwarding.toml [kind.{code}] names no source")
+    return out
+
+
 @lru_cache(maxsize=1)
 def statement_vocab() -> dict[str, Any]:
     return data("statement.toml")

@@ -397,6 +397,30 @@ class ComplaintEvent(CreatedMixin, Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
 
+class Forwarding(IdMixin, CreatedMixin, Base):
+    """What the platform forwarded to a party of an IP notice or a complaint, when, and
+    through which channels (电子商务法 Art 42-43; 指南 Art 28; append-only)."""
+
+    __tablename__ = "mod_forwardings"
+    __table_args__ = (
+        Index("ix_mod_forwardings_ip", "ip_notice_id", "created_at"),
+        Index("ix_mod_forwardings_complaint", "complaint_id", "created_at"),
+    )
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    ip_notice_id: Mapped[str | None] = mapped_column(ForeignKey("mod_ip_notices.id"),
+                                                     nullable=True)
+    complaint_id: Mapped[str | None] = mapped_column(ForeignKey("mod_complaints.id"),
+                                                     nullable=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False,
+                                      comment="data/forwarding.toml [kind.*].")
+    to_party: Mapped[str] = mapped_column(String(20), nullable=False, comment="Party.")
+    content: Mapped[dict[str, Any]] = mapped_column(
+        JSON, nullable=False, comment="What was forwarded, with the statement that went with it.")
+    channels: Mapped[list[str]] = mapped_column(
+        JSON, nullable=False, comment="inbox (the party's link), api, webhook.")
+
+
 class AuthorityReport(IdMixin, CreatedMixin, Base):
     """A serious case reported to an authority (指南 Art 11, 12, 13; append-only)."""
 

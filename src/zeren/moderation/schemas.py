@@ -506,6 +506,28 @@ class IPNoticeFiled(IPNoticeRead):
     holder_link: str
 
 
+class ForwardingRead(BaseModel):
+    """One forwarding to a party: what, with the statement that went with it, when, and
+    through which channels."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: str
+    to_party: str
+    content: dict[str, Any]
+    channels: list[str]
+    created_at: datetime
+
+
+class ForwardingPublic(BaseModel):
+    """A forwarding as publicised (电子商务法 Art 44): what kind, to whom, when."""
+
+    kind: str
+    to_party: str
+    at: datetime
+
+
 class IPNoticePublic(BaseModel):
     receipt: str
     rights_holder: str
@@ -513,8 +535,20 @@ class IPNoticePublic(BaseModel):
     right_ref: str
     subject_ref: str
     status: str
+    declaration: str
     clock_ends_at: datetime | None
     events: list[IPEventRead]
+    forwardings: list[ForwardingPublic]
+
+
+class IPHolderView(BaseModel):
+    """The rights holder's page behind its link: its notice, the merchant's declaration and
+    evidence, and what was forwarded to it (with the statement of 电子商务法 Art 43)."""
+
+    notice: IPNoticeRead
+    declaration: str
+    evidence: list[dict[str, Any]]
+    forwardings: list[ForwardingRead]
 
 
 class ComplaintIn(BaseModel):
@@ -566,6 +600,13 @@ class ComplaintRead(BaseModel):
     outcome: str
     resolved_at: datetime | None
     created_at: datetime
+
+
+class ConsumerView(BaseModel):
+    """The consumer's page behind its link: its complaint and what was forwarded to it."""
+
+    complaint: ComplaintRead
+    forwardings: list[ForwardingRead]
 
 
 class ComplaintFiled(ComplaintRead):

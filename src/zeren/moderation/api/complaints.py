@@ -4,7 +4,7 @@ window passed."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks, Request
 
 from zeren.deps import SessionDep
 from zeren.moderation.api.common import (
@@ -15,6 +15,7 @@ from zeren.moderation.api.common import (
     Public,
     Read,
     Write,
+    after_commit,
     capped_post,
     pid,
 )
@@ -22,6 +23,8 @@ from zeren.moderation.schemas import (
     ComplaintFiled,
     ComplaintIn,
     ComplaintRead,
+    ConsumerView,
+    ForwardingRead,
     MediationIn,
     MerchantReplyIn,
     PublicMerchantReplyIn,
@@ -32,12 +35,13 @@ router = APIRouter()
 
 
 @router.post(P + "/complaints", response_model=ComplaintFiled, status_code=201)
-def complaint(platform_id: str, body: ComplaintIn, session: SessionDep, actor: Write
-              ) -> ComplaintFiled:
+def complaint(platform_id: str, body: ComplaintIn, request: Request, tasks: BackgroundTasks,
+              session: SessionDep, actor: Write) -> ComplaintFiled:
     """A consumer complaint against a merchant; the merchant's reply deadline starts. The
     answer carries the consumer's link, shown this once: hand it to the consumer."""
     c, token = complaints.file_complaint(session=session, actor=actor,
                                          platform_id=pid(session, platform_id), body=body)
+    after_commit(request, tasks)
     return ComplaintFiled.model_validate({
         **ComplaintRead.model_validate(c).model_dump(), "consumer_token": token,
         "consumer_link": f"{API_PREFIX}/moderation/public/complaint/{token}"})
@@ -51,12 +55,14 @@ def list_complaints(platform_id: str, session: SessionDep, actor: Read) -> list[
 
 @router.post("/moderation/complaints/{complaint_id}/merchant-reply",
              response_model=ComplaintRead)
-def merchant_reply(complaint_id: str, body: MerchantReplyIn, session: SessionDep,
-                   actor: Write) -> ComplaintRead:
+def merchant_reply(complaint_id: str, body: MerchantReplyIn, request: Request,
+                   tasks: BackgroundTasks, session: SessionDep, actor: Write) -> ComplaintRead:
     """The answer of the merchant named in ``merchant_ref`` (the one complained about, else
     403 ``wrong_party``)."""
-    return ComplaintRead.model_validate(complaints.merchant_reply(
-        session=session, actor=actor, complaint_id=complaint_id, body=body))
+    c = complaints.merchant_reply(session=session, actor=actor, complaint_id=complaint_id,
+                                  body=body)
+    after_commit(request, tasks)
+    return ComplaintRead.model_validate(c)
 
 
 @router.post("/moderation/complaints/{complaint_id}/mediation", response_model=ComplaintRead)
@@ -69,17 +75,32 @@ def mediation(complaint_id: str, body: MediationIn, session: SessionDep, actor: 
         outcome=body.outcome))
 
 
-@router.get("/moderation/public/complaint/{token}", response_model=ComplaintRead)
-def consumer_view(token: str, session: SessionDep, _: Public) -> ComplaintRead:
-    """The consumer's own complaint, behind the link it was given at filing."""
-    return ComplaintRead.model_validate(complaints.complaint_by_consumer_link(
-        session=session, token=token))
+@router.get("/moderation/complaints/{complaint_id}/forwardings",
+            response_model=list[ForwardingRead])
+def complaint_forwardings(complaint_id: str, session: SessionDep, actor: Read
+                          ) -> list[ForwardingRead]:
+    """What was forwarded for a complaint, to each party, when and how."""
+    return [ForwardingRead.model_validate(f) for f in complaints.complaint_forwardings(
+        session=session, actor=actor, complaint_id=complaint_id)]
+
+
+@router.get("/moderation/public/complaint/{token}", response_model=ConsumerView)
+def consumer_view(token: str, session: SessionDep, _: Public) -> ConsumerView:
+    """The consumer's page behind the link it was given at filing: its complaint and the
+    merchant's answer."""
+    v = complaints.consumer_view(session=session, token=token)
+    return ConsumerView(complaint=ComplaintRead.model_validate(v["complaint"]),
+                        forwardings=[ForwardingRead.model_validate(f)
+                                     for f in v["forwardings"]])
 
 
 @capped_post(router, "/moderation/public/inbox/{token}/complaints/{complaint_id}/reply",
              response_model=ComplaintRead)
-def inbox_reply(token: str, complaint_id: str, body: PublicMerchantReplyIn,
-                session: SessionDep, _: Public, _g: Guarded) -> ComplaintRead:
+def inbox_reply(token: str, complaint_id: str, body: PublicMerchantReplyIn, request: Request,
+                tasks: BackgroundTasks, session: SessionDep, _: Public, _g: Guarded
+                ) -> ComplaintRead:
     """The merchant answers from its own inbox link (only a complaint about it)."""
-    return ComplaintRead.model_validate(complaints.merchant_reply_from_inbox(
-        session=session, token=token, complaint_id=complaint_id, body=body))
+    c = complaints.merchant_reply_from_inbox(session=session, token=token,
+                                             complaint_id=complaint_id, body=body)
+    after_commit(request, tasks)
+    return ComplaintRead.model_validate(c)

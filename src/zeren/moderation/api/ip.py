@@ -25,7 +25,9 @@ from zeren.moderation.api.common import (
 )
 from zeren.moderation.schemas import (
     CounterNoticeIn,
+    ForwardingRead,
     HolderActionIn,
+    IPHolderView,
     IPMeasureIn,
     IPNoticeFiled,
     IPNoticeIn,
@@ -88,23 +90,25 @@ def ip_reject(notice_id: str, body: IPRejectIn, session: SessionDep, actor: Deci
 
 
 @router.post("/moderation/ip-notices/{notice_id}/counter-notice", response_model=IPNoticeRead)
-def ip_counter(notice_id: str, body: CounterNoticeIn, session: SessionDep, actor: Write
-               ) -> IPNoticeRead:
+def ip_counter(notice_id: str, body: CounterNoticeIn, request: Request, tasks: BackgroundTasks,
+               session: SessionDep, actor: Write) -> IPNoticeRead:
     """The declaration of the merchant named in ``merchant_ref`` (the one the notice was
     forwarded to, else 403 ``wrong_party``); forwarded, and the 15-day clock starts."""
-    return IPNoticeRead.model_validate(ip.counter_notice(session=session, actor=actor,
-                                                         notice_id=notice_id, body=body))
+    n = ip.counter_notice(session=session, actor=actor, notice_id=notice_id, body=body)
+    after_commit(request, tasks)
+    return IPNoticeRead.model_validate(n)
 
 
 @router.post("/moderation/ip-notices/{notice_id}/rights-holder-action",
              response_model=IPNoticeRead)
-def ip_holder_action(notice_id: str, body: HolderActionIn, session: SessionDep, actor: Write
-                     ) -> IPNoticeRead:
+def ip_holder_action(notice_id: str, body: HolderActionIn, request: Request,
+                     tasks: BackgroundTasks, session: SessionDep, actor: Write) -> IPNoticeRead:
     """For the rights holder (``holder_token`` from filing, else 403 ``wrong_party``): a
     complaint or lawsuit within the 15 days keeps the measure."""
-    return IPNoticeRead.model_validate(ip.holder_action(
-        session=session, actor=actor, notice_id=notice_id, holder_token=body.holder_token,
-        body=body))
+    n = ip.holder_action(session=session, actor=actor, notice_id=notice_id,
+                         holder_token=body.holder_token, body=body)
+    after_commit(request, tasks)
+    return IPNoticeRead.model_validate(n)
 
 
 @router.post("/moderation/ip-notices/{notice_id}/withdrawal", response_model=IPNoticeRead)
@@ -117,19 +121,35 @@ def ip_withdrawal(notice_id: str, body: WithdrawalIn, request: Request, tasks: B
     return IPNoticeRead.model_validate(n)
 
 
-@router.get("/moderation/public/ip-holder/{token}", response_model=IPNoticeRead)
-def holder_view(token: str, session: SessionDep, _: Public) -> IPNoticeRead:
-    """The rights holder's own notice, behind the link it was given at filing."""
-    return IPNoticeRead.model_validate(ip.notice_by_holder_link(session=session, token=token))
+@router.get("/moderation/ip-notices/{notice_id}/forwardings",
+            response_model=list[ForwardingRead])
+def ip_forwardings(notice_id: str, session: SessionDep, actor: Read) -> list[ForwardingRead]:
+    """What was forwarded for a notice, to each party, when and how."""
+    return [ForwardingRead.model_validate(f) for f in ip.notice_forwardings(
+        session=session, actor=actor, notice_id=notice_id)]
+
+
+@router.get("/moderation/public/ip-holder/{token}", response_model=IPHolderView)
+def holder_view(token: str, session: SessionDep, _: Public) -> IPHolderView:
+    """The rights holder's page behind the link it was given at filing: its notice, the
+    merchant's declaration and evidence, and the statement that it may complain or sue
+    before the 15 days end (电子商务法 Art 43)."""
+    v = ip.holder_view(session=session, token=token)
+    return IPHolderView(notice=IPNoticeRead.model_validate(v["notice"]),
+                        declaration=v["declaration"], evidence=v["evidence"],
+                        forwardings=[ForwardingRead.model_validate(f)
+                                     for f in v["forwardings"]])
 
 
 @capped_post(router, "/moderation/public/ip-holder/{token}/action",
              response_model=IPNoticeRead)
-def holder_link_action(token: str, body: PublicHolderActionIn, session: SessionDep,
-                       _: Public, _g: Guarded) -> IPNoticeRead:
+def holder_link_action(token: str, body: PublicHolderActionIn, request: Request,
+                       tasks: BackgroundTasks, session: SessionDep, _: Public, _g: Guarded
+                       ) -> IPNoticeRead:
     """The rights holder shows a complaint or lawsuit within the 15 days, from its link."""
-    return IPNoticeRead.model_validate(ip.holder_action_from_link(session=session, token=token,
-                                                                  body=body))
+    n = ip.holder_action_from_link(session=session, token=token, body=body)
+    after_commit(request, tasks)
+    return IPNoticeRead.model_validate(n)
 
 
 @capped_post(router, "/moderation/public/ip-holder/{token}/withdrawal",
@@ -145,8 +165,11 @@ def holder_link_withdrawal(token: str, body: PublicWithdrawalIn, request: Reques
 
 @capped_post(router, "/moderation/public/inbox/{token}/ip-notices/{notice_id}/counter-notice",
              response_model=IPNoticeRead)
-def inbox_counter(token: str, notice_id: str, body: PublicCounterNoticeIn, session: SessionDep,
-                  _: Public, _g: Guarded) -> IPNoticeRead:
+def inbox_counter(token: str, notice_id: str, body: PublicCounterNoticeIn, request: Request,
+                  tasks: BackgroundTasks, session: SessionDep, _: Public, _g: Guarded
+                  ) -> IPNoticeRead:
     """The merchant declares from its own inbox link (only for a notice forwarded to it)."""
-    return IPNoticeRead.model_validate(ip.counter_notice_from_inbox(
-        session=session, token=token, notice_id=notice_id, body=body))
+    n = ip.counter_notice_from_inbox(session=session, token=token, notice_id=notice_id,
+                                     body=body)
+    after_commit(request, tasks)
+    return IPNoticeRead.model_validate(n)

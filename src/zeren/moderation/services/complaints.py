@@ -9,6 +9,7 @@ reply window passed. Anyone else gets 403 ``wrong_party`` and nothing changes.""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,9 +20,10 @@ from zeren.db.base import utcnow
 from zeren.errors import Conflict, NotFound
 from zeren.moderation import domain as d
 from zeren.moderation.errors import WrongParty
-from zeren.moderation.models import Complaint, ComplaintEvent, Subject
+from zeren.moderation.models import Complaint, ComplaintEvent, Forwarding, Subject
 from zeren.moderation.schemas import ComplaintIn, MerchantReplyIn, PublicMerchantReplyIn, SubjectIn
 from zeren.moderation.services.common import link_hash, new_link_secret, party_actor
+from zeren.moderation.services.forwarding import forward, forwardings_of
 from zeren.moderation.services.subjects import account_by_inbox, upsert_subjects
 from zeren.moderation.services.transitions import move
 
@@ -72,6 +74,11 @@ def file_complaint(*, session: Session, actor: Actor, platform_id: str, body: Co
     session.flush()
     _event(session, c, "filed", actor.username, now, {"reply_due": c.merchant_reply_due_at
                                                       .isoformat()})
+    forward(session=session, platform_id=platform_id, kind="complaint_to_merchant", now=now,
+            complaint_id=c.id, merchant=session.get(Subject, mid),
+            deadline=c.merchant_reply_due_at,
+            content={"complaint_id": c.id, "receipt": c.receipt, "order_ref": c.order_ref,
+                     "description": c.description, "claim": c.claim})
     record(session=session, actor=actor, action="moderation.complaint.file",
            target_type="complaint", target_id=c.id, platform_id=platform_id)
     return c, token
@@ -123,6 +130,9 @@ def _reply(*, session: Session, actor: Actor, c: Complaint, body: PublicMerchant
         c.mediation_due_at = d.mediation_due(now)
     c.merchant_reply, c.replied_at = body.reply, now
     _event(session, c, "merchant_reply", actor.username, now, {"accepted": body.accepted})
+    forward(session=session, platform_id=c.platform_id, kind="reply_to_consumer", now=now,
+            complaint_id=c.id, content={"complaint_id": c.id, "receipt": c.receipt,
+                                        "reply": body.reply, "accepted": body.accepted})
     record(session=session, actor=actor, action="moderation.complaint.reply",
            target_type="complaint", target_id=c.id, platform_id=c.platform_id)
     return c
@@ -184,3 +194,18 @@ def list_complaints(*, session: Session, actor: Actor, platform_id: str, limit: 
     actor.require("moderation.read", platform_id)
     return list(session.scalars(select(Complaint).where(Complaint.platform_id == platform_id)
                                 .order_by(Complaint.created_at.desc()).limit(limit)))
+
+
+def consumer_view(*, session: Session, token: str) -> dict[str, Any]:
+    """The consumer's page behind its link: its complaint and what was forwarded to it."""
+    c = complaint_by_consumer_link(session=session, token=token)
+    return {"complaint": c, "forwardings": forwardings_of(session=session, complaint_id=c.id,
+                                                          to=d.Party.CONSUMER)}
+
+
+def complaint_forwardings(*, session: Session, actor: Actor, complaint_id: str
+                          ) -> list[Forwarding]:
+    """Everything forwarded for a complaint, to every party (moderation.read)."""
+    c = get_complaint(session=session, complaint_id=complaint_id)
+    actor.require("moderation.read", c.platform_id)
+    return forwardings_of(session=session, complaint_id=c.id)

@@ -17,7 +17,7 @@ from zeren.db.base import utcnow
 from zeren.errors import Conflict, InvalidInput, NotFound
 from zeren.moderation import domain as d
 from zeren.moderation.errors import WrongParty
-from zeren.moderation.models import IPEvent, IPNotice, Notice, Subject
+from zeren.moderation.models import Forwarding, IPEvent, IPNotice, Subject
 from zeren.moderation.schemas import (
     CounterNoticeIn,
     IPNoticeIn,
@@ -27,6 +27,7 @@ from zeren.moderation.schemas import (
 )
 from zeren.moderation.services import measures as ms
 from zeren.moderation.services.common import get_measure, link_hash, new_link_secret, party_actor
+from zeren.moderation.services.forwarding import forward, forwardings_for_notices, forwardings_of
 from zeren.moderation.services.statements import keep_judged_content
 from zeren.moderation.services.subjects import account_by_inbox, upsert_subjects
 from zeren.moderation.services.transitions import move
@@ -66,6 +67,10 @@ def _holder_token_matches(n: IPNotice, token: str) -> None:
         raise WrongParty("only the rights holder who sent the notice may act on it (its link "
                          "or the token given at filing)",
                          details={"notice_id": n.id, "field": "holder_token"})
+
+
+def _merchant_or_none(session: Session, n: IPNotice) -> Subject | None:
+    return session.get(Subject, n.merchant_id) if n.merchant_id else None
 
 
 def _merchant_of(session: Session, n: IPNotice) -> Subject:
@@ -129,15 +134,12 @@ def take_measures(*, session: Session, actor: Actor, notice_id: str, code: str, 
                                                         ip_notice_id=n.id))
     n.measure_id = m.id
     n.forwarded_to_merchant_at = now
-    if n.merchant_id:
-        session.add(Notice(platform_id=n.platform_id, account_id=n.merchant_id,
-                           kind="ip_notice", title_zh="知识产权侵权通知（转送）",
-                           title_en="Intellectual-property notice (forwarded)", measure_id=m.id,
-                           body={"receipt": n.receipt, "rights_holder": n.rights_holder,
-                                 "right_type": n.right_type, "right_ref": n.right_ref,
-                                 "description": n.description, "evidence": n.evidence,
-                                 "counter_notice": "You may submit a declaration of "
-                                 "non-infringement with preliminary evidence (电子商务法 Art 43)."}))
+    forward(session=session, platform_id=n.platform_id, kind="notice_to_merchant", now=now,
+            ip_notice_id=n.id, merchant=_merchant_or_none(session, n), measure_id=m.id,
+            notice_kind="ip_notice",
+            content={"notice_id": n.id, "receipt": n.receipt, "rights_holder": n.rights_holder,
+                     "right_type": n.right_type, "right_ref": n.right_ref,
+                     "description": n.description, "evidence": n.evidence, "measure": code})
     _event(session, n, "measures_taken", actor.username, now, {"measure": code})
     _event(session, n, "forwarded_to_merchant", actor.username, now, {})
     record(session=session, actor=actor, action="moderation.ip.measures",
@@ -204,6 +206,10 @@ def _declare(*, session: Session, actor: Actor, n: IPNotice, body: PublicCounter
     _event(session, n, "forwarded_to_rights_holder", actor.username, now,
            {"clock_ends_at": n.clock_ends_at.isoformat(),
             "source": d.deadlines()["ip"]["source"]})
+    forward(session=session, platform_id=n.platform_id, kind="declaration_to_rights_holder",
+            now=now, ip_notice_id=n.id, deadline=n.clock_ends_at,
+            content={"notice_id": n.id, "receipt": n.receipt,
+                     "declaration": body.declaration, "evidence": n.counter_evidence})
     record(session=session, actor=actor, action="moderation.ip.counter_notice",
            target_type="ip_notice", target_id=n.id, platform_id=n.platform_id)
     return n
@@ -239,6 +245,11 @@ def _holder_action(*, session: Session, actor: Actor, n: IPNotice, body: PublicH
     n.action_kind, n.action_ref, n.closed_at = body.kind, body.reference, now
     _event(session, n, f"rights_holder_{body.kind}", actor.username, now,
            {"reference": body.reference, "body": body.body})
+    forward(session=session, platform_id=n.platform_id, kind="holder_action_to_merchant",
+            now=now, ip_notice_id=n.id, merchant=_merchant_or_none(session, n),
+            measure_id=n.measure_id,
+            content={"notice_id": n.id, "receipt": n.receipt, "action": body.kind,
+                     "reference": body.reference, "body": body.body})
     record(session=session, actor=actor, action="moderation.ip.holder_action",
            target_type="ip_notice", target_id=n.id, platform_id=n.platform_id,
            summary={"kind": body.kind})
@@ -270,6 +281,11 @@ def _withdraw(*, session: Session, actor: Actor, n: IPNotice, body: PublicWithdr
     _end_measure(session, n, actor=actor.username, now=now,
                  reason="the rights holder withdrew its notice")
     _event(session, n, "notice_withdrawn", actor.username, now, {"reason": body.reason})
+    if n.forwarded_to_merchant_at is not None:
+        forward(session=session, platform_id=n.platform_id, kind="withdrawal_to_merchant",
+                now=now, ip_notice_id=n.id, merchant=_merchant_or_none(session, n),
+                measure_id=n.measure_id,
+                content={"notice_id": n.id, "receipt": n.receipt, "reason": body.reason})
     record(session=session, actor=actor, action="moderation.ip.withdraw",
            target_type="ip_notice", target_id=n.id, platform_id=n.platform_id)
     return n
@@ -322,14 +338,35 @@ def events_of(*, session: Session, notice_id: str) -> list[IPEvent]:
 
 
 def publicity(*, session: Session, platform_id: str, limit: int = 200) -> list[dict[str, Any]]:
-    """What Art 44 asks to publicise: notices, declarations and outcomes (no contact data;
-    public)."""
+    """What Art 44 asks to publicise: notices, declarations and outcomes, and when each was
+    forwarded to whom (no contact data, no evidence; public)."""
+    notices = _notices(session=session, platform_id=platform_id, limit=limit)
+    fwd = forwardings_for_notices(session=session, notice_ids=[n.id for n in notices])
     out = []
-    for n in _notices(session=session, platform_id=platform_id, limit=limit):
+    for n in notices:
         s = session.get(Subject, n.subject_id)
         out.append({"receipt": n.receipt, "rights_holder": n.rights_holder,
                     "right_type": n.right_type, "right_ref": n.right_ref,
                     "subject_ref": s.external_ref if s else "", "status": n.status,
+                    "declaration": n.counter_declaration,
                     "clock_ends_at": n.clock_ends_at,
-                    "events": events_of(session=session, notice_id=n.id)})
+                    "events": events_of(session=session, notice_id=n.id),
+                    "forwardings": [{"kind": f.kind, "to_party": f.to_party,
+                                     "at": f.created_at} for f in fwd[n.id]]})
     return out
+
+
+def holder_view(*, session: Session, token: str) -> dict[str, Any]:
+    """The rights holder's page behind its link: its notice, what was forwarded to it (the
+    merchant's declaration, its evidence and the statement of Art 43) and the deadline."""
+    n = notice_by_holder_link(session=session, token=token)
+    return {"notice": n, "declaration": n.counter_declaration, "evidence": n.counter_evidence,
+            "forwardings": forwardings_of(session=session, ip_notice_id=n.id,
+                                          to=d.Party.RIGHTS_HOLDER)}
+
+
+def notice_forwardings(*, session: Session, actor: Actor, notice_id: str) -> list[Forwarding]:
+    """Everything forwarded for a notice, to every party (moderation.read)."""
+    n = get_notice(session=session, notice_id=notice_id)
+    actor.require("moderation.read", n.platform_id)
+    return forwardings_of(session=session, ip_notice_id=n.id)
