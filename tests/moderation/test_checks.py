@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from tests.conftest import World
@@ -300,6 +300,32 @@ def test_ip_clocks_four_cases(client: TestClient, world: World, engine: Engine) 
         assert n is not None and n.clock_ends_at is not None
         over = checks.ip_clocks(_ctx(s, world, n.clock_ends_at + timedelta(minutes=1)))
         assert over.status == Status.UNMET  # breach: the 15-day clock overrun
+        assert over.figures["outcomes"]["counter_noticed"] == 1
+        assert over.figures["outcomes"]["late"] == 1
+
+
+def test_ip_declaration_marked_forwarded_without_a_record_is_unmet(
+        client: TestClient, world: World, engine: Engine) -> None:
+    """What the issue found: a timestamp said "forwarded" while nothing reached the rights
+    holder. A notice whose declaration has no forwarding record is a breach."""
+    ev = [{"kind": "text", "ref": "证书"}]
+    nid = client.post(f"{API}/platforms/{world.big_id}/moderation/ip-notices",
+                      headers=world.auth("api_client"), json={
+                          "subject": {"kind": "listing", "external_ref": "sku-5",
+                                      "owner": {"kind": "merchant", "external_ref": "shop-5"}},
+                          "rights_holder": "乙", "right_type": "trademark", "evidence": ev}
+                      ).json()["id"]
+    client.post(f"{API}/moderation/ip-notices/{nid}/measures", headers=world.auth("moderator"),
+                json={})
+    later = utcnow() + timedelta(days=3)
+    with unit_of_work(engine) as s:  # as the product wrote it before forwardings were kept
+        s.execute(text("UPDATE mod_ip_notices SET status = 'counter_noticed', "
+                       "forwarded_to_holder_at = :t, clock_ends_at = :e WHERE id = :id"),
+                  {"t": utcnow(), "e": later, "id": nid})
+    with unit_of_work(engine) as s:
+        r = checks.ip_clocks(_ctx(s, world))
+        assert r.status == Status.UNMET and r.figures["not_forwarded"] == 1
+        assert r.inputs["not_forwarded"] == [nid]
 
 
 def test_complaints_four_cases(client: TestClient, world: World, engine: Engine) -> None:
@@ -328,3 +354,6 @@ def test_complaints_four_cases(client: TestClient, world: World, engine: Engine)
         # … an hour after it → late (1 of 2: unmet, above the at-risk share)
         late = checks.complaints_in_time(_ctx(s, world, utcnow() + limit + timedelta(hours=1)))
         assert late.status == Status.UNMET and late.figures["resolved_in_time"] == 1
+        outcomes = late.figures["outcomes"]
+        assert (outcomes["filed"], outcomes["resolved_by_merchant"], outcomes["open"],
+                outcomes["closed_unresolved"]) == (2, 1, 1, 0)

@@ -1,7 +1,8 @@
 """Posture checks moderation contributes: Art 12 (reports answered within target, records
-kept), Art 11 (repeat offenders handled), Art 22 (IP clocks honoured), Art 28 (complaints
-resolved in time), Art 29 (merchant sanctions publicised and appealable). Thresholds come
-from data/deadlines.toml; Art 13's patrol checks belong to the lexicon module."""
+kept), Art 11 (repeat offenders handled), Art 22 (IP notices forwarded, clocks honoured),
+Art 28 (complaints resolved in time, every outcome counted), Art 29 (merchant sanctions
+publicised and appealable). Thresholds come from data/deadlines.toml; Art 13's patrol checks
+belong to the lexicon module."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from zeren.moderation.models import (
     Appeal,
     Case,
     Complaint,
+    Forwarding,
     IPNotice,
     LedgerOutbox,
     Measure,
@@ -154,30 +156,64 @@ def repeat_offenders(ctx: CheckContext) -> CheckResult:
 
 
 def ip_clocks(ctx: CheckContext) -> CheckResult:
-    notices = ctx.session.scalar(select(func.count()).select_from(IPNotice).where(
-        IPNotice.platform_id == ctx.platform_id)) or 0
+    """Every IP notice's steps carried out (电子商务法 Art 42-43): answered within a day, the
+    notice forwarded to the merchant once measures were taken, the merchant's declaration
+    forwarded to the rights holder (a kept forwarding record, not a timestamp), and the
+    measure ended once the 15 days ran out without a complaint or lawsuit. Figures count every
+    outcome."""
     period = Period.since_records_began(ctx.now)
-    if not notices:
+    rows = ctx.session.execute(select(
+        IPNotice.id, IPNotice.status, IPNotice.created_at, IPNotice.clock_ends_at,
+        IPNotice.forwarded_to_merchant_at, IPNotice.forwarded_to_holder_at,
+        IPNotice.merchant_id).where(IPNotice.platform_id == ctx.platform_id)).all()
+    if not rows:
         return CheckResult.no_data("no IP notices received", what_zh="尚未收到知识产权通知",
                                    period=period)
-    late = ctx.session.scalar(select(func.count()).select_from(IPNotice).where(
-        IPNotice.platform_id == ctx.platform_id,
-        IPNotice.status == d.IPStatus.COUNTER_NOTICED, IPNotice.clock_ends_at < ctx.now)) or 0
-    waiting = ctx.session.scalar(select(func.count()).select_from(IPNotice).where(
-        IPNotice.platform_id == ctx.platform_id, IPNotice.status == d.IPStatus.RECEIVED,
-        IPNotice.created_at < ctx.now - timedelta(days=1))) or 0
-    figures = {"notices": notices, "clock_overrun": late, "unanswered_over_1d": waiting}
-    if late:
-        return CheckResult(Status.UNMET, f"{late} notice(s) past the 15-day clock with the "
-                           "measure still in place", figures,
-                           reason_zh=f"{late} 件通知超过十五日期限仍未终止措施",
-                           seen=notices - late, period=period)
+    sent: dict[str, set[str]] = {}
+    for nid, kind in ctx.session.execute(
+            select(Forwarding.ip_notice_id, Forwarding.kind).where(
+                Forwarding.platform_id == ctx.platform_id,
+                Forwarding.ip_notice_id.is_not(None))):
+        sent.setdefault(str(nid), set()).add(kind)
+    late = [r.id for r in rows if r.status == d.IPStatus.COUNTER_NOTICED
+            and r.clock_ends_at is not None and r.clock_ends_at < ctx.now]
+    waiting = [r.id for r in rows if r.status == d.IPStatus.RECEIVED
+               and r.created_at < ctx.now - timedelta(days=1)]
+    unforwarded = [r.id for r in rows if
+                   (r.forwarded_to_holder_at is not None
+                    and "declaration_to_rights_holder" not in sent.get(r.id, set()))
+                   or (r.forwarded_to_merchant_at is not None and r.merchant_id is not None
+                       and "notice_to_merchant" not in sent.get(r.id, set()))]
+    outcomes = d.ip_outcomes([(r.status, r.clock_ends_at) for r in rows], now=ctx.now)
+    figures: dict[str, Any] = {"notices": len(rows), "outcomes": outcomes,
+                               "clock_overrun": len(late), "unanswered_over_1d": len(waiting),
+                               "not_forwarded": len(unforwarded)}
+    inputs = {"clock_overrun": late[:50], "not_forwarded": unforwarded[:50]}
+    bad = set(late) | set(unforwarded)
+    if bad:
+        parts = []
+        if late:
+            parts.append(f"{len(late)} notice(s) past the 15-day clock with the measure still "
+                         "in place")
+        if unforwarded:
+            parts.append(f"{len(unforwarded)} notice(s) or declaration(s) marked forwarded "
+                         "with no forwarding record")
+        zh = []
+        if late:
+            zh.append(f"{len(late)} 件通知超过十五日期限仍未终止措施")
+        if unforwarded:
+            zh.append(f"{len(unforwarded)} 件通知或声明无转送记录")
+        return CheckResult.found(Status.UNMET, "; ".join(parts), reason_zh="；".join(zh),
+                                 period=period, seen=len(rows) - len(bad), figures=figures,
+                                 inputs=inputs)
     if waiting:
-        return CheckResult(Status.AT_RISK, f"{waiting} notice(s) unanswered for over a day",
-                           figures, reason_zh=f"{waiting} 件通知超过一日未处理",
-                           seen=notices - waiting, period=period)
-    return CheckResult(Status.MET, f"{notices} notice(s); every 15-day clock honoured",
-                       figures, reason_zh="知识产权通知均按期处理", seen=notices, period=period)
+        return CheckResult.found(Status.AT_RISK, f"{len(waiting)} notice(s) unanswered for "
+                                 "over a day", reason_zh=f"{len(waiting)} 件通知超过一日未处理",
+                                 period=period, seen=len(rows) - len(waiting), figures=figures,
+                                 inputs={"unanswered": waiting[:50]})
+    return CheckResult.met(f"{len(rows)} notice(s); each forwarded and every 15-day clock "
+                           "honoured", reason_zh="知识产权通知均已转送并按期处理",
+                           seen=len(rows), period=period, figures=figures)
 
 
 def complaints_in_time(ctx: CheckContext) -> CheckResult:
@@ -187,7 +223,8 @@ def complaints_in_time(ctx: CheckContext) -> CheckResult:
     limit = timedelta(days=float(d.deadlines()["complaint"]["resolve_within_days"]))
     since = ctx.now - timedelta(days=cfg["lookback_days"])
     period = Period(start=since, end=ctx.now)
-    rows = ctx.session.execute(select(Complaint.created_at, Complaint.resolved_at).where(
+    rows = ctx.session.execute(select(Complaint.status, Complaint.created_at,
+                                      Complaint.resolved_at).where(
         Complaint.platform_id == ctx.platform_id,
         (Complaint.created_at >= since) | Complaint.resolved_at.is_(None))).all()
     if not rows:
@@ -197,7 +234,9 @@ def complaints_in_time(ctx: CheckContext) -> CheckResult:
     in_time = sum(1 for r in rows if r.resolved_at is not None
                   and r.resolved_at - r.created_at <= limit)
     figures = {"complaints": len(rows), "resolved_in_time": in_time, "late": late,
-               "resolve_within_days": limit.days}
+               "resolve_within_days": limit.days,
+               "outcomes": d.complaint_outcomes([(r.status, r.created_at, r.resolved_at)
+                                                 for r in rows], now=ctx.now)}
     if late:
         return CheckResult.found(Status.AT_RISK if late * 20 < len(rows) else Status.UNMET,
                                  f"{late}/{len(rows)} complaint(s) took longer than "
@@ -320,10 +359,11 @@ def zeren_posture_checks() -> list[Check]:
               version="2"),
         Check(key="moderation.art22.ip_clocks", obligations=("art22.ip_protection",),
               title_zh="知识产权通知按期处理",
-              title_en="IP notices handled and 15-day clocks honoured", evaluate=ip_clocks),
+              title_en="IP notices handled, forwarded and 15-day clocks honoured",
+              evaluate=ip_clocks, version="3"),
         Check(key="moderation.art28.complaints", obligations=("art28.complaints",),
               title_zh="消费者投诉按时解决", title_en="Consumer complaints resolved in time",
-              evaluate=complaints_in_time, version="2"),
+              evaluate=complaints_in_time, version="3"),
         Check(key="moderation.art29.sanctions", obligations=("art29.sanctions_published",),
               title_zh="对经营者的处置及时公示",
               title_en="Measures against merchants on the public board in time",
