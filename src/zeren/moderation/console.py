@@ -27,8 +27,26 @@ from zeren.deps import SessionDep
 from zeren.errors import InvalidInput
 from zeren.hookspecs import hookimpl
 from zeren.moderation import domain as d
-from zeren.moderation.schemas import DecisionIn, GroundIn, MeasureIn, PublicReportIn
-from zeren.moderation.services import appeals, cases, decisions, delivery, intake, statements
+from zeren.moderation.schemas import (
+    DecisionIn,
+    Evidence,
+    GroundIn,
+    MeasureIn,
+    PublicCounterNoticeIn,
+    PublicHolderActionIn,
+    PublicMerchantReplyIn,
+    PublicReportIn,
+)
+from zeren.moderation.services import (
+    appeals,
+    cases,
+    complaints,
+    decisions,
+    delivery,
+    intake,
+    ip,
+    statements,
+)
 from zeren.moderation.web import CappedRoute, flood_guard
 from zeren.platforms.service import get_platform, list_platforms
 
@@ -187,7 +205,7 @@ router.add_api_route("/moderation/report", report_submit, methods=["POST"],
 @router.get("/moderation/inbox/{token}", response_class=HTMLResponse)
 def inbox_page(request: Request, token: str, s: SessionDep, _actor: MaybeActor) -> Response:
     acc, notices = statements.inbox(session=s, token=token)
-    return render(request, "mod_inbox.html", account=acc, notices=notices)
+    return render(request, "mod_inbox.html", account=acc, notices=notices, token=token)
 
 
 @router.get("/moderation/sanctions", response_class=HTMLResponse)
@@ -233,6 +251,103 @@ def _decision(form: Any) -> DecisionIn:
             facts=str(form.get("facts") or ""))
     except ValueError as exc:
         raise InvalidInput(str(exc).splitlines()[0], field="measure") from None
+
+
+# -- IP notices and complaints (指南 Art 22, 28; 电子商务法 Art 42-44) ------------------------
+
+
+@router.get("/moderation/ip-notices", response_class=HTMLResponse)
+def ip_notices_page(request: Request, s: SessionDep, actor: ConsoleActor) -> Response:
+    p = _platform(request, s, actor)
+    return render(request, "mod_ip_notices.html", p=p,
+                  counts=ip.outcome_counts(session=s, actor=actor, platform_id=p.id),
+                  rows=ip.list_notices(session=s, actor=actor, platform_id=p.id, limit=200))
+
+
+@router.get("/moderation/complaints", response_class=HTMLResponse)
+def complaints_page(request: Request, s: SessionDep, actor: ConsoleActor) -> Response:
+    p = _platform(request, s, actor)
+    return render(request, "mod_complaints.html", p=p,
+                  counts=complaints.outcome_counts(session=s, actor=actor, platform_id=p.id),
+                  rows=complaints.list_complaints(session=s, actor=actor, platform_id=p.id),
+                  may_mediate=actor.can("moderation.decide", p.id))
+
+
+@router.post("/moderation/complaints/{complaint_id}/mediation")
+def mediate_form(complaint_id: str, form: CsrfForm, s: SessionDep, actor: ConsoleActor
+                 ) -> Response:
+    outcome = str(form.get("outcome") or "").strip()
+    if not outcome:
+        raise InvalidInput("say what the mediation came to", field="outcome")
+    c = complaints.mediate(session=s, actor=actor, complaint_id=complaint_id,
+                           settled=form.get("settled") == "yes", outcome=outcome[:5000])
+    p = get_platform(session=s, platform_ref=c.platform_id)
+    return redirect(f"/moderation/complaints?platform={p.code}")
+
+
+@router.get("/moderation/ip-holder/{token}", response_class=HTMLResponse)
+def holder_page(request: Request, token: str, s: SessionDep, _actor: MaybeActor) -> Response:
+    """The rights holder's page behind its link: the notice, the merchant's declaration and
+    evidence, the statement of Art 43 with its deadline, and the form to show a complaint or
+    lawsuit."""
+    v = ip.holder_view(session=s, token=token)
+    return render(request, "mod_ip_holder.html", token=token, **v)
+
+
+@router.post("/moderation/ip-holder/{token}/action")
+def holder_action_form(token: str, form: CsrfForm, s: SessionDep, _actor: MaybeActor,
+                       request: Request, tasks: BackgroundTasks) -> Response:
+    kind = str(form.get("kind") or "")
+    if kind not in ("complaint", "lawsuit"):
+        raise InvalidInput("choose a complaint to an authority or a lawsuit", field="kind")
+    try:
+        body = PublicHolderActionIn(kind=kind, reference=str(form.get("reference") or "").strip(),
+                                    body=str(form.get("body") or "")[:200])
+    except ValueError:
+        raise InvalidInput("name the complaint's or lawsuit's reference number",
+                           field="reference") from None
+    ip.holder_action_from_link(session=s, token=token, body=body)
+    _after_commit(request, tasks)
+    return redirect(f"/moderation/ip-holder/{token}")
+
+
+@router.post("/moderation/inbox/{token}/ip-notices/{notice_id}/counter-notice")
+def counter_notice_form(token: str, notice_id: str, form: CsrfForm, s: SessionDep,
+                        _actor: MaybeActor, request: Request, tasks: BackgroundTasks
+                        ) -> Response:
+    """The merchant's declaration from its inbox page, with one piece of evidence (a link or
+    a text)."""
+    ref = str(form.get("evidence") or "").strip()
+    try:
+        body = PublicCounterNoticeIn(
+            declaration=str(form.get("declaration") or "").strip(),
+            evidence=[Evidence(kind="url" if ref.startswith(("http://", "https://")) else "text",
+                               ref=ref[:2000])] if ref else [])
+    except ValueError:
+        raise InvalidInput("write the declaration", field="declaration") from None
+    ip.counter_notice_from_inbox(session=s, token=token, notice_id=notice_id, body=body)
+    _after_commit(request, tasks)
+    return redirect(f"/moderation/inbox/{token}")
+
+
+@router.post("/moderation/inbox/{token}/complaints/{complaint_id}/reply")
+def complaint_reply_form(token: str, complaint_id: str, form: CsrfForm, s: SessionDep,
+                         _actor: MaybeActor, request: Request, tasks: BackgroundTasks
+                         ) -> Response:
+    try:
+        body = PublicMerchantReplyIn(reply=str(form.get("reply") or "").strip()[:5000],
+                                     accepted=form.get("accepted") == "yes")
+    except ValueError:
+        raise InvalidInput("write the answer", field="reply") from None
+    complaints.merchant_reply_from_inbox(session=s, token=token, complaint_id=complaint_id,
+                                         body=body)
+    _after_commit(request, tasks)
+    return redirect(f"/moderation/inbox/{token}")
+
+
+def _after_commit(request: Request, tasks: BackgroundTasks) -> None:
+    tasks.add_task(delivery.after_commit, engine=request.app.state.engine,
+                   data_dir=request.app.state.settings.data_dir)
 
 
 @hookimpl

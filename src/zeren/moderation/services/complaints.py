@@ -188,6 +188,17 @@ def run_deadlines(*, session: Session, now: datetime) -> int:
     return done
 
 
+def outcome_counts(*, session: Session, actor: Actor, platform_id: str,
+                   now: datetime | None = None) -> dict[str, int]:
+    """Every complaint of the platform counted by outcome, open and late (moderation.read)."""
+    actor.require("moderation.read", platform_id)
+    rows = session.execute(select(Complaint.status, Complaint.created_at,
+                                  Complaint.resolved_at).where(
+        Complaint.platform_id == platform_id)).all()
+    return d.complaint_outcomes([(r.status, r.created_at, r.resolved_at) for r in rows],
+                                now=now or utcnow())
+
+
 def list_complaints(*, session: Session, actor: Actor, platform_id: str, limit: int = 200
                     ) -> list[Complaint]:
     """Complaints of a platform, newest first (moderation.read)."""

@@ -139,7 +139,8 @@ def take_measures(*, session: Session, actor: Actor, notice_id: str, code: str, 
             notice_kind="ip_notice",
             content={"notice_id": n.id, "receipt": n.receipt, "rights_holder": n.rights_holder,
                      "right_type": n.right_type, "right_ref": n.right_ref,
-                     "description": n.description, "evidence": n.evidence, "measure": code})
+                     "description": n.description, "evidence": n.evidence,
+                     "measure_code": code})
     _event(session, n, "measures_taken", actor.username, now, {"measure": code})
     _event(session, n, "forwarded_to_merchant", actor.username, now, {})
     record(session=session, actor=actor, action="moderation.ip.measures",
@@ -325,6 +326,15 @@ def list_notices(*, session: Session, actor: Actor, platform_id: str, limit: int
     """IP notices of a platform, newest first (moderation.read)."""
     actor.require("moderation.read", platform_id)
     return _notices(session=session, platform_id=platform_id, limit=limit)
+
+
+def outcome_counts(*, session: Session, actor: Actor, platform_id: str,
+                   now: datetime | None = None) -> dict[str, int]:
+    """Every IP notice of the platform counted by outcome, open and late (moderation.read)."""
+    actor.require("moderation.read", platform_id)
+    rows = session.execute(select(IPNotice.status, IPNotice.clock_ends_at).where(
+        IPNotice.platform_id == platform_id)).all()
+    return d.ip_outcomes([(r.status, r.clock_ends_at) for r in rows], now=now or utcnow())
 
 
 def _notices(*, session: Session, platform_id: str, limit: int) -> list[IPNotice]:
