@@ -1,7 +1,8 @@
 """HTTP routes of the audit engagement (指南 第八条): engagements, evidence bundles, findings
 with remediation, the audit report and its signature; and of the risk register and the
-yearly risk assessment (第六条). ``assessment.work`` lets an auditor or
-the platform's side reach a route; the services decide who may do what on which engagement."""
+yearly risk assessment (第六条), the algorithm register and emergency plans (第七条).
+``assessment.work`` lets an auditor or the platform's side reach a route; the services decide
+who may do what on which engagement."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
 from zeren.assessment import domain as d
 from zeren.assessment import schemas as s
 from zeren.assessment.services import (
+    algorithms,
     assessments,
     bundles,
     engagements,
@@ -290,3 +292,75 @@ def sign_off(assessment_id: str, body: s.SignoffIn, session: SessionDep, actor: 
              ) -> s.AssessmentRead:
     return _assessment(session, assessments.sign(session=session, actor=actor,
                                                  assessment_id=assessment_id, data=body))
+
+
+# -- the algorithm register and emergency plans (指南 第七条) --------------------------------
+
+
+def _algorithm(session: SessionDep, a: object) -> s.AlgorithmRead:
+    out = s.AlgorithmRead.model_validate(a)
+    out.reviews = [s.AlgorithmReviewRead.model_validate(r) for r in algorithms.reviews(
+        session=session, algorithm_ids=[out.id])[out.id]]
+    return out
+
+
+@router.post("/platforms/{platform_id}/algorithms", response_model=s.AlgorithmRead,
+             status_code=201)
+def register_algorithm(platform_id: str, body: s.AlgorithmIn, session: SessionDep,
+                       actor: Assessor) -> s.AlgorithmRead:
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    return _algorithm(session, algorithms.register_algorithm(
+        session=session, actor=actor, platform_id=pid, data=body))
+
+
+@router.get("/platforms/{platform_id}/algorithms", response_model=list[s.AlgorithmRead])
+def algorithm_register(platform_id: str, session: SessionDep, actor: Reader
+                       ) -> list[s.AlgorithmRead]:
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    return [_algorithm(session, a) for a in algorithms.algorithms(
+        session=session, actor=actor, platform_id=pid)]
+
+
+@router.patch("/algorithms/{algorithm_id}", response_model=s.AlgorithmRead)
+def change_algorithm(algorithm_id: str, body: s.AlgorithmChange, session: SessionDep,
+                     actor: Assessor) -> s.AlgorithmRead:
+    return _algorithm(session, algorithms.change_algorithm(
+        session=session, actor=actor, algorithm_id=algorithm_id, data=body))
+
+
+@router.post("/algorithms/{algorithm_id}/reviews", response_model=s.AlgorithmReviewRead,
+             status_code=201)
+def review_algorithm(algorithm_id: str, body: s.AlgorithmReviewIn, session: SessionDep,
+                     actor: Assessor) -> s.AlgorithmReviewRead:
+    return s.AlgorithmReviewRead.model_validate(algorithms.review(
+        session=session, actor=actor, algorithm_id=algorithm_id, data=body))
+
+
+def _plan(session: SessionDep, p: object) -> s.PlanRead:
+    out = s.PlanRead.model_validate(p)
+    out.drills = [s.DrillRead.model_validate(x) for x in algorithms.drills(
+        session=session, plan_ids=[out.id])[out.id]]
+    return out
+
+
+@router.post("/platforms/{platform_id}/emergency-plans", response_model=s.PlanRead,
+             status_code=201)
+def add_plan(platform_id: str, body: s.PlanIn, session: SessionDep, actor: Assessor
+             ) -> s.PlanRead:
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    return _plan(session, algorithms.add_plan(session=session, actor=actor, platform_id=pid,
+                                              data=body))
+
+
+@router.get("/platforms/{platform_id}/emergency-plans", response_model=list[s.PlanRead])
+def list_plans(platform_id: str, session: SessionDep, actor: Reader) -> list[s.PlanRead]:
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    return [_plan(session, p) for p in algorithms.plans(session=session, actor=actor,
+                                                        platform_id=pid)]
+
+
+@router.post("/emergency-plans/{plan_id}/drills", response_model=s.DrillRead, status_code=201)
+def add_drill(plan_id: str, body: s.DrillIn, session: SessionDep, actor: Assessor
+              ) -> s.DrillRead:
+    return s.DrillRead.model_validate(algorithms.drill(session=session, actor=actor,
+                                                       plan_id=plan_id, data=body))

@@ -1,7 +1,9 @@
 """What the assessment package shows the posture. 指南 第六条: the yearly risk assessment is
 met only by an assessment signed by the compliance officer and a second approver within the
 interval, and each Art 6 kind (and the four systems Art 6 names) only when that signed
-assessment judged a risk of it. 第八条: an independent audit is met only by a report the
+assessment judged a risk of it. 第七条: every high risk it found has a mitigation, not overdue;
+the algorithms are filed in time and reviewed with their user-facing options working; the
+emergency plans are drilled. 第八条: an independent audit is met only by a report the
 auditor signed for a period that ended within the last audit interval, holding the four parts
 Art 8 names; and an audit finding whose remediation is overdue makes its obligation (so its
 article) at_risk."""
@@ -14,7 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from zeren.assessment import domain as d
-from zeren.assessment.services import assessments, findings, reports
+from zeren.assessment.services import algorithms, assessments, findings, reports, risks
+from zeren.auth.policy import SYSTEM
 from zeren.posture.domain import Check, CheckContext, CheckResult, OpenFinding, Period, Status
 from zeren.posture.hookspecs import hookimpl
 from zeren.timepolicy import beijing_today
@@ -115,10 +118,123 @@ def systems_examined(ctx: CheckContext) -> CheckResult:
         period=period, inputs=inputs)
 
 
+def measures_for_risks(ctx: CheckContext) -> CheckResult:
+    """Art 7: measures against the risks the assessment found — each risk the signed
+    assessment judged high or critical has a mitigation, and none is past its due date
+    without being in place."""
+    got, period = _signed(ctx)
+    if got is None:
+        return _none_signed(ctx, period)
+    a = got.assessment
+    judged = assessments.judgements(session=ctx.session, assessment_id=a.id)
+    grave = [j for j in judged if j.level in ("high", "critical")]
+    mits = risks.mitigations(session=ctx.session, risk_ids=[j.risk_id for j in judged])
+    today = beijing_today(ctx.now)
+    bare = [j.risk_id for j in grave if not mits[j.risk_id]]
+    late = [m.id for ms in mits.values() for m in ms
+            if m.status != "in_place" and m.due_on < today]
+    figures = {"judged": len(judged), "high_or_critical": len(grave),
+               "without_mitigation": len(bare), "mitigations_overdue": len(late)}
+    inputs = {"assessment_id": a.id, "risks_without_mitigation": bare,
+              "mitigations_overdue": late}
+    if bare:
+        return CheckResult.found(
+            Status.UNMET, f"{len(bare)} high or critical risk(s) of the signed assessment "
+            "have no mitigation", period=period, seen=len(judged), figures=figures,
+            inputs=inputs, reason_zh=f"已签署风险评估中 {len(bare)} 项高或严重风险没有防控措施")
+    if late:
+        return CheckResult.found(
+            Status.AT_RISK, f"{len(late)} mitigation(s) past their due date and not in place",
+            period=period, seen=len(judged), figures=figures, inputs=inputs,
+            reason_zh=f"{len(late)} 项防控措施逾期未落实")
+    return CheckResult.met(
+        f"every high or critical risk ({len(grave)}) of the signed assessment has a "
+        f"mitigation; none overdue", seen=len(judged), period=period, figures=figures,
+        inputs=inputs, reason_zh=f"{len(grave)} 项高或严重风险均有防控措施，无逾期")
+
+
+def algorithm_review(ctx: CheckContext) -> CheckResult:
+    """Art 7 (一): the algorithms are on the register, filed in time (算法推荐管理规定 Art 24),
+    and each reviewed within the interval with the user-facing options it needs working."""
+    rules = d.algorithm_rules()
+    period = Period.last(ctx.now, rules.review_interval)
+    found = algorithms.algorithms(session=ctx.session, actor=SYSTEM,
+                                  platform_id=ctx.platform_id)
+    if not found:
+        return CheckResult.no_data("no algorithm on the register", period=period,
+                                   what_zh="算法登记簿中没有算法")
+    today = beijing_today(ctx.now)
+    since = beijing_today(period.start) if period.start else today
+    revs = algorithms.reviews(session=ctx.session, algorithm_ids=[a.id for a in found])
+    unfiled = [a.name for a in found if a.filing_number is None and a.filing_due_on < today]
+    unreviewed = [a.name for a in found if not revs[a.id] or revs[a.id][0].reviewed_on < since]
+    failing = [a.name for a in found if revs[a.id] and revs[a.id][0].outcome != "pass"]
+    figures = {"algorithms": len(found), "filing_overdue": len(unfiled),
+               "not_reviewed": len(unreviewed), "review_failed": len(failing)}
+    inputs = {"filing_overdue": unfiled, "not_reviewed": unreviewed, "review_failed": failing}
+    if unfiled:
+        return CheckResult.found(
+            Status.UNMET, f"filing overdue for: {', '.join(unfiled)}", period=period,
+            seen=len(found), figures=figures, inputs=inputs,
+            reason_zh=f"算法备案逾期：{'、'.join(unfiled)}")
+    if unreviewed or failing:
+        return CheckResult.found(
+            Status.AT_RISK, "not reviewed in the interval: " + (", ".join(unreviewed) or "—")
+            + "; last review asked for changes: " + (", ".join(failing) or "—"),
+            period=period, seen=len(found), figures=figures, inputs=inputs,
+            reason_zh="未在周期内审核：" + ("、".join(unreviewed) or "无")
+                      + "；最近审核要求整改：" + ("、".join(failing) or "无"))
+    return CheckResult.met(
+        f"{len(found)} algorithm(s) filed or within the filing time, each reviewed in the "
+        "interval with its user-facing options working", seen=len(found), period=period,
+        figures=figures, inputs=inputs,
+        reason_zh=f"{len(found)} 个算法均已备案或在备案期限内，且在周期内审核通过")
+
+
+def contingency(ctx: CheckContext) -> CheckResult:
+    """Art 7 (三): emergency plans, each drilled within the interval, the last drill not
+    failed."""
+    rules = d.algorithm_rules()
+    period = Period.last(ctx.now, rules.review_interval)
+    found = algorithms.plans(session=ctx.session, actor=SYSTEM, platform_id=ctx.platform_id)
+    if not found:
+        return CheckResult.no_data("no emergency plan on the register", period=period,
+                                   what_zh="没有登记应急预案")
+    since = beijing_today(period.start) if period.start else beijing_today(ctx.now)
+    dr = algorithms.drills(session=ctx.session, plan_ids=[p.id for p in found])
+    undrilled = [p.title for p in found if not dr[p.id] or dr[p.id][0].held_on < since]
+    failed = [p.title for p in found if dr[p.id] and dr[p.id][0].outcome == "failed"]
+    drilled = sum(1 for p in found if dr[p.id] and dr[p.id][0].held_on >= since)
+    figures = {"plans": len(found), "not_drilled": len(undrilled), "last_drill_failed":
+               len(failed)}
+    inputs = {"not_drilled": undrilled, "last_drill_failed": failed}
+    if undrilled or failed:
+        return CheckResult.found(
+            Status.AT_RISK, "not drilled in the interval: " + (", ".join(undrilled) or "—")
+            + "; last drill failed: " + (", ".join(failed) or "—"), period=period,
+            seen=drilled, figures=figures, inputs=inputs,
+            reason_zh="周期内未演练：" + ("、".join(undrilled) or "无") + "；最近演练未通过："
+                      + ("、".join(failed) or "无"))
+    return CheckResult.met(f"{len(found)} emergency plan(s), each drilled in the interval",
+                           seen=drilled, period=period, figures=figures, inputs=inputs,
+                           reason_zh=f"{len(found)} 项应急预案均在周期内演练")
+
+
 @hookimpl
 def zeren_posture_checks() -> list[Check]:
     kinds = d.catalogue().kinds
     return [
+        Check(key="assessment.art7.measures_for_risks", obligations=("art7.measures_for_risks",),
+              title_zh="评估识别的高风险均有防控措施",
+              title_en="Every high risk the assessment found has a mitigation",
+              evaluate=measures_for_risks, version="1"),
+        Check(key="assessment.art7.algorithm_review", obligations=("art7.review_mechanism",),
+              title_zh="算法登记、备案与定期审核",
+              title_en="Algorithms registered, filed and reviewed",
+              evaluate=algorithm_review, version="1"),
+        Check(key="assessment.art7.contingency", obligations=("art7.contingency",),
+              title_zh="应急预案与演练", title_en="Emergency plans drilled",
+              evaluate=contingency, version="1"),
         Check(key="assessment.art6.annual_assessment", obligations=("art6.annual_assessment",),
               title_zh="每年经两人签署的风险评估", title_en="Yearly risk assessment, signed twice",
               evaluate=annual_assessment, version="1"),

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from zeren.assessment import domain as d
 from zeren.assessment.schemas import AssessmentIn, BundleIn, FindingMove, JudgementIn, SignoffIn
 from zeren.assessment.services import (
+    algorithms,
     assessments,
     bundles,
     engagements,
@@ -300,3 +301,37 @@ def show_cmd(assessment: str) -> None:
         if a.status == d.AssessmentStatus.IN_PROGRESS:
             for f, why in assessments.blockers(session=session, a=a):
                 console.print(f"  blocks sign-off: {f}: {why}", highlight=False)
+
+
+@assessment_app.command("algorithms")
+@handles_errors
+def algorithms_cmd(platform: Platform) -> None:
+    """The algorithm register: name, type, system, filing number (or when it is due), the
+    newest review and the user-facing options it checked."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        got = algorithms.algorithms(session=session, actor=cli_actor(), platform_id=p.id)
+        revs = algorithms.reviews(session=session, algorithm_ids=[a.id for a in got])
+        for a in got:
+            filing = a.filing_number or f"filing due {a.filing_due_on}"
+            last = revs[a.id][0] if revs[a.id] else None
+            rv = (f"reviewed {last.reviewed_on} {last.outcome} "
+                  + " ".join(f"{k}={'ok' if v else 'FAIL'}" for k, v in last.options.items())
+                  if last else "never reviewed")
+            console.print(f"{a.id}\t{a.name}\t{a.algorithm_type}\t{a.system}\t{filing}\t{rv}",
+                          highlight=False)
+
+
+@assessment_app.command("plans")
+@handles_errors
+def plans_cmd(platform: Platform) -> None:
+    """Emergency plans and their newest drill (date, outcome)."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        got = algorithms.plans(session=session, actor=cli_actor(), platform_id=p.id)
+        dr = algorithms.drills(session=session, plan_ids=[x.id for x in got])
+        for x in got:
+            last = dr[x.id][0] if dr[x.id] else None
+            state = f"drilled {last.held_on} {last.outcome}" if last else "never drilled"
+            console.print(f"{x.id}\t{x.title}\t{x.risk_kind}\t{x.owner}\t{state}",
+                          highlight=False)

@@ -271,3 +271,51 @@ def signoff_blockers(*, indicators: dict[str, Any] | None, required: Sequence[st
 def next_due(signed_on: date, interval: timedelta) -> date:
     """The next yearly assessment falls due one interval after this one was signed."""
     return signed_on + interval
+
+
+# -- the algorithm register and emergency plans (指南 第七条) --------------------------------
+
+
+@dataclass(frozen=True)
+class AlgorithmRules:
+    types: dict[str, dict[str, str]]
+    options: dict[str, dict[str, Any]]
+    filing_working_days: int
+    review_interval: timedelta
+    source: str
+
+    def options_for(self, algorithm_type: str) -> list[str]:
+        """The user-facing options a review of this type of algorithm must check."""
+        return [k for k, v in self.options.items() if algorithm_type in v["types"]]
+
+
+@lru_cache(maxsize=1)
+def algorithm_rules() -> AlgorithmRules:
+    raw = data("algorithms.toml")
+    return AlgorithmRules(types=raw["types"], options=raw["options"],
+                          filing_working_days=int(raw["filing_working_days"]),
+                          review_interval=timedelta(days=int(raw["review_interval_days"])),
+                          source=raw["source"])
+
+
+def add_working_days(day: date, n: int) -> date:
+    """``n`` weekdays after ``day`` (public holidays are not known here)."""
+    out = day
+    while n > 0:
+        out += timedelta(days=1)
+        if out.weekday() < 5:
+            n -= 1
+    return out
+
+
+class DrillOutcome(StrEnum):
+    """How an emergency drill went: 通过 passed / 部分通过 partial / 未通过 failed."""
+
+    PASSED = "passed"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+def missing_options(algorithm_type: str, checked: dict[str, bool]) -> list[str]:
+    """Options a review had to check that it did not find working."""
+    return [k for k in algorithm_rules().options_for(algorithm_type) if not checked.get(k)]

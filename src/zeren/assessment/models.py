@@ -246,3 +246,77 @@ class Signoff(IdMixin, CreatedMixin, Base):
     user_id: Mapped[str] = mapped_column(String(36), nullable=False)
     username: Mapped[str] = mapped_column(String(100), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+# -- the algorithm register and emergency plans (指南 第七条) --------------------------------
+
+
+class Algorithm(IdMixin, CreatedMixin, Base):
+    """A recommendation, ranking, search or ad algorithm the platform runs, in the filing
+    fields of 算法推荐管理规定 Art 24, with the filing number once granted (Art 26). Editable
+    through the services; each change is in the audit trail."""
+
+    __tablename__ = "asmt_algorithms"
+    __table_args__ = (Index("ix_asmt_algorithms_platform", "platform_id"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    form: Mapped[str] = mapped_column(String(200), nullable=False, comment="服务形式")
+    domain: Mapped[str] = mapped_column(String(200), nullable=False, comment="应用领域")
+    algorithm_type: Mapped[str] = mapped_column(String(30), nullable=False)
+    system: Mapped[str] = mapped_column(String(30), nullable=False,
+                                        comment="The register system it belongs to.")
+    self_assessment: Mapped[str] = mapped_column(Text, nullable=False)
+    disclosure: Mapped[str] = mapped_column(Text, nullable=False)
+    launched_on: Mapped[date] = mapped_column(Date, nullable=False)
+    filing_due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    filing_number: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    filed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class AlgorithmReview(IdMixin, CreatedMixin, Base):
+    """A review of an algorithm (审核记录, kept): outcome, notes, and each user-facing option
+    checked (Art 17) with what was found."""
+
+    __tablename__ = "asmt_algorithm_reviews"
+
+    algorithm_id: Mapped[str] = mapped_column(ForeignKey("asmt_algorithms.id"),
+                                              nullable=False, index=True)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    reviewed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(20), nullable=False,
+                                         comment="pass|changes_required")
+    options: Mapped[dict[str, bool]] = mapped_column(JSON, nullable=False)
+    notes: Mapped[str] = mapped_column(Text, nullable=False)
+    by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class EmergencyPlan(IdMixin, CreatedMixin, Base):
+    """An emergency plan (应急预案, Art 7 (三)) of the platform."""
+
+    __tablename__ = "asmt_emergency_plans"
+    __table_args__ = (Index("ix_asmt_emergency_plans_platform", "platform_id"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    title: Mapped[str] = mapped_column(String(300), nullable=False)
+    scenario: Mapped[str] = mapped_column(Text, nullable=False)
+    risk_kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    owner: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class Drill(IdMixin, CreatedMixin, Base):
+    """A drill of an emergency plan (演练, kept): date, scenario, outcome."""
+
+    __tablename__ = "asmt_drills"
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("asmt_emergency_plans.id"),
+                                         nullable=False, index=True)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    held_on: Mapped[date] = mapped_column(Date, nullable=False)
+    scenario: Mapped[str] = mapped_column(Text, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(20), nullable=False)
+    notes: Mapped[str] = mapped_column(Text, nullable=False)
+    by: Mapped[str] = mapped_column(String(100), nullable=False)

@@ -282,3 +282,100 @@ class AssessmentRead(Read):
     judgements: list[JudgementRead] = Field(default_factory=list)
     signoffs: list[SignoffRead] = Field(default_factory=list)
     blockers: list[dict[str, str]] = Field(default_factory=list)
+
+
+# -- the algorithm register and emergency plans (指南 第七条) --------------------------------
+
+
+class AlgorithmIn(In):
+    name: str = Field(min_length=1, max_length=200, description="算法名称")
+    form: str = Field(min_length=1, max_length=200, description="服务形式 (app, web, …)")
+    domain: str = Field(min_length=1, max_length=200, description="应用领域")
+    algorithm_type: str = Field(min_length=1, max_length=30, description="算法类型")
+    system: str = Field(min_length=1, max_length=30, description="System register key.")
+    self_assessment: str = Field(min_length=1, max_length=50000, description="算法自评估报告")
+    disclosure: str = Field(min_length=1, max_length=50000, description="拟公示内容")
+    launched_on: Day
+    filing_number: str | None = Field(default=None, min_length=1, max_length=100)
+    filed_on: Day | None = None
+
+
+class AlgorithmChange(In):
+    self_assessment: str | None = Field(default=None, min_length=1, max_length=50000)
+    disclosure: str | None = Field(default=None, min_length=1, max_length=50000)
+    filing_number: str | None = Field(default=None, min_length=1, max_length=100)
+    filed_on: Day | None = None
+
+
+class AlgorithmReviewIn(In):
+    reviewed_on: Day
+    outcome: Literal["pass", "changes_required"]
+    options: dict[str, bool] = Field(default_factory=dict, max_length=10,
+                                     description="Each user-facing option checked: works?")
+    notes: str = Field(min_length=1, max_length=20000)
+
+
+class AlgorithmReviewRead(Read):
+    id: str
+    algorithm_id: str
+    reviewed_on: date
+    outcome: str
+    options: dict[str, bool]
+    notes: str
+    by: str
+    created_at: datetime
+
+
+class AlgorithmRead(Read):
+    id: str
+    platform_id: str
+    name: str
+    form: str
+    domain: str
+    algorithm_type: str
+    system: str
+    self_assessment: str
+    disclosure: str
+    launched_on: date
+    filing_due_on: date
+    filing_number: str | None
+    filed_on: date | None
+    reviews: list[AlgorithmReviewRead] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+
+
+class PlanIn(In):
+    title: str = Field(min_length=1, max_length=300)
+    scenario: str = Field(min_length=1, max_length=20000)
+    risk_kind: str = Field(min_length=1, max_length=30, description="Art 6 kind it answers.")
+    owner: str = Field(min_length=1, max_length=200)
+
+
+class DrillIn(In):
+    held_on: Day
+    scenario: str = Field(min_length=1, max_length=20000)
+    outcome: Literal["passed", "partial", "failed"]
+    notes: str = Field(default="", max_length=20000)
+
+
+class DrillRead(Read):
+    id: str
+    plan_id: str
+    held_on: date
+    scenario: str
+    outcome: str
+    notes: str
+    by: str
+    created_at: datetime
+
+
+class PlanRead(Read):
+    id: str
+    platform_id: str
+    title: str
+    scenario: str
+    risk_kind: str
+    owner: str
+    drills: list[DrillRead] = Field(default_factory=list)
+    created_at: datetime
