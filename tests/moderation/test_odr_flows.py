@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import World
 from tests.moderation.test_api import API
-from tests.moderation.test_parties import EV, complaint, inbox, notice
+from tests.moderation.test_parties import EV, complaint, inbox, notice, public_view, refused
 from zeren import clock
 from zeren.cli import app as cli_app
 from zeren.config import Settings, get_settings
@@ -136,3 +136,124 @@ def test_merchant_window_and_mediation(client: TestClient, world: World, cli: An
                         headers=world.auth("regulator")).json()["complaints"]
     assert (report["filed"], report["resolved_by_merchant"], report["resolved_in_mediation"],
             report["closed_unresolved"], report["open"]) == (4, 1, 1, 2, 0)
+
+
+def forbidden(r: Any) -> None:
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["code"] == "forbidden"
+
+
+def new_sender(client: TestClient) -> None:
+    """The public links' rate limit (10 writes a minute per address, data/intake.toml) runs
+    on real time and is not under test here: each phase writes as a new sender."""
+    client.app.state.moderation_limiter = None  # type: ignore[attr-defined]
+
+
+def test_every_wrong_party_on_the_clock(client: TestClient, world: World, cli: Any) -> None:
+    """Each step of both flows, tried by each party that is not the one the record names, at
+    the point of the deployment's time where the step is open: 403 (``wrong_party`` for a
+    party the record does not name, ``forbidden`` for a role without the permission) and
+    nothing changes; then the right party succeeds."""
+    n = notice(client, world, "sku-w1", "shop-w1")
+    other = notice(client, world, "sku-w2", "shop-w2")
+    own, stranger = inbox(client, world, "shop-w1"), inbox(client, world, "shop-w2")
+    # another party's link: a consumer's (its complaint is over before this one starts)
+    consumer_token = complaint(client, world, "shop-w0")["consumer_link"].rsplit("/", 1)[1]
+    decl = {"declaration": "我方有授权", "evidence": EV}
+    lawsuit = {"kind": "lawsuit", "reference": "(2026)京0491民初2号", "body": "北京互联网法院"}
+    ip_url = f"{API}/moderation/ip-notices/{n['id']}"
+
+    # the merchant's declaration: only shop-w1, from its inbox or named by a platform system
+    before = public_view(client, n["receipt"])
+    refused(client.post(f"{ip_url}/counter-notice", headers=world.auth("api_client"),
+                        json={**decl, "merchant_ref": "shop-w2"}))
+    refused(client.post(f"{API}/moderation/public/inbox/{stranger}/ip-notices/{n['id']}"
+                        "/counter-notice", json=decl))
+    forbidden(client.post(f"{ip_url}/counter-notice", headers=world.auth("api_client", True),
+                          json={**decl, "merchant_ref": "shop-w1"}))  # another platform's
+    for token in (n["holder_token"], consumer_token):  # no other party's link is an inbox
+        assert client.post(f"{API}/moderation/public/inbox/{token}/ip-notices/{n['id']}"
+                           "/counter-notice", json=decl).status_code == 404
+    # the rights holder cannot skip the merchant's turn (the machine, not the party)
+    r = client.post(f"{API}/moderation/public/ip-holder/{n['holder_token']}/action",
+                    json=lawsuit)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"
+    assert public_view(client, n["receipt"]) == before
+    r = client.post(f"{API}/moderation/public/inbox/{own}/ip-notices/{n['id']}/counter-notice",
+                    json=decl)
+    assert r.status_code == 200 and r.json()["status"] == "counter_noticed"
+
+    new_sender(client)
+    # day 10: the rights holder's complaint or lawsuit, and its withdrawal, only with its token
+    cli("clock", "advance", "10d")
+    before = public_view(client, n["receipt"])
+    for token in (other["holder_token"], "guess"):
+        refused(client.post(f"{ip_url}/rights-holder-action", headers=world.auth("moderator"),
+                            json={**lawsuit, "holder_token": token}))
+        refused(client.post(f"{ip_url}/withdrawal", headers=world.auth("api_client"),
+                            json={"holder_token": token}))
+    forbidden(client.post(f"{ip_url}/rights-holder-action",
+                          headers=world.auth("api_client", True),
+                          json={**lawsuit, "holder_token": n["holder_token"]}))
+    for token in (own, consumer_token):  # the merchant's inbox, the consumer's link
+        assert client.post(f"{API}/moderation/public/ip-holder/{token}/action",
+                           json=lawsuit).status_code == 404
+        assert client.post(f"{API}/moderation/public/ip-holder/{token}/withdrawal",
+                           json={}).status_code == 404
+    assert public_view(client, n["receipt"]) == before
+
+    new_sender(client)
+    # day 16: too late even for the right party; a wrong one is still refused as such
+    cli("clock", "advance", "6d")
+    refused(client.post(f"{ip_url}/rights-holder-action", headers=world.auth("api_client"),
+                        json={**lawsuit, "holder_token": other["holder_token"]}))
+    r = client.post(f"{ip_url}/rights-holder-action", headers=world.auth("api_client"),
+                    json={**lawsuit, "holder_token": n["holder_token"]})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "ip_clock_ended"
+    assert public_view(client, n["receipt"]) == before
+    assert tick(client, world)["ip_restored"] == 1
+
+    new_sender(client)
+    # the complaint, filed now: the merchant complained about answers; the platform mediates
+    # only after it
+    c = complaint(client, world, "shop-w3")
+    complaint(client, world, "shop-w4")
+    seller, rival = inbox(client, world, "shop-w3"), inbox(client, world, "shop-w4")
+    consumer_token = c["consumer_link"].rsplit("/", 1)[1]
+    cl = f"{API}/moderation/complaints/{c['id']}"
+    view = client.get(f"{API}/moderation/public/complaint/{consumer_token}").json()
+    answer = {"reply": "同意", "accepted": True}
+    refused(client.post(f"{cl}/merchant-reply", headers=world.auth("api_client"),
+                        json={**answer, "merchant_ref": "shop-w4"}))
+    refused(client.post(f"{API}/moderation/public/inbox/{rival}/complaints/{c['id']}/reply",
+                        json=answer))
+    forbidden(client.post(f"{cl}/merchant-reply", headers=world.auth("api_client", True),
+                          json={**answer, "merchant_ref": "shop-w3"}))
+    assert client.post(f"{API}/moderation/public/inbox/{consumer_token}/complaints/{c['id']}"
+                       "/reply", json=answer).status_code == 404
+    mediate = {"settled": True, "outcome": "调解：退款"}
+    for role in ("api_client", "auditor"):  # no mediator's permission
+        forbidden(client.post(f"{cl}/mediation", headers=world.auth(role), json=mediate))
+    forbidden(client.post(f"{cl}/mediation", headers=world.auth("moderator", True),
+                          json=mediate))
+    r = client.post(f"{cl}/mediation", headers=world.auth("moderator"), json=mediate)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "merchant_reply_pending"
+    assert client.get(f"{API}/moderation/public/complaint/{consumer_token}").json() == view
+
+    new_sender(client)
+    # 49 hours on: the window has passed; a wrong merchant is still refused as such
+    cli("clock", "advance", "49h")
+    refused(client.post(f"{API}/moderation/public/inbox/{rival}/complaints/{c['id']}/reply",
+                        json=answer))
+    r = client.post(f"{API}/moderation/public/inbox/{seller}/complaints/{c['id']}/reply",
+                    json=answer)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "reply_window_passed"
+    forbidden(client.post(f"{cl}/mediation", headers=world.auth("api_client"), json=mediate))
+    assert client.get(f"{API}/moderation/public/complaint/{consumer_token}").json() == view
+    r = client.post(f"{cl}/mediation", headers=world.auth("moderator"), json=mediate)
+    assert r.status_code == 200 and r.json()["status"] == "resolved_in_mediation"
+    report = client.get(f"{API}/platforms/{world.big_id}/moderation/report",
+                        headers=world.auth("regulator")).json()
+    assert (report["ip_notices"]["restored"], report["ip_notices"]["open"]) == (1, 1)
+    # shop-w0's complaint went to mediation on the clock and stays open, as does shop-w4's
+    assert (report["complaints"]["resolved_in_mediation"], report["complaints"]["open"]) == (1, 2)
