@@ -86,3 +86,23 @@ def test_cli_moves_the_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         assert r.exit_code != 0 and "duration" in r.output
     finally:
         get_settings.cache_clear()
+
+
+def test_screen_started_alone_reads_the_test_clock(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # `zeren screen` starts without the full command tree (zeren.entry), so without its
+    # callback; it reads the deployment's test clock itself.
+    from zeren.lexicon.cli_screen import screen_main
+
+    path = tmp_path / "clock.json"
+    clock.write_offset(path, timedelta(days=15))
+    monkeypatch.setenv("ZEREN_ENV", "development")
+    monkeypatch.setenv("ZEREN_TEST_CLOCK_FILE", str(path))
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit):
+            screen_main([str(tmp_path / "missing.txt")])
+        assert clock.test_clock_in_use() == path
+        assert utcnow() - datetime.now(UTC) > timedelta(days=14)
+    finally:
+        get_settings.cache_clear()

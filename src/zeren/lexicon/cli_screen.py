@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from zeren import clock
 from zeren.cli_support import console, db, handles_errors, is_tty
 from zeren.config import get_settings
 from zeren.errors import InvalidInput, NotFound
@@ -52,6 +53,9 @@ def screen_command(
         raise InvalidInput("--format is jsonl or table", field="format")
     kind = check_kind(kind, where="--kind")
     settings = get_settings()
+    # Started alone (zeren.entry), it misses the full CLI's callback: read the deployment's
+    # test clock here too, as every other command does (ADR 0304).
+    clock.use_test_clock(settings.test_clock_file)
     limit = settings.screen_max_bytes
     files = screening.CompiledFiles.of(settings)
     docs: list[Document] = []
