@@ -257,3 +257,70 @@ def test_every_wrong_party_on_the_clock(client: TestClient, world: World, cli: A
     assert (report["ip_notices"]["restored"], report["ip_notices"]["open"]) == (1, 1)
     # shop-w0's complaint went to mediation on the clock and stays open, as does shop-w4's
     assert (report["complaints"]["resolved_in_mediation"], report["complaints"]["open"]) == (1, 2)
+
+
+def check_of(client: TestClient, world: World, key: str) -> dict[str, Any]:
+    posture = client.get(f"{API}/platforms/{world.big_id}/posture",
+                         headers=world.auth("regulator")).json()
+    found: dict[str, Any] = next(c for a in posture["articles"] for c in a["checks"]
+                                 if c["key"] == key)
+    return found
+
+
+def test_every_outcome_counted_on_the_clock(client: TestClient, world: World, cli: Any
+                                            ) -> None:
+    """Each outcome of both flows reached through the API on the test clock, and counted in
+    the periodic report and in the Art 22 and Art 28 posture checks: IP notices upheld,
+    restored, withdrawn and late (the 15 days over, the measure not yet ended); complaints
+    filed, resolved by the merchant, resolved in mediation, closed unresolved, still open and
+    late (open beyond the 15 days of data/deadlines.toml)."""
+    lawsuit = {"kind": "complaint", "reference": "市监投〔2026〕1号", "body": "市场监督管理局"}
+    ips = {k: notice(client, world, f"sku-{k}", f"shop-{k}")
+           for k in ("upheld", "restored", "late", "withdrawn")}
+    for k in ("upheld", "restored", "late"):
+        r = client.post(f"{API}/moderation/ip-notices/{ips[k]['id']}/counter-notice",
+                        headers=world.auth("api_client"),
+                        json={"declaration": "不侵权", "evidence": EV, "merchant_ref": f"shop-{k}"})
+        assert r.status_code == 200, r.text
+    r = client.post(f"{API}/moderation/public/ip-holder/{ips['withdrawn']['holder_token']}"
+                    "/withdrawal", json={"reason": "已和解"})
+    assert r.json()["status"] == "withdrawn"
+    cs = {k: complaint(client, world, f"shop-c-{k}")
+          for k in ("by_merchant", "in_mediation", "unresolved", "late")}
+    for k, accepted in (("by_merchant", True), ("in_mediation", False), ("unresolved", False)):
+        r = client.post(f"{API}/moderation/complaints/{cs[k]['id']}/merchant-reply",
+                        headers=world.auth("api_client"),
+                        json={"reply": "答复", "accepted": accepted, "merchant_ref": f"shop-c-{k}"})
+        assert r.status_code == 200, r.text
+    cli("clock", "advance", "1d")
+    for k, settled in (("in_mediation", True), ("unresolved", False)):
+        r = client.post(f"{API}/moderation/complaints/{cs[k]['id']}/mediation",
+                        headers=world.auth("moderator"), json={"settled": settled, "outcome": "结果"})
+        assert r.status_code == 200, r.text
+    r = client.post(f"{API}/moderation/public/ip-holder/{ips['upheld']['holder_token']}/action",
+                    json=lawsuit)
+    assert r.json()["status"] == "upheld"
+
+    cli("clock", "advance", "18d")  # day 19: both 15-day clocks over, the tick not yet run
+    complaint(client, world, "shop-c-new")  # filed today: open, not late
+    report = client.get(f"{API}/platforms/{world.big_id}/moderation/report",
+                        headers=world.auth("regulator")).json()
+    ip, comp = report["ip_notices"], report["complaints"]
+    assert (ip["filed"], ip["upheld"], ip["withdrawn"], ip["counter_noticed"], ip["restored"],
+            ip["open"], ip["late"]) == (4, 1, 1, 2, 0, 2, 2)
+    assert (comp["filed"], comp["resolved_by_merchant"], comp["resolved_in_mediation"],
+            comp["closed_unresolved"], comp["open"], comp["late"]) == (5, 1, 1, 1, 2, 1)
+    art22 = check_of(client, world, "moderation.art22.ip_clocks")
+    assert art22["status"] == "unmet" and art22["figures"]["clock_overrun"] == 2
+    assert art22["figures"]["outcomes"] == {k: v for k, v in ip.items()}
+    art28 = check_of(client, world, "moderation.art28.complaints")
+    assert art28["status"] == "unmet" and art28["figures"]["late"] == 1
+    assert art28["figures"]["outcomes"] == {k: v for k, v in comp.items()
+                                            if k != "median_hours_to_close"}
+
+    cli("jobs", "run", "--name", "moderation.tick", "--force")  # the job runner ends both
+    ip = client.get(f"{API}/platforms/{world.big_id}/moderation/report",
+                    headers=world.auth("regulator")).json()["ip_notices"]
+    assert (ip["restored"], ip["counter_noticed"], ip["open"], ip["late"]) == (2, 0, 0, 0)
+    art22 = check_of(client, world, "moderation.art22.ip_clocks")
+    assert art22["status"] == "met" and art22["figures"]["outcomes"]["restored"] == 2
