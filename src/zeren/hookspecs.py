@@ -36,6 +36,16 @@ def zeren_posture_findings(  # type: ignore[empty-body]
 
 
 @hookspec
+def zeren_erasure_holds(  # type: ignore[empty-body]
+    session: Session, platform_id: str | None, subject: str, now: datetime
+) -> list[str]:
+    """Return why the personal data of the ledger record about ``subject`` must not be
+    erased now, beyond its retention period: each active hold that covers it (an authority's
+    enforcement request, Art 34) as one line naming the hold. The ledger refuses erasure
+    while any plugin returns one."""
+
+
+@hookspec
 def zeren_jobs() -> list[Job]:  # type: ignore[empty-body]
     """Return the scheduled jobs this plugin contributes (daily patrol, posture evaluation,
     SLA sweeps, …); the job runner runs each when its schedule says it is due."""

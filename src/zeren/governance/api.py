@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request, UploadFile
 
 from zeren.auth.policy import Actor
 from zeren.deps import SessionDep, require
 from zeren.errors import TooLarge
 from zeren.governance import domain as d
 from zeren.governance import schemas as s
-from zeren.governance.services import compliance, deals, interop
+from zeren.governance.services import compliance, deals, enforcement, interop
+from zeren.ledger.outbox import flusher_for
 from zeren.pagination import Page, PageDep, page_of
 from zeren.platforms.service import get_platform
 
@@ -22,6 +23,7 @@ Reader = Annotated[Actor, Depends(require("governance.read"))]
 Writer = Annotated[Actor, Depends(require("governance.write"))]
 Handler = Annotated[Actor, Depends(require("governance.integrity"))]
 Reporter = Annotated[Actor, Depends(require("governance.integrity.report"))]
+Exporter = Annotated[Actor, Depends(require("governance.enforcement"))]
 Id = Annotated[str, Path(min_length=1, max_length=36)]
 CodeP = Annotated[str, Path(min_length=1, max_length=60)]
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -295,3 +297,70 @@ def close_deal(platform_id: str, code: CodeP, body: s.ClosingIn, session: Sessio
     return s.DealRead.model_validate(deals.close_deal(
         session=session, actor=actor, platform_id=_pid(session, platform_id), code=code,
         data=body))
+
+
+# ----------------------------------------------------------------------- 第三十四条
+
+
+@router.post("/enforcement", response_model=s.EnforcementRead, status_code=201)
+def record_enforcement(platform_id: str, body: s.EnforcementIn, session: SessionDep,
+                       actor: Writer) -> s.EnforcementRead:
+    """Record an authority's request for data; with ``hold`` the ledger records in scope are
+    held against erasure until the request is closed."""
+    return s.EnforcementRead.model_validate(enforcement.record_request(
+        session=session, actor=actor, platform_id=_pid(session, platform_id), data=body))
+
+
+@router.get("/enforcement", response_model=Page[s.EnforcementRead])
+def list_enforcement(platform_id: str, session: SessionDep, actor: Reader, page: PageDep
+                     ) -> Page[s.EnforcementRead]:
+    rows, total = enforcement.list_requests(session=session, actor=actor,
+                                            platform_id=_pid(session, platform_id), params=page)
+    return page_of([s.EnforcementRead.model_validate(r) for r in rows], total, page)
+
+
+@router.post("/enforcement/{request_id}/exports", response_model=s.ExportRead,
+             status_code=201)
+def produce_export(platform_id: str, request_id: Id, session: SessionDep, actor: Exporter,
+                   request: Request, tasks: BackgroundTasks) -> s.ExportRead:
+    """Run the request's scoped query; the export's SHA-256 goes to the ledger."""
+    exp = enforcement.produce_export(session=session, actor=actor,
+                                     platform_id=_pid(session, platform_id),
+                                     request_id=request_id)
+    flusher = flusher_for(request.app.state.engine, request.app.state.settings.data_dir)
+    tasks.add_task(flusher.kick)
+    return s.ExportRead.model_validate(exp)
+
+
+@router.get("/enforcement/{request_id}/exports", response_model=list[s.ExportRead])
+def list_exports(platform_id: str, request_id: Id, session: SessionDep, actor: Reader
+                 ) -> list[s.ExportRead]:
+    return [s.ExportRead.model_validate(e) for e in enforcement.list_exports(
+        session=session, actor=actor, platform_id=_pid(session, platform_id),
+        request_id=request_id)]
+
+
+@router.post("/enforcement/exports/{export_id}/read", response_model=s.ExportContent)
+def read_export(platform_id: str, export_id: Id, body: s.ExportAccessIn, session: SessionDep,
+                actor: Exporter) -> s.ExportContent:
+    """An export's content; the read is kept with its purpose and audited."""
+    return s.ExportContent.model_validate(enforcement.read_export(
+        session=session, actor=actor, platform_id=_pid(session, platform_id),
+        export_id=export_id, data=body))
+
+
+@router.post("/enforcement/{request_id}/close", response_model=s.EnforcementRead)
+def close_enforcement(platform_id: str, request_id: Id, session: SessionDep, actor: Writer
+                      ) -> s.EnforcementRead:
+    """Close a produced request; its retention holds are released."""
+    return s.EnforcementRead.model_validate(enforcement.close_request(
+        session=session, actor=actor, platform_id=_pid(session, platform_id),
+        request_id=request_id))
+
+
+@router.get("/holds", response_model=list[s.HoldRead])
+def list_holds(platform_id: str, session: SessionDep, actor: Reader, active_only: bool = True
+               ) -> list[s.HoldRead]:
+    return [s.HoldRead.model_validate(h) for h in enforcement.list_holds(
+        session=session, actor=actor, platform_id=_pid(session, platform_id),
+        active_only=active_only)]

@@ -7,19 +7,23 @@ completion per duty). Each reads one platform's records; nothing to read is no d
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from zeren.governance import domain as d
 from zeren.governance.models import (
     Deal,
+    EnforcementRequest,
     IntegrityCase,
     InteropRequest,
     Policy,
     RegulatorRequest,
+    RetentionHold,
 )
 from zeren.governance.services.compliance import completion_figures
+from zeren.governance.services.enforcement import active_holds
 from zeren.hookspecs import hookimpl
 from zeren.org.models import Department, Duty, Person
 from zeren.posture.domain import Check, CheckContext, CheckResult, Period, Status, share
@@ -262,6 +266,75 @@ def concentrations_notified(ctx: CheckContext) -> CheckResult:
                            reason_zh=f"{len(rows)} 项经营者集中均已按申报标准评估，无未获批先实施")
 
 
+def enforcement_answered(ctx: CheckContext) -> CheckResult:
+    """Enforcement requests of the window (or still open): data produced by the deadline;
+    open past it is unmet, produced late is at risk."""
+    days = d.check_days("enforcement_window_days")
+    period = Period.last(ctx.now, timedelta(days=days))
+    today = beijing_today(ctx.now)
+    e = EnforcementRequest
+    rows = list(ctx.session.execute(select(e.id, e.deadline, e.produced_on, e.status).where(
+        e.platform_id == ctx.platform_id,
+        or_(e.received_on >= today - timedelta(days=days), e.status == "open"))))
+    if not rows:
+        return CheckResult.no_data("no enforcement request recorded in the window",
+                                   period=period, what_zh="期间内无执法部门调取数据请求")
+    overdue = [x.id for x in rows if x.produced_on is None and x.deadline < today]
+    late = [x.id for x in rows if x.produced_on is not None and x.produced_on > x.deadline]
+    on_time = [x.id for x in rows if x.produced_on is not None and x.produced_on <= x.deadline]
+    figures = {"requests": len(rows), "produced_on_time": len(on_time),
+               "produced_late": len(late), "overdue": len(overdue)}
+    inputs = {"overdue_ids": overdue, "late_ids": late}
+    if overdue:
+        return CheckResult.found(Status.UNMET, f"{len(overdue)} enforcement request(s) past "
+                                 "the deadline without data produced", period=period,
+                                 seen=len(on_time), figures=figures, inputs=inputs,
+                                 reason_zh=f"{len(overdue)} 项执法调取请求逾期未提供")
+    if late:
+        return CheckResult.found(Status.AT_RISK, f"{len(late)} enforcement request(s) answered "
+                                 "after the deadline", period=period, seen=len(on_time),
+                                 figures=figures, inputs=inputs,
+                                 reason_zh=f"{len(late)} 项执法调取请求逾期后才提供")
+    if not on_time:
+        return CheckResult.no_data("requests are open, none answered yet", period=period,
+                                   figures=figures, what_zh="执法调取请求均未到期，尚无提供记录")
+    return CheckResult.met(f"{len(on_time)} enforcement request(s) answered by the deadline "
+                           "through a scoped export", seen=len(on_time), period=period,
+                           figures=figures, reason_zh=f"{len(on_time)} 项执法调取请求均按期提供")
+
+
+def records_held(ctx: CheckContext) -> CheckResult:
+    """Records asked for by a request still open are kept: every open ledger-records request
+    holds its scope against erasure."""
+    period = Period.at(ctx.now)
+    e, h = EnforcementRequest, RetentionHold
+    open_reqs = list(ctx.session.scalars(select(e.id).where(
+        e.platform_id == ctx.platform_id, e.dataset == "ledger_records", e.status != "closed")))
+    if not open_reqs:
+        return CheckResult.no_data("no open enforcement request for ledger records",
+                                   period=period, what_zh="无未结的账本记录调取请求")
+    held = set(ctx.session.scalars(select(h.request_id).where(
+        h.platform_id == ctx.platform_id, h.released_at.is_(None),
+        h.request_id.in_(open_reqs))))
+    unheld = [x for x in open_reqs if x not in held]
+    figures = {"open_requests": len(open_reqs), "held": len(held), "unheld": len(unheld)}
+    if unheld:
+        return CheckResult.found(Status.UNMET, f"{len(unheld)} open request(s) without a "
+                                 "retention hold on their records", period=period,
+                                 seen=len(held), figures=figures, inputs={"unheld_ids": unheld},
+                                 reason_zh=f"{len(unheld)} 项未结请求的数据未设保全")
+    return CheckResult.met(f"the records of {len(held)} open request(s) are held against "
+                           "erasure", seen=len(held), period=period, figures=figures,
+                           reason_zh=f"{len(held)} 项未结请求的数据均已保全")
+
+
+@hookimpl
+def zeren_erasure_holds(session: Session, platform_id: str | None, subject: str,
+                        now: datetime) -> list[str]:
+    """The ledger asks before erasing: active enforcement holds covering the subject."""
+    return active_holds(session, platform_id, subject)
+
+
 @hookimpl
 def zeren_posture_checks() -> list[Check]:
     return [
@@ -293,4 +366,13 @@ def zeren_posture_checks() -> list[Check]:
               title_en="Concentrations assessed against the thresholds, none closed before "
                        "clearance",
               evaluate=concentrations_notified, version="1"),
+        Check(key="governance.art34.enforcement_answered",
+              obligations=("art34.enforcement_cooperation",),
+              title_zh="执法调取请求按期通过限定范围导出提供",
+              title_en="Enforcement requests answered on time through scoped exports",
+              evaluate=enforcement_answered, version="1"),
+        Check(key="governance.art34.records_held", obligations=("art34.data_retention",),
+              title_zh="未结执法请求涉及的数据已保全",
+              title_en="Records in scope of open enforcement requests held against erasure",
+              evaluate=records_held, version="1"),
     ]

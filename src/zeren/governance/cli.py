@@ -15,13 +15,13 @@ from zeren.cli_support import cli_actor, console, db, handles_errors
 from zeren.errors import InvalidInput
 from zeren.governance import domain as d
 from zeren.governance import schemas as s
-from zeren.governance.services import compliance, deals, interop
+from zeren.governance.services import compliance, deals, enforcement, interop
 from zeren.pagination import PageParams
 from zeren.platforms.service import get_platform
 from zeren.timepolicy import parse_day
 
 app = typer.Typer(help="Governance registers: interoperability, compliance programme "
-                  "(Art 3, 5, 16).", no_args_is_help=True)
+                  "(Art 3, 5, 16, 34).", no_args_is_help=True)
 PlatformOpt = Annotated[str, typer.Option("--platform", help="Platform code or id.")]
 
 
@@ -216,3 +216,32 @@ def deals_cmd(platform: PlatformOpt) -> None:
         for x in rows:
             console.print(f"{x.code}\t{x.title}\t{'notifiable' if x.notifiable else '-'}\t"
                           f"{x.rule_id or ''}\t{x.status}")
+
+
+@app.command("enforcement")
+@handles_errors
+def enforcement_cmd(platform: PlatformOpt) -> None:
+    """List enforcement requests with their deadline and step, and the active holds."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        rows, total = enforcement.list_requests(session=session, actor=cli_actor(),
+                                                platform_id=p.id,
+                                                params=PageParams(offset=0, limit=500))
+        console.print(f"{total} request(s)")
+        for x in rows:
+            console.print(f"{x.id}\t{x.authority}\t{x.document_number}\t{x.dataset}\t"
+                          f"due {x.deadline}\t{x.status}")
+        for h in enforcement.list_holds(session=session, actor=cli_actor(), platform_id=p.id):
+            console.print(f"hold {h.id}\t{h.subject_prefix}\t{h.reason}")
+
+
+@app.command("enforcement-export")
+@handles_errors
+def enforcement_export_cmd(platform: PlatformOpt, request_id: str) -> None:
+    """Produce the export of a request through its scoped query; prints rows and SHA-256
+    (the digest is appended to the ledger by the outbox: `zeren datagov flush`)."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        exp = enforcement.produce_export(session=session, actor=cli_actor(), platform_id=p.id,
+                                         request_id=request_id)
+        console.print(f"[green]produced[/] {exp.id}: {exp.rows} row(s) · sha256 {exp.sha256}")

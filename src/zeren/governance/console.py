@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from zeren.console.web import ConsoleActor, ConsolePages, render
 from zeren.deps import SessionDep
 from zeren.governance import domain as d
-from zeren.governance.services import compliance, deals, interop
+from zeren.governance.services import compliance, deals, enforcement, interop
 from zeren.hookspecs import hookimpl
 from zeren.pagination import PageParams
 from zeren.platforms.service import get_platform, list_platforms
@@ -76,6 +76,18 @@ def deals_page(request: Request, ref: str, s: SessionDep, actor: ConsoleActor) -
                                    params=PageParams(offset=offset, limit=PAGE))
     return render(request, "gov_deals.html", p=p, rows=rows, total=total, offset=offset,
                   page=PAGE, thresholds=d.thresholds())
+
+
+@router.get("/platforms/{ref}/governance/enforcement", response_class=HTMLResponse)
+def enforcement_page(request: Request, ref: str, s: SessionDep, actor: ConsoleActor
+                     ) -> Response:
+    p = get_platform(session=s, platform_ref=ref)
+    offset = _offset(request)
+    rows, total = enforcement.list_requests(session=s, actor=actor, platform_id=p.id,
+                                            params=PageParams(offset=offset, limit=PAGE))
+    holds = enforcement.list_holds(session=s, actor=actor, platform_id=p.id)
+    return render(request, "gov_enforcement.html", p=p, rows=rows, total=total, offset=offset,
+                  page=PAGE, holds=holds, today=beijing_today())
 
 
 @hookimpl

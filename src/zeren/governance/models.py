@@ -220,3 +220,74 @@ class DealEvent(IdMixin, CreatedMixin, Base):
     day: Mapped[date] = mapped_column(Date, nullable=False)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+# ----------------------------------------------------------------------- 第三十四条
+
+
+class EnforcementRequest(IdMixin, CreatedMixin, Base):
+    """A request from an enforcement authority for data (配合执法): who asks, under which
+    document and legal basis, for what (the scope the export query is bound to), by when."""
+
+    __tablename__ = "gov_enforcement_requests"
+    __table_args__ = (Index("ix_gov_enforcement_requests_due", "platform_id", "status",
+                            "deadline"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    authority: Mapped[str] = mapped_column(String(200), nullable=False)
+    document_number: Mapped[str] = mapped_column(String(100), nullable=False)
+    legal_basis: Mapped[str] = mapped_column(String(300), nullable=False)
+    dataset: Mapped[str] = mapped_column(String(40), nullable=False)
+    scope: Mapped[dict[str, Any]] = mapped_column(
+        JSON, nullable=False, comment="since, until, subject_prefix: what the export may read.")
+    received_on: Mapped[date] = mapped_column(Date, nullable=False)
+    deadline: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False,
+                                        comment="open, produced, closed")
+    produced_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class EnforcementExport(IdMixin, CreatedMixin, Base):
+    """The data produced for a request by its scoped query (kept): rows, digest, content."""
+
+    __tablename__ = "gov_enforcement_exports"
+    __table_args__ = (Index("ix_gov_enforcement_exports_request", "request_id"),)
+
+    request_id: Mapped[str] = mapped_column(ForeignKey("gov_enforcement_requests.id"),
+                                            nullable=False)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False, comment="JSON lines.")
+    produced_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class ExportAccess(IdMixin, CreatedMixin, Base):
+    """Every read of an export's content (kept)."""
+
+    __tablename__ = "gov_export_accesses"
+    __table_args__ = (Index("ix_gov_export_accesses_export", "export_id", "created_at"),)
+
+    export_id: Mapped[str] = mapped_column(ForeignKey("gov_enforcement_exports.id"),
+                                           nullable=False)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    accessed_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    purpose: Mapped[str] = mapped_column(String(300), nullable=False)
+
+
+class RetentionHold(IdMixin, CreatedMixin, Base):
+    """A hold on the ledger records whose subject starts with ``subject_prefix``: their
+    personal data is not erased while the hold is active, whatever their retention period."""
+
+    __tablename__ = "gov_retention_holds"
+    __table_args__ = (Index("ix_gov_retention_holds_active", "platform_id", "released_at"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    request_id: Mapped[str | None] = mapped_column(ForeignKey("gov_enforcement_requests.id"),
+                                                   nullable=True)
+    subject_prefix: Mapped[str] = mapped_column(String(200), nullable=False)
+    reason: Mapped[str] = mapped_column(String(300), nullable=False)
+    placed_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    released_by: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -284,3 +284,66 @@ class DealEventRead(Read):
     details: dict[str, Any]
     recorded_by: str
     created_at: datetime
+
+
+# ----------------------------------------------------------------------- 第三十四条
+
+
+class EnforcementIn(In):
+    authority: str = Field(min_length=1, max_length=200)
+    document_number: str = Field(min_length=1, max_length=100)
+    legal_basis: str = Field(min_length=1, max_length=300)
+    dataset: str = Field(min_length=1, max_length=40,
+                         description="audit_events or ledger_records (governance.toml).")
+    since: Instant
+    until: Instant
+    subject_prefix: str = Field(default="", max_length=200, description="For ledger_records: "
+                                "the subjects asked for, e.g. order:<platform id>:.")
+    received_on: Day
+    deadline: Day
+    hold: bool = Field(default=True, description="Place a retention hold on the records in "
+                       "scope (ledger_records) until the request is closed.")
+
+
+class ExportAccessIn(In):
+    purpose: str = Field(min_length=1, max_length=300)
+
+
+class EnforcementRead(Read):
+    id: str
+    platform_id: str
+    authority: str
+    document_number: str
+    legal_basis: str
+    dataset: str
+    scope: dict[str, Any]
+    received_on: date
+    deadline: date
+    status: str
+    produced_on: date | None
+    recorded_by: str
+    created_at: datetime
+
+
+class ExportRead(Read):
+    id: str
+    request_id: str
+    rows: int
+    sha256: str
+    produced_by: str
+    created_at: datetime
+
+
+class ExportContent(ExportRead):
+    content: str
+
+
+class HoldRead(Read):
+    id: str
+    request_id: str | None
+    subject_prefix: str
+    reason: str
+    placed_by: str
+    created_at: datetime
+    released_at: datetime | None
+    released_by: str | None

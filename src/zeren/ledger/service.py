@@ -19,7 +19,7 @@ from zeren.auth.policy import Actor
 from zeren.errors import Conflict, Forbidden, Immutable, InvalidInput, NotFound
 from zeren.ledger import models as m
 from zeren.ledger import store
-from zeren.ledger.integrator import Erasure, Integrator, PendingEntry, Receipt
+from zeren.ledger.integrator import Erasure, Integrator, LogInfo, PendingEntry, Receipt
 from zeren.ledger.interfaces import LedgerRecordLog, RecordLog, build_entry, log_name
 from zeren.ledger.keys import LogKeys, key_dir
 from zeren.ledger.personal import add_years, retention_rules, unseal
@@ -72,6 +72,24 @@ def entry_json(data: bytes) -> dict[str, Any]:
     return out if isinstance(out, dict) else {}
 
 
+def holds_on(*, session: Session, log: LogInfo, index: int, platform_id: object,
+             now: datetime) -> list[str]:
+    """The holds plugins place on the record at ``index`` of ``log`` (by its subject):
+    ``zeren_erasure_holds``. A record without a subject has none."""
+    from zeren.plugins import plugin_manager
+
+    subject = session.scalar(select(m.SubjectKey.subject).where(
+        m.SubjectKey.log_id == log.id, m.SubjectKey.idx == index))
+    if not subject:
+        return []
+    pid = platform_id if isinstance(platform_id, str) else None
+    out: list[str] = []
+    for batch in plugin_manager().hook.zeren_erasure_holds(session=session, platform_id=pid,
+                                                           subject=subject, now=now):
+        out.extend(batch)
+    return out
+
+
 def erase_personal(
     *,
     session: Session,
@@ -111,6 +129,11 @@ def erase_personal(
             f"retention period runs until {until} ({row.retention_source}); erasure refused",
             details={"ref": ref, "retain_until": until, "source": row.retention_source},
         )
+    held = holds_on(session=session, log=info, index=index, platform_id=body.get("platform_id"),
+                    now=now)
+    if held:
+        raise Immutable("a retention hold covers this record; erasure refused: "
+                        + "; ".join(held), details={"ref": ref, "holds": held})
     tomb = build_entry(record_class="erasure", record={
         "target": {"log": log, "index": index, "ref": ref},
         "legal_basis": legal_basis, "approver": approver, "at": now.isoformat(),
