@@ -75,6 +75,18 @@ def test_declaration_reaches_the_rights_holder_and_the_lawsuit_the_merchant(
     notes = client.get(f"{API}/moderation/public/inbox/{shop}").json()
     sued = [x for x in notes if x["kind"] == "holder_action_to_merchant"]
     assert sued and sued[0]["body"]["reference"] == "(2026)沪0115民初9号"
+    # ... and through the platform's webhook, signed, for the platform to relay
+    for _ in range(100):
+        if any(json.loads(b)["data"].get("kind") == "holder_action_to_merchant"
+               for _, b in _Hook.got):
+            break
+        time.sleep(0.1)
+    headers, body = next((h, b) for h, b in _Hook.got
+                         if json.loads(b)["data"].get("kind") == "holder_action_to_merchant")
+    assert d.verify_signature(secret, headers["X-Zeren-Signature"], body, now=int(time.time()))
+    data = json.loads(body)["data"]
+    assert data["to"] == "merchant" and data["content"]["reference"] == "(2026)沪0115民初9号"
+    assert "statement" in data["content"] and "不予终止" in data["content"]["statement"]["zh"]
 
     # 4. the API lists every forwarding, for the platform's own staff only
     url = f"{API}/moderation/ip-notices/{n['id']}/forwardings"
