@@ -71,8 +71,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if html is not None and not req.url.path.startswith("/api/"):
             # Console pages show the same error as a page rather than JSON.
             resp: Response = html(req, exc)
+            resp.headers.update(exc.headers)
             return resp
-        return JSONResponse(status_code=exc.status, content=exc.to_dict())
+        return JSONResponse(status_code=exc.status, content=exc.to_dict(), headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_req: Request, exc: RequestValidationError) -> JSONResponse:

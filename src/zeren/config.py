@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="Port `zeren serve` listens on.")
     default_locale: str = Field(default="zh-CN", description="Console language: zh-CN or en.")
     page_size_max: int = Field(default=500, description="Largest page a list endpoint returns.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (JSON list, e.g. [\"10.0.0.1\", \"10.1.0.0/16\"]) of the "
+        "reverse proxies in front of Zeren. Only a request from one of them may name its client "
+        "in X-Forwarded-For; empty: the header is ignored and the peer address counts.")
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest request body any route accepts, in "
         "bytes (413 above it).")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -19,8 +21,37 @@ from zeren.platforms.models import Platform
 from zeren.request_context import note_actor
 from zeren.settings_dep import settings_of
 
-__all__ = ["ActorDep", "SessionDep", "require", "require_on_record", "session_actor",
-           "settings_of"]
+__all__ = ["ActorDep", "SessionDep", "client_address", "require", "require_on_record",
+           "session_actor", "settings_of"]
+
+
+def client_address(request: Request) -> str:
+    """The address a request comes from, as rate limits and audit see it. ``X-Forwarded-For``
+    is believed only from a configured reverse proxy (``ZEREN_TRUSTED_PROXIES``): the
+    rightmost address not itself a trusted proxy; from anyone else the header is ignored."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = _trusted(tuple(request.app.state.settings.trusted_proxies))
+    if not _is_trusted(peer, trusted):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")
+            if h.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, trusted):
+            return hop[:64]
+    return peer
+
+
+@lru_cache(maxsize=16)
+def _trusted(entries: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(e.strip(), strict=False) for e in entries if e.strip())
+
+
+def _is_trusted(address: str, trusted: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in trusted)
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -28,6 +28,7 @@ class AppError(Exception):
         if status is not None:
             self.status = status
         self.details: dict[str, Any] | list[Any] = details if details is not None else {}
+        self.headers: dict[str, str] = {}
 
     def to_dict(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
@@ -74,8 +75,16 @@ class Immutable(AppError):
 
 
 class RateLimited(AppError):
+    """Too many requests; ``retry_after`` seconds (whole, at least 1) go in ``Retry-After``."""
+
     status = 429
     code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float = 60, **kw: Any) -> None:
+        seconds = max(1, int(-(-retry_after // 1)))
+        details = {**(kw.pop("details", None) or {}), "retry_after_seconds": seconds}
+        super().__init__(message, details=details, **kw)
+        self.headers = {"Retry-After": str(seconds)}
 
 
 class TooLarge(AppError):

@@ -1,8 +1,9 @@
-"""Guards in front of every route (ADR 0043): a cap on the request body (1 MB by default,
-more for multipart uploads such as evidence files), and no NUL character anywhere a value
-can come from (path, query, JSON, form fields, upload file names) — PostgreSQL cannot store
-one in text and SQLite would keep a string other tools cut short. Both answer in the one
-error shape, naming the field, before any route or database sees the request."""
+"""Guards in front of every route (ADR 0043, ADR 0045): the security headers on every answer,
+a cap on the request body (1 MB by default, more for multipart uploads such as evidence
+files), and no NUL character anywhere a value can come from (path, query, JSON, form fields,
+upload file names) — PostgreSQL cannot store one in text and SQLite would keep a string other
+tools cut short. Both answer in the one error shape, naming the field, before any route or
+database sees the request."""
 
 from __future__ import annotations
 
@@ -103,8 +104,39 @@ def nul_field_in_body(content_type: str, body: bytes) -> str | None:
     return None
 
 
+# Headers on every answer (ADR 0045). No inline script anywhere in the console (its scripts
+# are files under /static); inline styles remain allowed. The interactive API docs load their
+# page from a CDN with an inline script, so they alone go without the policy.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+       "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+)
+NO_CSP_PATHS = frozenset({"/api/v1/docs", "/api/v1/docs/oauth2-redirect"})
+
+
+def _with_headers(send: Send, path: str) -> Send:
+    extra = [*SECURITY_HEADERS]
+    if path not in NO_CSP_PATHS:
+        extra.append((b"content-security-policy", CSP.encode("ascii")))
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {k.lower() for k, _ in headers}
+            headers += [(k, v) for k, v in extra if k not in present]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
+
+
 class GuardMiddleware:
-    """Pure ASGI: reads the body up to the cap, checks it, and replays it to the app."""
+    """Pure ASGI: reads the body up to the cap, checks it, and replays it to the app; puts
+    the security headers on every answer."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -117,6 +149,7 @@ class GuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = _with_headers(send, scope.get("path", ""))
         refusal = self._check_target(scope)
         if refusal is None and scope["method"] in BODY_METHODS:
             headers = Headers(scope=scope)

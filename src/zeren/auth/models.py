@@ -60,3 +60,15 @@ class ConsoleSession(IdMixin, CreatedMixin, Base):
     end_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     client: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     user_agent: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per user name and per client address (ADR 0045). Past a few
+    failures each further one doubles the wait before the next attempt is heard."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(nullable=False, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

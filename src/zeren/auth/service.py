@@ -6,16 +6,24 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
-from zeren.auth.models import ApiToken, ConsoleSession, RoleGrant, User
+from zeren.auth.models import ApiToken, ConsoleSession, LoginThrottle, RoleGrant, User
 from zeren.auth.policy import ROLE_NAMES, Actor, Grant
 from zeren.auth.secrets import hash_password, new_token, token_digest, verify_password
 from zeren.db.base import utcnow
-from zeren.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from zeren.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+)
 from zeren.platforms.models import Platform
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
@@ -135,13 +143,76 @@ def authenticate_token(*, session: Session, token: str) -> Actor:
     return Actor(user_id=a.user_id, username=a.username, grants=a.grants, via="token")
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def authenticate_password(*, session: Session, username: str, password: str) -> Actor:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_active or not user.password_hash:
-        raise Unauthorized("wrong username or password")
-    if not verify_password(user.password_hash, password):
+    """The actor whose password this is. An unknown or password-less user costs the same
+    argon2 verification as a known one, so timing does not tell user names apart."""
+    user = session.scalar(select(User).where(User.username == username[:64]))
+    usable = user is not None and user.is_active and bool(user.password_hash)
+    stored = user.password_hash if usable and user is not None and user.password_hash \
+        else _dummy_hash()
+    ok = verify_password(stored, password[:1024])
+    if not usable or not ok or user is None:
         raise Unauthorized("wrong username or password")
     return actor_for(session=session, user=user)
+
+
+# --- sign-in throttling (ADR 0045) -------------------------------------------------------
+THROTTLE_FREE = 3  # failures before any wait
+THROTTLE_BASE = timedelta(seconds=2)
+THROTTLE_MAX = timedelta(minutes=15)
+THROTTLE_FORGET = timedelta(hours=1)  # a quiet hour clears the count
+ANONYMOUS = Actor(user_id="anonymous", username="anonymous")
+
+
+def _throttle_keys(username: str, client: str) -> list[str]:
+    return [f"user:{username.strip().lower()[:64]}", f"client:{client[:64]}"]
+
+
+def sign_in(*, session: Session, username: str, password: str, client: str) -> Actor:
+    """Check a console sign-in, throttled per user name and per client address: after
+    ``THROTTLE_FREE`` failures each further one doubles the wait (2 s, 4 s, … 15 min), and
+    an attempt during the wait is refused unheard (``RateLimited`` with the seconds left).
+    Failures and refusals go to the audit trail."""
+    now = utcnow()
+    keys = _throttle_keys(username, client)
+    rows = {k: session.get(LoginThrottle, k) for k in keys}
+    waits = [(r.blocked_until - now).total_seconds() for r in rows.values()
+             if r is not None and r.blocked_until is not None and r.blocked_until > now]
+    if waits:
+        record(session=session, actor=ANONYMOUS, action="login.throttled", target_type="login",
+               target_id=username[:64], summary={"username": username[:64], "client": client[:64],
+                                                 "retry_after_seconds": int(max(waits)) + 1})
+        raise RateLimited("too many failed sign-ins; wait before trying again",
+                          retry_after=max(waits))
+    try:
+        actor = authenticate_password(session=session, username=username, password=password)
+    except Unauthorized:
+        for k in keys:
+            row = rows[k]
+            if row is None:
+                row = LoginThrottle(key=k, failures=0, last_failure_at=now)
+                session.add(row)
+            elif now - row.last_failure_at >= THROTTLE_FORGET:
+                row.failures = 0
+            row.failures += 1
+            row.last_failure_at = now
+            over = row.failures - THROTTLE_FREE
+            row.blocked_until = (now + min(THROTTLE_BASE * 2 ** (over - 1), THROTTLE_MAX)
+                                 if over > 0 else None)
+        record(session=session, actor=ANONYMOUS, action="login.failed", target_type="login",
+               target_id=username[:64], summary={"username": username[:64], "client": client[:64]})
+        session.flush()
+        raise
+    for row in rows.values():
+        if row is not None:
+            session.delete(row)
+    session.flush()
+    return actor
 
 
 def set_password(

@@ -30,8 +30,8 @@ from zeren.console.web import (
     render,
     safe_next,
 )
-from zeren.deps import SessionDep
-from zeren.errors import Unauthorized
+from zeren.deps import SessionDep, client_address
+from zeren.errors import RateLimited, Unauthorized
 from zeren.plugins import plugin_manager
 
 router = APIRouter(include_in_schema=False)
@@ -46,10 +46,16 @@ def login_form(request: Request, _actor: MaybeActor, next: str = "/") -> Respons
 def login(request: Request, form: CsrfForm, s: SessionDep) -> Response:
     nxt = safe_next(str(form.get("next") or "/"))
     try:
-        actor = auth.authenticate_password(session=s, username=str(form.get("username")),
-                                           password=str(form.get("password")))
+        actor = auth.sign_in(session=s, username=str(form.get("username") or ""),
+                             password=str(form.get("password") or ""),
+                             client=client_address(request))
     except Unauthorized:
         return render(request, "login.html", status_code=401, next=nxt, failed=True)
+    except RateLimited as exc:
+        page = render(request, "login.html", status_code=429, next=nxt, failed=True,
+                      wait_seconds=exc.headers["Retry-After"])
+        page.headers.update(exc.headers)
+        return page
     old = request.session.get("sid")
     if isinstance(old, str):
         auth.end_session_token(session=s, token=old, reason="replaced")

@@ -1,7 +1,7 @@
 """Imports every foundation table so that ``Base.metadata`` knows them all."""
 
 from zeren.audit.models import AuditEvent
-from zeren.auth.models import ApiToken, ConsoleSession, RoleGrant, User
+from zeren.auth.models import ApiToken, ConsoleSession, LoginThrottle, RoleGrant, User
 from zeren.exemptions.models import Exemption, ExemptionEvent
 from zeren.org.models import Department, Duty, Person
 from zeren.platforms.models import Platform, PlatformFigures, TierAssessment
@@ -18,6 +18,7 @@ __all__ = [
     "EvidenceSnapshot",
     "Exemption",
     "ExemptionEvent",
+    "LoginThrottle",
     "Person",
     "Platform",
     "PlatformFigures",

@@ -649,3 +649,11 @@ class RateLimiter:
                 for k in [k for k, v in self._hits.items() if not v][:50_000]:
                     del self._hits[k]
             return True
+
+    def retry_after(self, key: str, now: float) -> float:
+        """Seconds until ``key`` may send again (0 when it may now)."""
+        with self._lock:
+            q = self._hits.get(key)
+            if not q or len(q) < self.max_requests:
+                return 0.0
+            return max(0.0, self.window_s - (now - q[0]))

@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
+from zeren.deps import client_address
 from zeren.errors import RateLimited, TooLarge
 from zeren.moderation import domain as d
 from zeren.moderation.services.authority import flatten
@@ -75,10 +76,12 @@ def flood_guard(request: Request) -> None:
     size = request.headers.get("content-length")
     if size is not None and size.isdigit() and int(size) > cap:
         raise _too_large(cap)
-    who = request.client.host if request.client else "unknown"
-    if not _limiter(request).allow(who, time.monotonic()):
+    who = client_address(request)
+    limiter, now = _limiter(request), time.monotonic()
+    if not limiter.allow(who, now):
         cfg = d.intake_settings()["public"]
-        raise RateLimited("too many reports from this address; try again in a minute",
+        raise RateLimited("too many reports from this address; try again later",
+                          retry_after=limiter.retry_after(who, now),
                           details={"max_requests": cfg["max_requests"],
                                    "window_seconds": cfg["window_seconds"]})
 
