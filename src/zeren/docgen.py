@@ -55,7 +55,8 @@ def settings_reference() -> str:
            "`python -m zeren.docgen`, and a test keeps it in sync.", "",
            "| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
-        default = field.default
+        default = (field.default_factory() if field.default_factory is not None  # type: ignore[call-arg]
+                   else field.default)
         out.append(f"| `ZEREN_{name.upper()}` | `{default}` | {field.description or ''} |")
     return "\n".join(out) + "\n"
 

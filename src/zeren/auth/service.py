@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
@@ -173,6 +174,20 @@ def _throttle_keys(username: str, client: str) -> list[str]:
     return [f"user:{username.strip().lower()[:64]}", f"client:{client[:64]}"]
 
 
+def _new_throttle_row(session: Session, key: str, now: datetime) -> LoginThrottle:
+    """A fresh count for ``key``; when a concurrent failure inserted it first, that row."""
+    try:
+        with session.begin_nested():
+            row = LoginThrottle(key=key, failures=0, last_failure_at=now)
+            session.add(row)
+        return row
+    except IntegrityError:
+        existing = session.get(LoginThrottle, key, populate_existing=True)
+        if existing is None:  # pragma: no cover - inserted and gone again
+            raise
+        return existing
+
+
 def sign_in(*, session: Session, username: str, password: str, client: str) -> Actor:
     """Check a console sign-in, throttled per user name and per client address: after
     ``THROTTLE_FREE`` failures each further one doubles the wait (2 s, 4 s, … 15 min), and
@@ -193,11 +208,8 @@ def sign_in(*, session: Session, username: str, password: str, client: str) -> A
         actor = authenticate_password(session=session, username=username, password=password)
     except Unauthorized:
         for k in keys:
-            row = rows[k]
-            if row is None:
-                row = LoginThrottle(key=k, failures=0, last_failure_at=now)
-                session.add(row)
-            elif now - row.last_failure_at >= THROTTLE_FORGET:
+            row = rows[k] or _new_throttle_row(session, k, now)
+            if now - row.last_failure_at >= THROTTLE_FORGET:
                 row.failures = 0
             row.failures += 1
             row.last_failure_at = now
@@ -208,9 +220,9 @@ def sign_in(*, session: Session, username: str, password: str, client: str) -> A
                target_id=username[:64], summary={"username": username[:64], "client": client[:64]})
         session.flush()
         raise
-    for row in rows.values():
-        if row is not None:
-            session.delete(row)
+    for seen in rows.values():
+        if seen is not None:
+            session.delete(seen)
     session.flush()
     return actor
 
