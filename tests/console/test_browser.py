@@ -74,9 +74,15 @@ def page(live_server: str):  # type: ignore[no-untyped-def]
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         pg = context.new_page()
         pg.set_default_timeout(15000)
+        # The pages run under the Content-Security-Policy (no inline script, ADR 0045): any
+        # script or style the browser refuses fails the test that loaded the page.
+        refused: list[str] = []
+        pg.on("console", lambda m: refused.append(m.text)
+              if "Content Security Policy" in m.text else None)
         yield pg
         context.close()
         browser.close()
+        assert not refused, refused
 
 
 def test_console_journey(page, live_server: str, world: World, tmp_path: Path  # type: ignore[no-untyped-def]

@@ -62,7 +62,7 @@ def login(request: Request, form: CsrfForm, s: SessionDep) -> Response:
     settings = request.app.state.settings
     token = auth.start_session(
         session=s, actor=actor, lifetime=timedelta(hours=settings.session_max_hours),
-        client=request.client.host if request.client else "",
+        client=client_address(request),
         user_agent=request.headers.get("user-agent", ""))
     # A fresh cookie (and CSRF token) at sign-in: nothing set before it carries over.
     request.session.clear()
