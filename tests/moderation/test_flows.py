@@ -23,7 +23,7 @@ from zeren.db.base import utcnow
 from zeren.db.session import unit_of_work
 from zeren.errors import Conflict
 from zeren.moderation import domain as d
-from zeren.moderation.models import LedgerOutbox, OutboxMessage
+from zeren.moderation.models import LedgerOutbox, OutboxMessage, Report
 from zeren.moderation.services import cases, clocks, delivery
 
 
@@ -54,6 +54,25 @@ def test_public_form_size_shape_and_flood(client: TestClient, world: World) -> N
     assert limited > 0 and receipts
     for rc in receipts:  # every accepted report is kept and can be followed up
         assert client.get(f"{API}/moderation/public/receipts/{rc}").status_code == 200
+
+
+def test_public_answer_is_the_receipt_and_nothing_internal(client: TestClient,
+                                                            world: World, engine: Engine) -> None:
+    """The second report on the same subject joins the open case; neither answer says so, and
+    neither carries the case id (ADR 0046)."""
+    url = f"{API}/moderation/public/reports"
+    answers = [client.post(url, json=public_body(subject_ref="pp-same")) for _ in range(2)]
+    with unit_of_work(engine) as s:
+        reports = s.scalars(select(Report).where(Report.receipt.in_(
+            [a.json()["receipt"] for a in answers]))).all()
+        case_ids = {r.case_id for r in reports}
+    assert len(reports) == 2 and len(case_ids) == 1  # bundled into one case
+    for a in answers:
+        assert a.status_code == 201, a.text
+        body = a.json()
+        assert set(body) == {"receipt", "received_at", "follow_up"}
+        assert not any(cid in a.text for cid in case_ids)
+        assert client.get(body["follow_up"]).json()["receipt"] == body["receipt"]
 
 
 class _Hook(BaseHTTPRequestHandler):

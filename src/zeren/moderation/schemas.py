@@ -88,6 +88,15 @@ class ReceiptRead(BaseModel):
     received_at: datetime
 
 
+class PublicReceiptRead(BaseModel):
+    """What the public form answers: the receipt to follow the report up by, and nothing
+    internal (no case id, no word of whether a case was already open; ADR 0046)."""
+
+    receipt: str
+    received_at: datetime
+    follow_up: str = Field(description="Where the receipt's status can be read (no login).")
+
+
 class ReceiptStatus(BaseModel):
     receipt: str
     received_at: datetime

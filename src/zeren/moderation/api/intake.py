@@ -10,6 +10,7 @@ from zeren.moderation import domain as d
 from zeren.moderation.api.common import Guarded, P, Public, Write, capped_post, pid
 from zeren.moderation.schemas import (
     CategoryRead,
+    PublicReceiptRead,
     PublicReportIn,
     ReceiptRead,
     ReceiptStatus,
@@ -33,12 +34,15 @@ def list_categories(_: Public) -> list[CategoryRead]:
                          name_en=c.name_en, source=c.source) for c in d.categories().values()]
 
 
-@capped_post(router, "/moderation/public/reports", response_model=ReceiptRead, status_code=201)
+@capped_post(router, "/moderation/public/reports", response_model=PublicReceiptRead,
+             status_code=201)
 def public_report(body: PublicReportIn, session: SessionDep, _: Public, _g: Guarded
-                  ) -> ReceiptRead:
-    """The public report form: no login, rate-limited; answers with a receipt number."""
-    return _receipt(intake.public_report(session=session, platform_id=pid(session, body.platform),
-                                         body=body))
+                  ) -> PublicReceiptRead:
+    """The public report form: no login, rate-limited; answers with the receipt number and
+    nothing internal (no case id, nothing on whether a case was already open)."""
+    r = intake.public_report(session=session, platform_id=pid(session, body.platform), body=body)
+    return PublicReceiptRead(receipt=r.receipt, received_at=r.received_at,
+                             follow_up=f"/api/v1/moderation/public/receipts/{r.receipt}")
 
 
 @router.get("/moderation/public/receipts/{receipt}", response_model=ReceiptStatus)
