@@ -173,5 +173,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from zeren.guard import GuardMiddleware
 
     app.add_middleware(GuardMiddleware, settings=settings)
+    # The OpenAPI document lists every error status a route can answer (zeren.apidoc).
+    from zeren.apidoc import document_errors
+
+    document_errors(app)
     app.add_middleware(ObserveMiddleware)
     return app

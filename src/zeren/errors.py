@@ -4,7 +4,10 @@ the same message and exits non-zero."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AppError(Exception):
@@ -90,3 +93,26 @@ class RateLimited(AppError):
 class TooLarge(AppError):
     status = 413
     code = "too_large"
+
+
+# Error statuses a route dependency can answer beyond those that follow from the route itself
+# (zeren.apidoc lists them in the OpenAPI document; ADR 0046).
+_ANSWERS: dict[object, frozenset[int]] = {}
+
+
+def answers(*statuses: int) -> Callable[[F], F]:
+    """Declare that the dependency ``f`` may answer ``statuses`` (e.g. 429 from a rate limit)."""
+
+    def mark(f: F) -> F:
+        _ANSWERS[f] = frozenset(statuses)
+        return f
+
+    return mark
+
+
+def declared_answers(call: object) -> frozenset[int]:
+    """What ``answers`` declared for ``call`` (nothing when undeclared)."""
+    try:
+        return _ANSWERS.get(call, frozenset())
+    except TypeError:  # an unhashable callable declares nothing
+        return frozenset()

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from zeren.deps import client_address
-from zeren.errors import RateLimited, TooLarge
+from zeren.errors import RateLimited, TooLarge, answers
 from zeren.moderation import domain as d
 from zeren.moderation.services.authority import flatten
 
@@ -69,6 +69,7 @@ class CappedRoute(APIRoute):
         return capped
 
 
+@answers(413, 429)
 def flood_guard(request: Request) -> None:
     """Public writes: refuse oversized bodies (by ``Content-Length``; :class:`CappedRoute`
     and :func:`read_capped` also cap bodies without one) and senders over the rate limit."""
