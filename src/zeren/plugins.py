@@ -38,6 +38,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.posture.console",
     "zeren.guideline.console",
     "zeren.audit.console",
+    "zeren.auth.console",
     "zeren.moderation.console",
     "zeren.datagov.console",
     "zeren.security.console",

@@ -361,6 +361,8 @@ def list_sessions(
 ) -> list[ConsoleSession]:
     """A user's console sessions, newest first (live ones unless ``include_ended``): an
     administrator's view, or one's own."""
+    if username != actor.username:  # before the look-up: no probing for user names
+        actor.require("user.admin")
     user = get_user(session=session, username=username)
     if user.id != actor.user_id:
         actor.require("user.admin")
@@ -377,6 +379,8 @@ def end_session(*, session: Session, actor: Actor, username: str,
                 session_id: str | None = None) -> int:
     """End one of ``username``'s console sessions (``session_id``), or all of them; an
     administrator's act, or one's own. Returns how many were ended."""
+    if username != actor.username:  # before the look-up: no probing for user names
+        actor.require("user.admin")
     user = get_user(session=session, username=username)
     if user.id != actor.user_id:
         actor.require("user.admin")
