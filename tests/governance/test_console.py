@@ -32,6 +32,8 @@ def test_pages(client: TestClient, engine: Engine, world: World) -> None:
     assert page.status_code == 200 and "某出行平台" in page.text
     page = client.get("/platforms/big/governance/compliance")
     assert page.status_code == 200 and 'id="integrity"' in page.text and "kickback" in page.text
+    page = client.get("/platforms/big/governance/figures")
+    assert page.status_code == 200 and 'id="figures-packaging"' in page.text
     page = client.get("/platforms/big/governance/enforcement")
     assert page.status_code == 200 and 'id="holds"' in page.text
     page = client.get("/platforms/big/governance/concentrations")

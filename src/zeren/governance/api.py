@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, UploadFile
 
 from zeren.auth.policy import Actor
 from zeren.deps import SessionDep, require
 from zeren.errors import TooLarge
 from zeren.governance import domain as d
 from zeren.governance import schemas as s
-from zeren.governance.services import compliance, deals, enforcement, interop
+from zeren.governance.services import compliance, deals, enforcement, figures, interop
 from zeren.ledger.outbox import flusher_for
 from zeren.pagination import Page, PageDep, page_of
 from zeren.platforms.service import get_platform
@@ -364,3 +364,26 @@ def list_holds(platform_id: str, session: SessionDep, actor: Reader, active_only
     return [s.HoldRead.model_validate(h) for h in enforcement.list_holds(
         session=session, actor=actor, platform_id=_pid(session, platform_id),
         active_only=active_only)]
+
+
+# ----------------------------------------------------------------------- 第九、三十二条
+
+
+@router.post("/figures", response_model=s.FiguresRead, status_code=201)
+def record_figures(platform_id: str, body: s.FiguresIn, session: SessionDep, actor: Writer
+                   ) -> s.FiguresRead:
+    """Record a year's innovation or packaging figures with their evidence (a later
+    recording of the same year and scope supersedes; both are kept)."""
+    return s.FiguresRead.model_validate(figures.record_figures(
+        session=session, actor=actor, platform_id=_pid(session, platform_id), data=body))
+
+
+@router.get("/figures/{kind}", response_model=list[s.YearRead])
+def figures_report(platform_id: str, kind: Annotated[str, Path(max_length=20)],
+                   session: SessionDep, actor: Reader,
+                   scope: Annotated[str, Query(max_length=200)] = "platform"
+                   ) -> list[s.YearRead]:
+    """The figures year over year, each field with its change from the year before."""
+    return [s.YearRead(**r) for r in figures.report(
+        session=session, actor=actor, platform_id=_pid(session, platform_id), kind=kind,
+        scope=scope)]

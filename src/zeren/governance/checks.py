@@ -1,6 +1,7 @@
 """Posture checks the governance registers contribute: 指南 第三条 (interoperability
 requests decided by their deadline, every refusal on a justified ground), 第十六条
-(concentrations assessed against the thresholds, none carried out before clearance) and 第五条 (a
+(concentrations assessed against the thresholds, none carried out before clearance),
+第九条 and 第三十二条 (yearly figures from data), 第三十四条 (enforcement requests) and 第五条 (a
 compliance department and its head on the org registry, policies reviewed on time,
 regulators' requests answered by their deadline, integrity cases taken on in time, training
 completion per duty). Each reads one platform's records; nothing to read is no data."""
@@ -24,6 +25,7 @@ from zeren.governance.models import (
 )
 from zeren.governance.services.compliance import completion_figures
 from zeren.governance.services.enforcement import active_holds
+from zeren.governance.services.figures import current as figures_current
 from zeren.hookspecs import hookimpl
 from zeren.org.models import Department, Duty, Person
 from zeren.posture.domain import Check, CheckContext, CheckResult, Period, Status, share
@@ -328,6 +330,90 @@ def records_held(ctx: CheckContext) -> CheckResult:
                            reason_zh=f"{len(held)} 项未结请求的数据均已保全")
 
 
+def _last_year(ctx: CheckContext, kind: str) -> tuple[Period, int, dict[int, dict[str, int]]]:
+    year = beijing_today(ctx.now).year - 1
+    period = Period.last(ctx.now, timedelta(days=730))
+    rows = {y: dict(r.figures) for y, r in figures_current(ctx.session, ctx.platform_id,
+                                                         kind).items()}
+    return period, year, rows
+
+
+def innovation_investment(ctx: CheckContext) -> CheckResult:
+    """Last year's R&D spend recorded with evidence, and not below the year before
+    (指南 第九条: 加大创新投入)."""
+    period, year, rows = _last_year(ctx, "innovation")
+    if year not in rows:
+        return CheckResult.no_data(f"no innovation figures recorded for {year}", period=period,
+                                   what_zh=f"未记录 {year} 年度创新投入数据")
+    now_spend = rows[year]["rd_spend_cny"]
+    before = rows.get(year - 1, {}).get("rd_spend_cny")
+    figures = {"year": year, "rd_spend_cny": now_spend, "previous": before,
+               "core_tech_projects": rows[year]["core_tech_projects"]}
+    if now_spend == 0:
+        return CheckResult.found(Status.UNMET, f"no R&D spend recorded for {year}",
+                                 period=period, figures=figures,
+                                 reason_zh=f"{year} 年研发投入为零")
+    if before is not None and now_spend < before:
+        return CheckResult.found(Status.AT_RISK, f"R&D spend fell in {year} "
+                                 f"({before:,} → {now_spend:,} CNY)", period=period, seen=1,
+                                 figures=figures, reason_zh=f"{year} 年研发投入较上年下降")
+    return CheckResult.met(f"R&D spend {now_spend:,} CNY recorded for {year}"
+                           + ("" if before is None else f", not below {year - 1}"),
+                           seen=1, period=period, figures=figures,
+                           reason_zh=f"{year} 年研发投入已记录且未低于上年")
+
+
+def sme_support(ctx: CheckContext) -> CheckResult:
+    """Last year's support for small and medium tech firms recorded: firms supported."""
+    period, year, rows = _last_year(ctx, "innovation")
+    if year not in rows:
+        return CheckResult.no_data(f"no innovation figures recorded for {year}", period=period,
+                                   what_zh=f"未记录 {year} 年度扶持中小科技企业数据")
+    got = rows[year]
+    figures = {"year": year, "smes_supported": got["smes_supported"],
+               "sme_programmes": got["sme_programmes"],
+               "fee_reductions_cny": got["fee_reductions_cny"]}
+    if got["smes_supported"] == 0:
+        return CheckResult.found(Status.UNMET, f"no small or medium tech firm supported in "
+                                 f"{year}", period=period, figures=figures,
+                                 reason_zh=f"{year} 年未扶持中小科技企业")
+    return CheckResult.met(f"{got['smes_supported']} small or medium tech firm(s) supported "
+                           f"in {year}", seen=got["smes_supported"], period=period,
+                           figures=figures, reason_zh=f"{year} 年扶持中小科技企业 "
+                           f"{got['smes_supported']} 家")
+
+
+def green_packaging(ctx: CheckContext) -> CheckResult:
+    """Last year's packaging figures: the share of shipments in reusable or reduced
+    packaging, not below the year before (指南 第三十二条)."""
+    period, year, rows = _last_year(ctx, "packaging")
+    if year not in rows or rows[year]["shipments"] == 0:
+        return CheckResult.no_data(f"no packaging figures with shipments for {year}",
+                                   period=period, what_zh=f"未记录 {year} 年度包装数据")
+
+    def green(v: dict[str, int]) -> float | None:
+        return share(min(v["reusable_shipments"] + v["reduced_shipments"], v["shipments"]),
+                     v["shipments"])
+
+    now_share = green(rows[year])
+    before = green(rows[year - 1]) if year - 1 in rows and rows[year - 1]["shipments"] else None
+    figures = {"year": year, "green_share": now_share, "previous_share": before,
+               **rows[year]}
+    if not now_share:
+        return CheckResult.found(Status.UNMET, f"no shipment in reusable or reduced packaging "
+                                 f"in {year}", period=period, figures=figures,
+                                 reason_zh=f"{year} 年无循环或减量包装")
+    seen = rows[year]["reusable_shipments"] + rows[year]["reduced_shipments"]
+    if before is not None and now_share < before:
+        return CheckResult.found(Status.AT_RISK, f"share in reusable or reduced packaging fell "
+                                 f"in {year} ({before:.1%} → {now_share:.1%})", period=period,
+                                 seen=seen, figures=figures,
+                                 reason_zh=f"{year} 年循环或减量包装占比较上年下降")
+    return CheckResult.met(f"{now_share:.1%} of shipments in reusable or reduced packaging in "
+                           f"{year}", seen=seen, period=period, figures=figures,
+                           reason_zh=f"{year} 年循环或减量包装占比 {now_share:.1%}")
+
+
 @hookimpl
 def zeren_erasure_holds(session: Session, platform_id: str | None, subject: str,
                         now: datetime) -> list[str]:
@@ -375,4 +461,15 @@ def zeren_posture_checks() -> list[Check]:
               title_zh="未结执法请求涉及的数据已保全",
               title_en="Records in scope of open enforcement requests held against erasure",
               evaluate=records_held, version="1"),
+        Check(key="governance.art9.innovation", obligations=("art9.innovation_investment",),
+              title_zh="年度研发投入已记录且未下降",
+              title_en="Yearly R&D spend recorded and not falling",
+              evaluate=innovation_investment, version="1"),
+        Check(key="governance.art9.sme_support", obligations=("art9.support_smes",),
+              title_zh="年度扶持中小科技企业", title_en="Small tech firms supported each year",
+              evaluate=sme_support, version="1"),
+        Check(key="governance.art32.green_packaging", obligations=("art32.green_packaging",),
+              title_zh="循环及减量包装占比未下降",
+              title_en="Share of reusable or reduced packaging not falling",
+              evaluate=green_packaging, version="1"),
     ]

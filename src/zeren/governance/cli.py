@@ -15,13 +15,13 @@ from zeren.cli_support import cli_actor, console, db, handles_errors
 from zeren.errors import InvalidInput
 from zeren.governance import domain as d
 from zeren.governance import schemas as s
-from zeren.governance.services import compliance, deals, enforcement, interop
+from zeren.governance.services import compliance, deals, enforcement, figures, interop
 from zeren.pagination import PageParams
 from zeren.platforms.service import get_platform
 from zeren.timepolicy import parse_day
 
 app = typer.Typer(help="Governance registers: interoperability, compliance programme "
-                  "(Art 3, 5, 16, 34).", no_args_is_help=True)
+                  "(Art 3, 5, 9, 16, 32, 34).", no_args_is_help=True)
 PlatformOpt = Annotated[str, typer.Option("--platform", help="Platform code or id.")]
 
 
@@ -245,3 +245,16 @@ def enforcement_export_cmd(platform: PlatformOpt, request_id: str) -> None:
         exp = enforcement.produce_export(session=session, actor=cli_actor(), platform_id=p.id,
                                          request_id=request_id)
         console.print(f"[green]produced[/] {exp.id}: {exp.rows} row(s) · sha256 {exp.sha256}")
+
+
+@app.command("figures")
+@handles_errors
+def figures_cmd(platform: PlatformOpt,
+                kind: Annotated[str, typer.Argument(help="innovation or packaging")],
+                scope: Annotated[str, typer.Option(help="platform, merchant:… or "
+                                                   "category:…")] = "platform") -> None:
+    """Yearly figures year over year, with each field's change from the year before."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        _print_json(figures.report(session=session, actor=cli_actor(), platform_id=p.id,
+                                   kind=kind, scope=scope))

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from zeren.console.web import ConsoleActor, ConsolePages, render
 from zeren.deps import SessionDep
 from zeren.governance import domain as d
-from zeren.governance.services import compliance, deals, enforcement, interop
+from zeren.governance.services import compliance, deals, enforcement, figures, interop
 from zeren.hookspecs import hookimpl
 from zeren.pagination import PageParams
 from zeren.platforms.service import get_platform, list_platforms
@@ -88,6 +88,15 @@ def enforcement_page(request: Request, ref: str, s: SessionDep, actor: ConsoleAc
     holds = enforcement.list_holds(session=s, actor=actor, platform_id=p.id)
     return render(request, "gov_enforcement.html", p=p, rows=rows, total=total, offset=offset,
                   page=PAGE, holds=holds, today=beijing_today())
+
+
+@router.get("/platforms/{ref}/governance/figures", response_class=HTMLResponse)
+def figures_page(request: Request, ref: str, s: SessionDep, actor: ConsoleActor) -> Response:
+    """Innovation (第九条) and packaging (第三十二条) figures year over year."""
+    p = get_platform(session=s, platform_ref=ref)
+    reports = {kind: figures.report(session=s, actor=actor, platform_id=p.id, kind=kind)
+               for kind in d.figure_kinds()}
+    return render(request, "gov_figures.html", p=p, reports=reports, kinds=d.figure_kinds())
 
 
 @hookimpl

@@ -254,3 +254,65 @@ def assess_concentration(parties: Iterable[Turnover]) -> ThresholdResult:
                                    f"{rule.zh}（{rule.source}）")
     return ThresholdResult(False, None, t.version, figures,
                            "未达到申报标准：" + "；".join(r.zh for r in t.rules) + "均不满足")
+
+
+# ----------------------------------------------------------------------- 第九、三十二条 figures
+
+
+@dataclass(frozen=True)
+class FigureField:
+    name: str
+    zh: str
+    unit: str
+
+
+def figure_kinds() -> dict[str, dict[str, FigureField]]:
+    """Each kind of yearly figures (innovation, packaging) and its fields with units."""
+    out: dict[str, dict[str, FigureField]] = {}
+    for kind, spec in data()["figures"].items():
+        out[kind] = {k: FigureField(k, str(v["zh"]), str(v["unit"]))
+                     for k, v in spec["fields"].items()}
+    return out
+
+
+def check_figures(kind: str, values: Mapping[str, Any]) -> dict[str, int]:
+    """The figures of one kind: every field present, a whole non-negative number in its
+    unit, nothing else; a packaging share cannot exceed its whole."""
+    kinds = figure_kinds()
+    if kind not in kinds:
+        raise Rejected("kind must be one of " + ", ".join(kinds), field="kind")
+    fields = kinds[kind]
+    for k in values:
+        if k not in fields:
+            raise Rejected(f"{kind} figures have no field {k!r}; they are: "
+                           + ", ".join(fields), field=f"figures.{k}")
+    out: dict[str, int] = {}
+    for name, f in fields.items():
+        if name not in values:
+            raise Rejected(f"{name} ({f.zh}) is missing, in {f.unit}", field=f"figures.{name}")
+        v = values[name]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise Rejected(f"{name} must be a whole number ≥ 0 in {f.unit}",
+                           field=f"figures.{name}")
+        out[name] = v
+    if kind == "packaging":
+        for part in ("reusable_shipments", "reduced_shipments"):
+            if out[part] > out["shipments"]:
+                raise Rejected(f"{part} exceeds shipments", field=f"figures.{part}")
+    return out
+
+
+def year_over_year(rows: Iterable[tuple[int, Mapping[str, int]]]) -> list[dict[str, Any]]:
+    """Figures by year, oldest first, each field with its change from the year before
+    (None for the first year or a year after a gap)."""
+    by_year = sorted(rows, key=lambda r: r[0])
+    out: list[dict[str, Any]] = []
+    prev: tuple[int, Mapping[str, int]] | None = None
+    for year, values in by_year:
+        change: dict[str, int | None] = {}
+        for k, v in values.items():
+            change[k] = (v - prev[1][k]) if prev and prev[0] == year - 1 and k in prev[1] \
+                else None
+        out.append({"year": year, "figures": dict(values), "change": change})
+        prev = (year, values)
+    return out

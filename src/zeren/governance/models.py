@@ -291,3 +291,25 @@ class RetentionHold(IdMixin, CreatedMixin, Base):
     placed_by: Mapped[str] = mapped_column(String(100), nullable=False)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     released_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+# ----------------------------------------------------------------------- 第九、三十二条
+
+
+class YearlyFigures(IdMixin, CreatedMixin, Base):
+    """One recording of a year's figures (innovation, packaging) for a scope (the platform,
+    a merchant or a category), with its evidence (kept; a later recording supersedes)."""
+
+    __tablename__ = "gov_yearly_figures"
+    __table_args__ = (Index("ix_gov_yearly_figures_kind", "platform_id", "kind", "scope",
+                            "year"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    scope: Mapped[str] = mapped_column(String(200), nullable=False,
+                                       comment="platform, merchant:<id> or category:<name>")
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    evidence: Mapped[str] = mapped_column(Text, nullable=False)
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(100), nullable=False)

@@ -347,3 +347,34 @@ class HoldRead(Read):
     created_at: datetime
     released_at: datetime | None
     released_by: str | None
+
+
+# ----------------------------------------------------------------------- 第九、三十二条
+
+
+class FiguresIn(In):
+    kind: str = Field(min_length=1, max_length=20, description="innovation or packaging")
+    year: int = Field(ge=1990, le=2999)
+    scope: str = Field(default="platform", min_length=1, max_length=200)
+    figures: dict[str, Any] = Field(description="Every field of the kind (governance.toml), "
+                                    "whole numbers in the field's unit.")
+    evidence: str = Field(min_length=1, max_length=2000)
+    evidence_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class FiguresRead(Read):
+    id: str
+    kind: str
+    scope: str
+    year: int
+    figures: dict[str, Any]
+    evidence: str
+    evidence_sha256: str | None
+    recorded_by: str
+    created_at: datetime
+
+
+class YearRead(BaseModel):
+    year: int
+    figures: dict[str, int]
+    change: dict[str, int | None]
