@@ -145,6 +145,10 @@ def test_fee_increase_takes_the_platforms_longer_notice(engine: Engine, world: W
     v2 = w.draft(fee_items=[{**fee, "amount": 6}])
     start = eff1 + timedelta(days=1)
     closes = d.days_after(start, 7)
+    # a fee increase needs its justification before it goes out (Art 29)
+    _refused(lambda **kw: w.do(docs.open_consultation, v2, **kw), "justification",
+             closes_at=closes, now=start)
+    w.do(docs.edit_version, v2, data=s.VersionEdit(justification="支付通道成本上升"), now=start)
     w.do(docs.open_consultation, v2, closes_at=closes, now=start)
     w.do(docs.decide, v2, data=s.DecisionIn(outcome="adopt", decision="上调佣金"), now=closes)
     _refused(lambda **kw: w.do(docs.publish, v2, **kw), "effective_at",

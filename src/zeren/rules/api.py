@@ -6,6 +6,7 @@ publication), exit declarations, history and diffs; and the public consultation 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
@@ -21,6 +22,7 @@ from zeren.platforms.service import get_platform
 from zeren.rules import domain as d
 from zeren.rules import schemas as s
 from zeren.rules.services import documents as docs
+from zeren.rules.services import exclusivity, review
 from zeren.rules.services.documents import Version
 from zeren.rules.web import comment_guard
 
@@ -251,6 +253,80 @@ def version_diff(platform_id: str, version_id: str, session: SessionDep, actor: 
     got = docs.diff(session=session, actor=actor, old=old, new=new)
     return s.DiffRead(old_version_id=old.id, new_version_id=new.id, unified=got.unified,
                       rows=[s.DiffRowRead(**r.__dict__) for r in got.rows], counts=got.counts)
+
+
+# ----------------------------------------------------------------------- Art 29, Art 16
+
+
+def _changes(cs: Sequence[d.FeeChange] | Sequence[d.ObligationChange]) -> list[s.ChangeRead]:
+    return [s.ChangeRead(code=c.code, change=c.change,
+                         old=dict(c.old) if c.old else None,
+                         new=dict(c.new) if c.new else None) for c in cs]
+
+
+@platform_router.get("/versions/{version_id}/review", response_model=s.ReviewRead)
+def version_review(platform_id: str, version_id: str, session: SessionDep, actor: Reader
+                   ) -> s.ReviewRead:
+    """Fees and obligations compared with the previous published version, whether a
+    justification is needed, and the merchants the change reaches (指南 第二十九条)."""
+    v = _version(session, actor, platform_id, version_id)
+    r = review.review_version(session=session, actor=actor, version=v)
+    return s.ReviewRead(version_id=v.id, previous_version_id=r.previous.id if r.previous
+                        else None, fee_changes=_changes(r.review.fees),
+                        obligation_changes=_changes(r.review.obligations),
+                        flagged=r.review.flagged, fee_increase=r.review.fee_increase,
+                        justification=v.justification,
+                        applies_to=sorted(r.review.applies_to), affected_merchants=r.affected,
+                        affected_sample=r.sample)
+
+
+@platform_router.get("/merchants/{merchant_id}/changes",
+                     response_model=list[s.MerchantChangeRead])
+def merchant_changes(platform_id: str, merchant_id: str, session: SessionDep, actor: Reader
+                     ) -> list[s.MerchantChangeRead]:
+    """Changes not yet in force whose fees or obligations reach this merchant."""
+    m = review.merchant_of(session=session, actor=actor,
+                           platform_id=_pid(session, platform_id), merchant=merchant_id)
+    return [s.MerchantChangeRead(version_id=c.version.id, document=c.document.code,
+                                 number=c.version.number, status=c.status.value,
+                                 effective_at=c.version.effective_at,
+                                 fee_changes=_changes(c.review.fees),
+                                 obligation_changes=_changes(c.review.obligations))
+            for c in review.changes_for_merchant(session=session, actor=actor, merchant=m)]
+
+
+@platform_router.post("/clauses", response_model=s.ClauseRead, status_code=201)
+def upload_clause(platform_id: str, body: s.ClauseIn, session: SessionDep, actor: Writer
+                  ) -> s.ClauseRead:
+    """Keep a contract clause and screen it for exclusivity and tying (指南 第十六条)."""
+    c, found = exclusivity.upload_clause(session=session, actor=actor,
+                                         platform_id=_pid(session, platform_id), data=body)
+    out = s.ClauseRead.model_validate(c)
+    out.findings = [s.FindingRead.model_validate(f) for f in found]
+    return out
+
+
+@platform_router.get("/findings", response_model=s.FindingPage)
+def list_findings(platform_id: str, session: SessionDep, actor: Reader, page: PageDep,
+                  status: Annotated[str | None, Query(max_length=10,
+                                                      description="open / resolved")] = None,
+                  source_id: Annotated[str | None, Query(max_length=36)] = None
+                  ) -> s.FindingPage:
+    """Exclusivity findings, newest first."""
+    rows, total = exclusivity.list_findings(session=session, actor=actor,
+                                            platform_id=_pid(session, platform_id),
+                                            params=page, status=status, source_id=source_id)
+    return s.FindingPage(items=[s.FindingRead.model_validate(f) for f in rows], total=total,
+                         offset=page.offset, limit=page.limit)
+
+
+@platform_router.post("/findings/{finding_id}/decision", response_model=s.FindingRead)
+def decide_finding(platform_id: str, finding_id: str, body: s.FindingDecisionIn,
+                   session: SessionDep, actor: Decider) -> s.FindingRead:
+    """Close a finding: not_exclusive, removed or justified, with the reason."""
+    return s.FindingRead.model_validate(exclusivity.decide_finding(
+        session=session, actor=actor, platform_id=_pid(session, platform_id),
+        finding_id=finding_id, data=body))
 
 
 # ----------------------------------------------------------------------- the public side

@@ -333,3 +333,142 @@ def fee_changes(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any
 
 def fee_increase(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]) -> bool:
     return any(c.burdens for c in fee_changes(old, new))
+
+
+@dataclass(frozen=True)
+class ObligationChange:
+    """An obligation or restriction on merchants that appears, goes, or is reworded."""
+
+    code: str
+    change: str              # added / removed / changed
+    old: Mapping[str, Any] | None
+    new: Mapping[str, Any] | None
+
+    @property
+    def burdens(self) -> bool:
+        return self.change in ("added", "changed")
+
+
+def obligation_changes(old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]
+                       ) -> list[ObligationChange]:
+    a = {str(o["code"]): o for o in old}
+    b = {str(o["code"]): o for o in new}
+    out: list[ObligationChange] = []
+    for code in sorted(a.keys() | b.keys()):
+        oo, on = a.get(code), b.get(code)
+        if oo is None:
+            out.append(ObligationChange(code, "added", None, on))
+        elif on is None:
+            out.append(ObligationChange(code, "removed", oo, None))
+        elif (oo.get("text"), oo.get("applies_to")) != (on.get("text"), on.get("applies_to")):
+            out.append(ObligationChange(code, "changed", oo, on))
+    return out
+
+
+@dataclass(frozen=True)
+class Review:
+    """The Art 29 review of a version against the one before it: what merchants pay and owe
+    that changes, whether that needs a justification, and whom it reaches."""
+
+    fees: tuple[FeeChange, ...]
+    obligations: tuple[ObligationChange, ...]
+
+    @property
+    def flagged(self) -> bool:
+        """Fees or obligations change to merchants' burden: a justification is needed."""
+        return any(c.burdens for c in self.fees) or any(c.burdens for c in self.obligations)
+
+    @property
+    def fee_increase(self) -> bool:
+        return any(c.burdens for c in self.fees)
+
+    @property
+    def applies_to(self) -> frozenset[str]:
+        """Whom the burdensome changes reach: ``all``, or merchant kinds named by the items."""
+        out: set[str] = set()
+        items: list[FeeChange | ObligationChange] = [*self.fees, *self.obligations]
+        for c in items:
+            if c.burdens:
+                out.add(str((c.new or c.old or {}).get("applies_to") or "all"))
+        return frozenset(out)
+
+
+def review(old_fees: Sequence[Mapping[str, Any]], new_fees: Sequence[Mapping[str, Any]],
+           old_obl: Sequence[Mapping[str, Any]], new_obl: Sequence[Mapping[str, Any]]
+           ) -> Review:
+    return Review(tuple(fee_changes(old_fees, new_fees)),
+                  tuple(obligation_changes(old_obl, new_obl)))
+
+
+def affects(applies_to: frozenset[str], merchant_kind: str) -> bool:
+    return "all" in applies_to or merchant_kind in applies_to
+
+
+# ----------------------------------------------------------------------- exclusivity (Art 16)
+
+
+@dataclass(frozen=True)
+class ExclusivityData:
+    source: str
+    category: str
+    patterns: tuple[tuple[str, str, str], ...]   # term, severity, variants
+
+
+def parse_exclusivity(raw: Mapping[str, Any]) -> ExclusivityData:
+    source, category = raw.get("source"), raw.get("category")
+    if not isinstance(source, str) or not source or not isinstance(category, str):
+        raise ValueError("exclusivity.toml: source and category are required")
+    pats: list[tuple[str, str, str]] = []
+    for p in raw.get("patterns", []):
+        if len(p) != 3 or p[1] not in ("low", "medium", "high") or not p[0]:
+            raise ValueError(f"exclusivity.toml: bad pattern {p!r}")
+        pats.append((str(p[0]), str(p[1]), str(p[2])))
+    if not pats:
+        raise ValueError("exclusivity.toml: no patterns")
+    return ExclusivityData(source=source, category=category, patterns=tuple(pats))
+
+
+@lru_cache(maxsize=1)
+def exclusivity_data() -> ExclusivityData:
+    text = resources.files("zeren.rules").joinpath("data/exclusivity.toml").read_text("utf-8")
+    return parse_exclusivity(tomllib.loads(text))
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    matched: str
+    term: str
+    severity: str
+    confidence: float
+    excerpt: str
+
+
+def excerpt(text: str, start: int, end: int, width: int = 40) -> str:
+    a, b = max(0, start - width), min(len(text), end + width)
+    return ("…" if a else "") + text[a:b].replace("\n", " ") + ("…" if b < len(text) else "")
+
+
+@lru_cache(maxsize=1)
+def _matcher() -> Any:
+    from zeren.lexicon.domain import Action, Severity, Term, parse_variants
+    from zeren.lexicon.engine import build
+
+    data = exclusivity_data()
+    return build([Term(term=t, category=data.category, severity=Severity(sev),
+                       action=Action.REVIEW, variants=parse_variants(var))
+                  for t, sev, var in data.patterns])
+
+
+def scan_exclusivity(text: str) -> list[Match]:
+    """The exclusivity and tying patterns found in ``text`` by the lexicon's engine (variants,
+    noise and traditional characters seen through), with their offsets and an excerpt."""
+    got = sorted(_matcher().screen(text, None).hits, key=lambda h: (h.start, h.start - h.end))
+    out: list[Match] = []
+    for h in got:  # a shorter pattern inside a longer one's hit (独家 in 独家合作) is one finding
+        if out and h.start >= out[-1].start and h.end <= out[-1].end:
+            continue
+        out.append(Match(h.start, h.end, h.matched, h.term, h.severity, float(h.confidence),
+                         excerpt(text, h.start, h.end)))
+    return out

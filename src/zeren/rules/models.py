@@ -145,3 +145,47 @@ class RuleEvent(IdMixin, Base):
 
 
 VERSIONS = cast(Table, RuleVersion.__table__)
+
+
+class RuleClause(IdMixin, Base):
+    """A contract clause the platform uploads for the exclusivity scan (kept)."""
+
+    __tablename__ = "rule_clauses"
+    __table_args__ = (Index("ix_rule_clauses_platform", "platform_id", "uploaded_at"),)
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    uploaded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class RuleFinding(IdMixin, Base):
+    """An exclusivity or tying pattern found in a rule version or an uploaded clause (指南
+    第十六条): open until someone decides on it, with the resolution and its reason."""
+
+    __tablename__ = "rule_findings"
+    __table_args__ = (
+        Index("uq_rule_findings_hit", "source_id", "start", "term", unique=True),
+        Index("ix_rule_findings_open", "platform_id", "status"),
+    )
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    source_kind: Mapped[str] = mapped_column(String(20), nullable=False,
+                                             comment="version / clause")
+    source_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    term: Mapped[str] = mapped_column(String(100), nullable=False)
+    matched: Mapped[str] = mapped_column(String(200), nullable=False)
+    start: Mapped[int] = mapped_column(Integer, nullable=False)
+    end: Mapped[int] = mapped_column(Integer, nullable=False)
+    excerpt: Mapped[str] = mapped_column(Text, nullable=False)
+    severity: Mapped[str] = mapped_column(String(10), nullable=False)
+    confidence: Mapped[float] = mapped_column(nullable=False)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, comment="open / resolved")
+    resolution: Mapped[str | None] = mapped_column(
+        String(30), nullable=True, comment="not_exclusive / removed / justified")
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -217,3 +217,88 @@ class KindRead(BaseModel):
     code: str
     zh: str
     en: str
+
+
+class ClauseIn(BaseModel):
+    """A contract clause (or whole agreement) to screen for exclusivity and tying."""
+
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=MAX_BODY)
+
+
+class FindingDecisionIn(BaseModel):
+    resolution: Literal["not_exclusive", "removed", "justified"]
+    note: str = Field(min_length=1, max_length=5000, description="Why.")
+
+
+class FindingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    platform_id: str
+    source_kind: str
+    source_id: str
+    term: str
+    matched: str
+    start: int
+    end: int
+    excerpt: str
+    severity: str
+    confidence: float
+    found_at: datetime
+    status: str
+    resolution: str | None
+    note: str
+    decided_at: datetime | None
+    decided_by: str | None
+
+
+class FindingPage(BaseModel):
+    items: list[FindingRead]
+    total: int
+    offset: int
+    limit: int
+
+
+class ClauseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    platform_id: str
+    title: str
+    sha256: str
+    uploaded_by: str
+    uploaded_at: datetime
+    findings: list[FindingRead] = []
+
+
+class ChangeRead(BaseModel):
+    code: str
+    change: str
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+
+
+class ReviewRead(BaseModel):
+    """The Art 29 review of a version against the previous published one."""
+
+    version_id: str
+    previous_version_id: str | None
+    fee_changes: list[ChangeRead]
+    obligation_changes: list[ChangeRead]
+    flagged: bool
+    fee_increase: bool
+    justification: str
+    applies_to: list[str]
+    affected_merchants: int
+    affected_sample: list[str] = Field(description="merchant_ref of up to 100 affected.")
+
+
+class MerchantChangeRead(BaseModel):
+    version_id: str
+    document: str
+    number: int
+    status: str
+    effective_at: datetime | None
+    fee_changes: list[ChangeRead]
+    obligation_changes: list[ChangeRead]

@@ -23,6 +23,7 @@ from zeren.moderation.services.cases import bulk_confirm, claim_case, get_case
 from zeren.moderation.services.common import case_event
 from zeren.moderation.services.statements import keep_judged_content
 from zeren.moderation.services.subjects import get_subject
+from zeren.rules.services.documents import cite as cite_rule
 
 
 def decide_case(*, session: Session, actor: Actor, case_id: str, body: DecisionIn,
@@ -40,6 +41,9 @@ def decide_case(*, session: Session, actor: Actor, case_id: str, body: DecisionI
             raise InvalidInput("a decision to act names at least one measure", field="measures")
         ms.check_measure_codes([m.code for m in body.measures], subject=subject)
         ground = ms.check_ground(body.ground.model_dump() if body.ground else None)
+        if ground["kind"] == "platform_rule":
+            ground.update(cite_rule(session=session, platform_id=c.platform_id,
+                                    rule_version=ground["rule_version"], at=now))
         if not body.facts.strip():
             raise InvalidInput("say what was found (the facts of the statement of reasons)",
                                field="facts")

@@ -45,6 +45,7 @@ from zeren.rules.schemas import (
     VersionEdit,
     VersionIn,
 )
+from zeren.rules.services import exclusivity
 
 READ = "rules.read"
 WRITE = "rules.write"
@@ -249,6 +250,17 @@ def _previous(session: Session, version: RuleVersion) -> RuleVersion | None:
         RuleVersion.number < version.number).order_by(RuleVersion.number.desc()).limit(1))
 
 
+def changes_of(*, session: Session, version: RuleVersion
+               ) -> tuple[RuleVersion | None, d.Review]:
+    """The Art 29 review: fees and obligations compared with the previous published
+    version (none before the first)."""
+    prev = _previous(session, version)
+    if prev is None:
+        return None, d.review([], [], [], [])
+    return prev, d.review(prev.fee_items, version.fee_items, prev.obligations,
+                          version.obligations)
+
+
 def _move(version: RuleVersion, target: d.Stage) -> None:
     try:
         d.check_move(version.stage, target)
@@ -270,12 +282,21 @@ def open_consultation(*, session: Session, actor: Actor, version: RuleVersion,
         d.check_closes(closes_at=closes_at, now=now, days=d.rules_data().consultation.days)
     except d.OutOfRule as exc:
         raise out_of_rule(exc) from None
+    _, rev = changes_of(session=session, version=version)
+    if rev.flagged and not version.justification.strip():
+        raise InvalidInput("this version raises fees or adds obligations on merchants: record "
+                           "the justification before consultation (指南 第二十九条)",
+                           field="justification")
     version.stage = d.Stage.CONSULTATION.value
     version.body_sha256 = d.body_digest(version.body_md)
     version.consultation_opened_at, version.closes_at = now, closes_at
     version.updated_at = now
+    found = exclusivity.scan_source(session=session, platform_id=version.platform_id,
+                                    source_kind="version", source_id=version.id,
+                                    text=version.body_md, now=now)
     _event(session, version, "consultation_opened", actor.username, now,
-           {"closes_at": closes_at.isoformat()})
+           {"closes_at": closes_at.isoformat(), "review_flagged": rev.flagged,
+            "exclusivity_findings": len(found)})
     doc = session.get(RuleDocument, version.document_id)
     assert doc is not None
     outbox.enqueue(session=session, item=outbox.Item(
@@ -434,6 +455,10 @@ def decide(*, session: Session, actor: Actor, version: RuleVersion, data: Decisi
         if now < version.closes_at:
             raise WrongStage(f"the consultation runs until {version.closes_at.isoformat()}; "
                              "decide after it closes", details={"field": "closes_at"})
+        held = exclusivity.open_findings(session=session, source_id=version.id)
+        if held:
+            raise WrongStage(f"{held} exclusivity finding(s) on this version await a decision",
+                             details={"field": "findings"})
         open_ = unanswered(comments(session=session, actor=actor, version=version))
         if open_:
             raise WrongStage(f"{len(open_)} comment(s) have no reply yet",
@@ -488,8 +513,8 @@ def publish(*, session: Session, actor: Actor, version: RuleVersion, effective_a
     _move(version, d.Stage.PUBLISHED)
     doc = session.get(RuleDocument, version.document_id)
     assert doc is not None
-    prev = _previous(session, version)
-    fee_up = prev is not None and d.fee_increase(prev.fee_items, version.fee_items)
+    prev, rev = changes_of(session=session, version=version)
+    fee_up = rev.fee_increase
     days = d.notice_days(fee_increase=fee_up, document_fee_days=doc.fee_increase_notice_days)
     try:
         d.check_effective(effective_at=effective_at, now=now, days=days)
@@ -519,6 +544,10 @@ def publish(*, session: Session, actor: Actor, version: RuleVersion, effective_a
                 "fee_items": version.fee_items, "published_at": now.isoformat(),
                 "effective_at": effective_at.isoformat(), "notice_days": days,
                 "fee_increase": fee_up,
+                "review": {"flagged": rev.flagged,
+                           "fees": [[c.code, c.change] for c in rev.fees],
+                           "obligations": [[c.code, c.change] for c in rev.obligations],
+                           "justification_sha256": d.body_digest(version.justification)},
                 "consultation": consultation_record(session=session, version=version),
                 "by": actor.username}))
     _audit(session, actor, "rules.version.publish", version,
@@ -626,3 +655,27 @@ def public_version(*, session: Session, version_id: str) -> RuleVersion:
     if v is None or v.stage not in (d.Stage.CONSULTATION, d.Stage.PUBLISHED, d.Stage.DECIDED):
         raise NotFound(f"no public rule version {version_id!r}", details={"field": "version_id"})
     return v
+
+
+def cite(*, session: Session, platform_id: str, rule_version: str, at: datetime,
+         field: str = "ground.rule_version") -> dict[str, Any]:
+    """What a measure's ground records when it cites a platform rule (指南 第十一条、第二十九条):
+    a version id of the rules library, in force on the platform at ``at`` (a draft, an
+    announced or a superseded version is refused, 422 naming ``field``). A platform with no
+    published rule in the library yet may still name its rule in words (recorded as not
+    verified); once it has one, only a version id is accepted."""
+    if session.get(RuleVersion, rule_version) is not None:
+        v = version_in_force(session=session, platform_id=platform_id,
+                             version_id=rule_version, at=at, field=field)
+        doc = session.get(RuleDocument, v.document_id)
+        assert doc is not None
+        return {"rule": f"{doc.title} ({doc.code})", "rule_version": f"v{v.number}",
+                "rule_version_id": v.id, "rule_verified": True,
+                "effective_at": v.effective_at.isoformat() if v.effective_at else None}
+    has_library = session.scalar(select(RuleVersion.id).where(
+        RuleVersion.platform_id == platform_id, RuleVersion.stage == d.Stage.PUBLISHED)
+        .limit(1))
+    if has_library:
+        raise InvalidInput(f"no rule version {rule_version!r} in this platform's rules "
+                           "library; cite a version in force by its id", field=field)
+    return {"rule_verified": False}
