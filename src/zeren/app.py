@@ -44,6 +44,8 @@ ROUTERS: tuple[str, ...] = (
     "zeren.merchants.api",
     "zeren.rules.api",
     "zeren.governance.api",
+    "zeren.reviews.api",
+    "zeren.credit.api",
 )
 
 

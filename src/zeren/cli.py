@@ -62,6 +62,9 @@ DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("zeren.assessment.cli", "assessment_app", "assessment"),
     ("zeren.merchants.cli", "app", "merchant"),
     ("zeren.governance.cli", "app", "governance"),
+    ("zeren.rules.cli", "app", "rules"),
+    ("zeren.reviews.cli", "app", "reviews"),
+    ("zeren.credit.cli", "app", "credit"),
 )
 DOMAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("zeren.lexicon.cli", "screen_command", "screen"),

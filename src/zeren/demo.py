@@ -218,6 +218,13 @@ def load_demo_records(*, engine: Any, data_dir: Path) -> dict[str, int]:
 
     counts.update(market_demo.load(engine=engine, platform_id=platforms["jingxuan-mall"].id,
                                    data_dir=data_dir))
+    from zeren.ledger.outbox import flush_all
+    from zeren.ledger.service import integrator_for
+    from zeren.rules import demo as rules_demo
+
+    counts.update(rules_demo.load(engine=engine, platform_id=platforms["jingxuan-mall"].id))
+    counts["rules_reviews_records_logged"] = flush_all(
+        engine=engine, integrator=integrator_for(engine, data_dir))
     with unit_of_work(engine) as s:
         for p in s.scalars(select(Platform)):
             posture.evaluate(session=s, actor=SYSTEM, platform=p)

@@ -30,8 +30,9 @@ def _convert(rows: Sequence[dict[str, Any]], keys: Sequence[str], procs: Sequenc
             v = r[k]
             p = procs[i]
             if p is not None and v is not None:
-                if isinstance(v, dict):  # a JSON document: not hashable, converted each time
-                    v = p(v)
+                if isinstance(v, dict) or (isinstance(v, list) and v
+                                           and isinstance(v[0], dict | list)):
+                    v = p(v)  # a JSON document: not hashable, converted each time
                 else:
                     hk = tuple(v) if isinstance(v, list) else v
                     got = memo[i].get(hk, _MISSING)

@@ -57,6 +57,9 @@ class RuleVersion(IdMixin, CreatedMixin, Base):
         JSON, nullable=False, default=list,
         comment="Structured obligations and restrictions on merchants (Art 29 review).")
     justification: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    parameters: Mapped[dict[str, float]] = mapped_column(
+        JSON, nullable=False, default=dict,
+        comment="Numbers the rule sets (a credit formula's weights), published with it.")
     body_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True,
                                                     comment="Set when the text is frozen.")
     created_by: Mapped[str] = mapped_column(String(100), nullable=False)

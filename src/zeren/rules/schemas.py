@@ -51,6 +51,9 @@ class VersionIn(BaseModel):
     obligations: list[Obligation] = Field(default_factory=list, max_length=200)
     justification: str = Field(default="", max_length=10000,
                                description="Why fees or obligations change (Art 29).")
+    parameters: dict[str, float] = Field(
+        default_factory=dict, max_length=50,
+        description="Numbers the rule sets (a credit formula's weights), published with it.")
 
 
 class VersionEdit(BaseModel):
@@ -61,6 +64,7 @@ class VersionEdit(BaseModel):
     fee_items: list[FeeItem] | None = Field(default=None, max_length=200)
     obligations: list[Obligation] | None = Field(default=None, max_length=200)
     justification: str | None = Field(default=None, max_length=10000)
+    parameters: dict[str, float] | None = Field(default=None, max_length=50)
 
 
 class ConsultationIn(BaseModel):
@@ -128,6 +132,7 @@ class VersionRead(BaseModel):
     fee_items: list[dict[str, Any]]
     obligations: list[dict[str, Any]]
     justification: str
+    parameters: dict[str, float]
     body_sha256: str | None
     created_by: str
     created_at: datetime

@@ -208,7 +208,8 @@ def add_version(*, session: Session, actor: Actor, document: RuleDocument, data:
                     summary=data.summary,
                     fee_items=[f.model_dump() for f in data.fee_items],
                     obligations=[o.model_dump() for o in data.obligations],
-                    justification=data.justification, created_by=actor.username,
+                    justification=data.justification, parameters=dict(data.parameters),
+                    created_by=actor.username,
                     created_at=now, updated_at=now)
     session.add(v)
     try:
@@ -541,7 +542,8 @@ def publish(*, session: Session, actor: Actor, version: RuleVersion, effective_a
                 "version_id": version.id, "number": version.number,
                 "previous_version_id": prev.id if prev else None,
                 "body_sha256": version.body_sha256, "summary": version.summary,
-                "fee_items": version.fee_items, "published_at": now.isoformat(),
+                "fee_items": version.fee_items, "parameters": version.parameters,
+                "published_at": now.isoformat(),
                 "effective_at": effective_at.isoformat(), "notice_days": days,
                 "fee_increase": fee_up,
                 "review": {"flagged": rev.flagged,
