@@ -46,6 +46,9 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.datagov.console",
     "zeren.security.console",
     "zeren.governance.console",
+    "zeren.rules.console",
+    "zeren.reviews.console",
+    "zeren.credit.console",
 )
 
 

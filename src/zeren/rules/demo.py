@@ -67,7 +67,7 @@ def load(*, engine: Any, platform_id: str) -> dict[str, int]:
     """Rules, reviews, a display audit and a credit batch for ``platform_id``."""
     from zeren.credit import service as credit
     from zeren.reviews import service as reviews
-    from zeren.reviews.schemas import DisplayIn, ReviewIn, ShownIn
+    from zeren.reviews.schemas import DisplayIn, ReviewerIn, ReviewIn, ShownIn
 
     now = utcnow()
     with unit_of_work(engine) as s:
@@ -111,14 +111,14 @@ def load(*, engine: Any, platform_id: str) -> dict[str, int]:
             listing_id=f"SKU-{i % 13}", rating=rating,
             text="物流很快，包装完好。" if rating == 5 else "收到的商品与描述不符，客服不回复。",
             reviewed_at=now - timedelta(days=40 - i), images=[],
-            reviewer={"id": f"B-{i:05d}", "name": "演示买家"}))  # type: ignore[arg-type]
+            reviewer=ReviewerIn(id=f"B-{i:05d}", name="演示买家")))
     with unit_of_work(engine) as s:
         reviews.ingest(session=s, actor=SYSTEM, platform_id=platform_id, reviews=items, now=now)
     with unit_of_work(engine) as s:
         exp = reviews.expected_for(session=s, platform_id=platform_id, scope="listing",
                                    ref="SKU-0", at=now)
         shown = [r for r in exp.order if r != "RV-0000"]   # the 2-star review, silently gone
-        audit, found = reviews.audit_display(
+        _audit, found = reviews.audit_display(
             session=s, actor=SYSTEM, platform_id=platform_id,
             data=DisplayIn(scope="listing", ref="SKU-0",
                            shown=[ShownIn(review_id=r) for r in shown]), now=now)

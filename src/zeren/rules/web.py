@@ -8,7 +8,8 @@ import time
 
 from fastapi import Request
 
-from zeren.errors import RateLimited
+from zeren.deps import client_address
+from zeren.errors import RateLimited, answers
 from zeren.moderation.domain import RateLimiter
 from zeren.rules import domain as d
 
@@ -24,11 +25,16 @@ def _limiter(request: Request) -> RateLimiter:
     return lim
 
 
+@answers(413, 429)
 def comment_guard(request: Request) -> None:
-    """Public comments: refuse a sender over the rate limit (429)."""
-    who = request.client.host if request.client else "unknown"
-    if not _limiter(request).allow(who, time.monotonic()):
+    """Public comments: refuse a sender over the rate limit (429 with ``Retry-After``); the
+    sender's address as the rate limits see it (``client_address``: a forwarded address only
+    from a configured proxy)."""
+    who = client_address(request)
+    limiter, now = _limiter(request), time.monotonic()
+    if not limiter.allow(who, now):
         data = d.rules_data()
-        raise RateLimited("too many comments from this address; try again in a minute",
+        raise RateLimited("too many comments from this address; try again later",
+                          retry_after=limiter.retry_after(who, now),
                           details={"max_requests": data.public_max_requests,
                                    "window_seconds": data.public_window_seconds})
