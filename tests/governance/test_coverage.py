@@ -8,8 +8,6 @@ from zeren.posture.plugins import all_checks
 
 # Articles no registered check reads yet, and where their data is to come from.
 KNOWN_GAPS = {
-    14: "rules (issue 12): platform rules published, changes consulted",
-    15: "reviews (issue 12): credit evaluation and reviews",
     19: "market: algorithm fairness (not registered as a check yet)",
     21: "market / moderation: advertising control",
     24: "market: crackdown on illegal activity",
