@@ -60,6 +60,7 @@ DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("zeren.market.cli", "app", "market"),
     ("zeren.assessment.cli", "app", "audit"),
     ("zeren.assessment.cli", "assessment_app", "assessment"),
+    ("zeren.assessment.cli", "report_app", "report"),
     ("zeren.merchants.cli", "app", "merchant"),
     ("zeren.governance.cli", "app", "governance"),
     ("zeren.rules.cli", "app", "rules"),

@@ -6,10 +6,12 @@ who may do what on which engagement."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import hashlib
+from datetime import timedelta
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 
 from zeren.assessment import domain as d
 from zeren.assessment import schemas as s
@@ -19,14 +21,18 @@ from zeren.assessment.services import (
     bundles,
     engagements,
     findings,
+    public_reports,
     reports,
     risks,
+    transparency,
 )
 from zeren.auth.policy import Actor
-from zeren.deps import SessionDep, require
+from zeren.db.base import utcnow
+from zeren.deps import SessionDep, public, require
 from zeren.ledger.outbox import flusher_for
 from zeren.platforms.service import get_platform
 from zeren.settings_dep import settings_of
+from zeren.timepolicy import parse_optional
 
 router = APIRouter(tags=["audit"])
 Reader = Annotated[Actor, Depends(require("assessment.read"))]
@@ -364,3 +370,79 @@ def add_drill(plan_id: str, body: s.DrillIn, session: SessionDep, actor: Assesso
               ) -> s.DrillRead:
     return s.DrillRead.model_validate(algorithms.drill(session=session, actor=actor,
                                                        plan_id=plan_id, data=body))
+
+
+# -- the transparency report and the public risk report (指南 第七条) -----------------------
+
+ReportsRead = Annotated[Actor, Depends(require("reports.read"))]
+Public = Annotated[None, Depends(public)]
+
+
+@router.get("/platforms/{platform_id}/reports/transparency", response_model=None)
+def transparency_report(
+    platform_id: str, session: SessionDep, actor: ReportsRead,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: Annotated[str | None, Query()] = None,
+    format: Annotated[Literal["json", "csv", "html", "pdf"], Query()] = "json",
+) -> Response:
+    """The transparency report for [from, to) (default: the last 365 days): every figure
+    moderation's periodic report computes, each linked to its query, with charts; as JSON,
+    CSV, HTML or PDF (header ``X-Content-SHA256``)."""
+    end = parse_optional(to, "to", utcnow())
+    start = parse_optional(from_, "from", end - timedelta(days=365))
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    data = transparency.build(session=session, actor=actor, platform_id=pid, start=start,
+                              end=end)
+    if format == "csv":
+        body = transparency.to_csv(data).encode()
+        media = "text/csv; charset=utf-8"
+    elif format == "html":
+        body = transparency.to_html(data).encode()
+        media = "text/html; charset=utf-8"
+    elif format == "pdf":
+        body = transparency.to_pdf(data)
+        media = "application/pdf"
+    else:
+        return JSONResponse(data)
+    return Response(body, media_type=media,
+                    headers={"X-Content-SHA256": hashlib.sha256(body).hexdigest()})
+
+
+def _published(r: object) -> s.PublicReportRead:
+    out = s.PublicReportRead.model_validate(r)
+    out.url = f"/api/v1/public/risk-reports/{out.id}"
+    out.pdf_url = out.url + "/pdf"
+    return out
+
+
+@router.post(A + "/risk-reports", response_model=s.PublicReportRead, status_code=201)
+def publish_risk_report(assessment_id: str, request: Request, session: SessionDep,
+                        actor: Assessor) -> s.PublicReportRead:
+    """Publish the risk report of a signed assessment (HTML and PDF, public URL)."""
+    return _published(public_reports.publish(session=session, actor=actor,
+                                             assessment_id=assessment_id,
+                                             data_dir=settings_of(request).data_dir))
+
+
+@router.get("/platforms/{platform_id}/risk-reports", response_model=list[s.PublicReportRead])
+def list_risk_reports(platform_id: str, session: SessionDep, actor: Reader
+                      ) -> list[s.PublicReportRead]:
+    pid = get_platform(session=session, platform_ref=platform_id).id
+    actor.require("assessment.read", pid)
+    return [_published(r) for r in public_reports.published(session=session, platform_id=pid)]
+
+
+@router.get("/public/risk-reports/{report_id}", response_class=HTMLResponse)
+def public_risk_report(report_id: str, session: SessionDep, _: Public) -> HTMLResponse:
+    """A published risk report, for anyone (no login)."""
+    r = public_reports.get_public(session=session, report_id=report_id)
+    return HTMLResponse(r.html, headers={"X-Content-SHA256": r.sha256})
+
+
+@router.get("/public/risk-reports/{report_id}/pdf")
+def public_risk_report_pdf(report_id: str, request: Request, session: SessionDep, _: Public
+                           ) -> FileResponse:
+    r = public_reports.get_public(session=session, report_id=report_id)
+    return FileResponse(public_reports.pdf_path(settings_of(request).data_dir, r),
+                        media_type="application/pdf", filename=f"risk-report-{r.id}.pdf",
+                        headers={"X-Content-SHA256": r.pdf_sha256})

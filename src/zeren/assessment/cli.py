@@ -21,15 +21,17 @@ from zeren.assessment.services import (
     bundles,
     engagements,
     findings,
+    public_reports,
     reports,
     risks,
+    transparency,
 )
 from zeren.auth.service import actor_for, get_user
 from zeren.cli_support import cli_actor, console, db, fail, handles_errors
 from zeren.config import get_settings
 from zeren.ledger.verify import Note, make_verifier, raw_public_key, sign_note_text
 from zeren.platforms.service import get_platform
-from zeren.timepolicy import format_beijing
+from zeren.timepolicy import as_utc, format_beijing
 
 app = typer.Typer(help="Independent audit (Art 8): engagements, evidence bundles, findings, "
                   "reports.", no_args_is_help=True)
@@ -335,3 +337,50 @@ def plans_cmd(platform: Platform) -> None:
             state = f"drilled {last.held_on} {last.outcome}" if last else "never drilled"
             console.print(f"{x.id}\t{x.title}\t{x.risk_kind}\t{x.owner}\t{state}",
                           highlight=False)
+
+
+@assessment_app.command("publish")
+@handles_errors
+def publish_cmd(assessment: str) -> None:
+    """Publish the risk report of a signed assessment (HTML and PDF at a public URL)."""
+    with db() as session:
+        r = public_reports.publish(session=session, actor=cli_actor(),
+                                   assessment_id=assessment, data_dir=get_settings().data_dir)
+        console.print(f"risk report {r.id} published at /api/v1/public/risk-reports/{r.id}\n"
+                      f"html sha256 {r.sha256}\npdf sha256 {r.pdf_sha256}", highlight=False)
+
+
+report_app = typer.Typer(help="Reports the platform publishes (transparency report).",
+                         no_args_is_help=True)
+
+
+@report_app.command("transparency")
+@handles_errors
+def transparency_cmd(
+    platform: Platform,
+    period_start: Annotated[datetime, typer.Option("--from", help="Period start.")],
+    period_end: Annotated[datetime, typer.Option("--to", help="Period end (excluded).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the report.")],
+    fmt: Annotated[str, typer.Option("--format", help="json, csv, html or pdf.")] = "json",
+) -> None:
+    """The transparency report of a platform for [from, to): every figure with its query,
+    with charts; prints the file's SHA-256. Times without a zone are Beijing time."""
+    import hashlib
+    import json
+
+    if fmt not in ("json", "csv", "html", "pdf"):
+        fail(f"--format {fmt!r}: use json, csv, html or pdf")
+    start, end = as_utc(period_start), as_utc(period_end)
+    if end <= start:
+        fail("--to must come after --from")
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        data = transparency.build(session=session, actor=cli_actor(), platform_id=p.id,
+                                  start=start, end=end)
+        body = (json.dumps(data, ensure_ascii=False, indent=1).encode() if fmt == "json"
+                else transparency.to_csv(data).encode() if fmt == "csv"
+                else transparency.to_html(data).encode() if fmt == "html"
+                else transparency.to_pdf(data))
+    out.write_bytes(body)
+    console.print(f"transparency report ({fmt}) sha256 {hashlib.sha256(body).hexdigest()} "
+                  f"→ {out}", highlight=False)

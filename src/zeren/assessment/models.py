@@ -320,3 +320,18 @@ class Drill(IdMixin, CreatedMixin, Base):
     outcome: Mapped[str] = mapped_column(String(20), nullable=False)
     notes: Mapped[str] = mapped_column(Text, nullable=False)
     by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class PublicRiskReport(IdMixin, CreatedMixin, Base):
+    """A risk report published from a signed assessment (风险评估报告, Art 7 (二)): the HTML
+    and its SHA-256, the PDF's SHA-256 (file under the data folder); public at its URL."""
+
+    __tablename__ = "asmt_public_reports"
+
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("asmt_assessments.id"),
+                                               nullable=False, index=True)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    html: Mapped[str] = mapped_column(Text, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    published_by: Mapped[str] = mapped_column(String(100), nullable=False)

@@ -379,3 +379,15 @@ class PlanRead(Read):
     owner: str
     drills: list[DrillRead] = Field(default_factory=list)
     created_at: datetime
+
+
+class PublicReportRead(Read):
+    id: str
+    assessment_id: str
+    platform_id: str
+    sha256: str
+    pdf_sha256: str
+    published_by: str
+    created_at: datetime
+    url: str = ""
+    pdf_url: str = ""

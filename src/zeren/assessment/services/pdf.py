@@ -5,7 +5,9 @@ SHA-256 can be signed beside the HTML's."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -31,6 +33,14 @@ def font_file() -> tuple[str, int]:
                    "(`make browser` does)", details={"looked_in": [p for p, _ in FONT_CANDIDATES]})
 
 
+@dataclass(frozen=True)
+class Svg:
+    """A chart (SVG text) as a section body: embedded as vectors."""
+
+    text: str
+    width_mm: float = 170
+
+
 class _Doc(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
@@ -40,8 +50,9 @@ class _Doc(FPDF):
 
 def render(*, title: str, meta: Sequence[str], sections: Sequence[tuple[str, object]],
            created_at: datetime) -> bytes:
-    """A document of headed sections; a section body is a paragraph string or a table (a list
-    of rows, the first one the heading row)."""
+    """A document of headed sections; a section body is a paragraph string, a chart
+    (:class:`Svg`) or a list of charts, or a table (a list of rows, the first one the heading
+    row)."""
     path, index = font_file()
     pdf = _Doc(format="A4")
     pdf.set_creation_date(created_at)
@@ -59,7 +70,12 @@ def render(*, title: str, meta: Sequence[str], sections: Sequence[tuple[str, obj
         pdf.set_font(FONT, size=13)
         pdf.multi_cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, size=10)
-        if isinstance(body, str):
+        if isinstance(body, Svg):
+            pdf.image(io.BytesIO(body.text.encode()), w=body.width_mm)
+        elif isinstance(body, list) and body and all(isinstance(b, Svg) for b in body):
+            for chart in body:
+                pdf.image(io.BytesIO(chart.text.encode()), w=chart.width_mm)
+        elif isinstance(body, str):
             for para in (p for p in body.split("\n") if p.strip()):
                 pdf.multi_cell(0, 6, para, new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(1)
