@@ -30,6 +30,9 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
+# Every test's server log is scanned for the secrets it made (tests/logscan.py, ADR 0044).
+pytest_plugins = ["tests.logscan"]
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"zeren database leg: {BACKEND}"
 
