@@ -112,10 +112,6 @@ def load_demo(*, session: Session, data_dir: Path) -> bool:
 
     now = datetime.now(UTC)
     attestations = [
-        (mall, "art9.innovation_investment", "2025 年研发投入 41.2 亿元，中小科技企业扶持计划覆盖 1,260 家。",
-         ("rd-2025.txt", "研发投入明细（演示）\n".encode())),
-        (mall, "art9.support_smes", "中小科技企业扶持计划 2025 年覆盖 1,260 家（见名单）。",
-         ("sme-2025.txt", "扶持名单（演示）\n".encode())),
         (mall, "art14.disclosure_reporting",
          "服务协议与交易规则在首页显著位置持续公示，按季度向主管部门报告修改情况。",
          ("rules-disclosure-2026.txt", "公示与报告记录（演示）\n".encode())),
@@ -130,8 +126,8 @@ def load_demo(*, session: Session, data_dir: Path) -> bool:
                        files=[(evidence[0], evidence[1], "text/plain")], data_dir=data_dir)
     # One expired attestation: shows how a lapsed statement turns back to not_assessed.
     posture.attest(session=session, actor=actor, platform=mall,
-                   obligation_key="art32.green_packaging",
-                   statement="2025 年包装减量报告已发布（已过期的演示声明）。",
+                   obligation_key="art32.frugality",
+                   statement="2025 年节约资源报告已发布（已过期的演示声明）。",
                    valid_from=now - timedelta(days=400), valid_until=now - timedelta(days=35),
                    files=[], data_dir=data_dir)
     ex = request_exemption(session=session, actor=actor, platform=made["linli-home"], data={
