@@ -45,6 +45,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.moderation.console",
     "zeren.datagov.console",
     "zeren.security.console",
+    "zeren.assessment.console",
     "zeren.governance.console",
     "zeren.rules.console",
     "zeren.reviews.console",

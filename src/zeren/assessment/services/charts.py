@@ -78,3 +78,38 @@ def lines(title: str, x: Sequence[str], series: Mapping[str, Sequence[float | No
             ax.legend(fontsize=8)
         fig.tight_layout()
         return _svg(fig)
+
+
+STATUS_COLOURS = {"met": "#3c8d5a", "at_risk": "#e0a030", "unmet": "#b03a48",
+                  "not_assessed": "#b8b8b8", "not_applicable": "#eeeeee",
+                  "exempted": "#6b8fc7", None: "#ffffff"}
+STATUS_ZH = {"met": "合规", "at_risk": "有风险", "unmet": "未合规", "not_assessed": "未评估",
+             "not_applicable": "不适用", "exempted": "已变通", None: "无"}
+
+
+def status_matrix(title: str, m: object) -> str:
+    """A grid of statuses (rows × columns) in the posture's colours, with a legend: a
+    platform's articles over time, or the group's platforms × articles."""
+    _setup()
+    from matplotlib.colors import ListedColormap
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    rows: list[str] = m.rows  # type: ignore[attr-defined]
+    cols: list[str] = m.cols  # type: ignore[attr-defined]
+    cells: list[list[str | None]] = m.cells  # type: ignore[attr-defined]
+    keys = list(STATUS_COLOURS)
+    grid = [[keys.index(c) for c in row] for row in cells]
+    with _LOCK:
+        fig = Figure(figsize=(max(6.0, 0.28 * len(cols) + 2.5), max(2.0, 0.26 * len(rows) + 1.6)))
+        ax = fig.add_subplot()
+        ax.imshow(grid, cmap=ListedColormap(list(STATUS_COLOURS.values())), vmin=0,
+                  vmax=len(keys) - 1, aspect="auto", interpolation="nearest")
+        ax.set_xticks(range(len(cols)), cols, fontsize=7, rotation=60 if len(cols) > 12 else 0)
+        ax.set_yticks(range(len(rows)), rows, fontsize=7)
+        ax.set_title(title, fontsize=10)
+        used = sorted({c for row in cells for c in row}, key=lambda k: keys.index(k))
+        ax.legend(handles=[Patch(color=STATUS_COLOURS[k], label=STATUS_ZH[k]) for k in used],
+                  fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+        fig.tight_layout()
+        return _svg(fig)
