@@ -15,7 +15,7 @@ from zeren.errors import TooLarge
 from zeren.ledger.outbox import flusher_for
 from zeren.merchants import domain as d
 from zeren.merchants import schemas as s
-from zeren.merchants.services import importer, registry, verification
+from zeren.merchants.services import disclosure, importer, listings, registry, verification
 from zeren.merchants.services.providers import RegistryProvider, snapshot_provider
 from zeren.pagination import PageDep
 from zeren.platforms.service import get_platform
@@ -85,7 +85,7 @@ def run_due(platform_id: str, session: SessionDep, actor: Writer) -> s.DueRunRea
     """Open the due work now (what the daily job merchants.due does)."""
     got = verification.run_due_now(session=session, actor=actor,
                                    platform_id=_pid(session, platform_id))
-    return s.DueRunRead(opened=got.opened, cases=got.cases)
+    return s.DueRunRead(opened=got.opened, cases=got.cases, exited=got.exited)
 
 
 @router.post("", response_model=s.MerchantRead, status_code=201)
@@ -156,6 +156,73 @@ def list_merchants(
         items.append(it)
     return s.MerchantPage(items=items, total=total, offset=0 if after else page.offset,
                           limit=page.limit, next=nxt)
+
+
+@router.get("/listings", response_model=s.ListingPage)
+def list_listings(
+    platform_id: str, session: SessionDep, actor: Reader, page: PageDep,
+    merchant: Annotated[str | None, Query(max_length=100,
+                                          description="Merchant id or merchant_ref.")] = None,
+    status: Annotated[str | None, Query(
+        description="active / in_review / blocked / withdrawn")] = None,
+    category: Annotated[str | None, Query(max_length=60)] = None,
+    unlicensed: Annotated[bool, Query(
+        description="Only listings in a licensed category submitted without a licence.")]
+    = False,
+) -> s.ListingPage:
+    """The platform's listings, newest change first."""
+    pid = _pid(session, platform_id)
+    mid = (registry.get_merchant(session=session, actor=actor, platform_id=pid,
+                                 merchant=merchant).id if merchant else None)
+    rows, total = listings.list_listings(
+        session=session, actor=actor, platform_id=pid, params=page,
+        filters=listings.ListingFilters(merchant_id=mid, status=status, category=category,
+                                        unlicensed=unlicensed))
+    return s.ListingPage(items=[s.ListingRead.model_validate(x) for x in rows], total=total,
+                         offset=page.offset, limit=page.limit)
+
+
+@router.get("/listings/{listing_id}", response_model=s.ListingRead)
+def get_listing(platform_id: str, listing_id: str, session: SessionDep, actor: Reader
+                ) -> s.ListingRead:
+    """A listing (by id or listing_ref): its current version."""
+    return s.ListingRead.model_validate(listings.get_listing(
+        session=session, actor=actor, platform_id=_pid(session, platform_id),
+        listing=listing_id))
+
+
+@router.get("/listings/{listing_id}/versions", response_model=list[s.ListingVersionRead])
+def listing_versions(platform_id: str, listing_id: str, session: SessionDep, actor: Reader
+                     ) -> list[s.ListingVersionRead]:
+    """Every version of a listing as submitted, with its SHA-256 and outcome."""
+    row = listings.get_listing(session=session, actor=actor,
+                               platform_id=_pid(session, platform_id), listing=listing_id)
+    return [s.ListingVersionRead.model_validate(v)
+            for v in listings.versions(session=session, actor=actor, listing=row)]
+
+
+@router.post("/listings/{listing_id}/withdraw", response_model=s.ListingRead)
+def withdraw_listing(platform_id: str, listing_id: str, body: s.ReasonIn, session: SessionDep,
+                     actor: Writer, request: Request, tasks: BackgroundTasks) -> s.ListingRead:
+    """Withdraw a listing (a new version, status withdrawn)."""
+    row = listings.get_listing(session=session, actor=actor,
+                               platform_id=_pid(session, platform_id), listing=listing_id)
+    out = listings.withdraw_listing(session=session, actor=actor, listing=row,
+                                    reason=body.reason)
+    _kick(request, tasks)
+    return s.ListingRead.model_validate(out)
+
+
+@router.post("/{merchant_id}/listings", response_model=s.ListingRead, status_code=201)
+def submit_listing(platform_id: str, merchant_id: str, body: s.ListingIn, session: SessionDep,
+                   actor: Writer, request: Request, tasks: BackgroundTasks) -> s.ListingRead:
+    """Submit a listing or a new version: screened by the lexicon; a licensed category
+    without a valid licence is refused or held for review (data); every version logged."""
+    m = registry.get_merchant(session=session, actor=actor,
+                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+    out = listings.submit_listing(session=session, actor=actor, merchant=m, data=body)
+    _kick(request, tasks)
+    return s.ListingRead.model_validate(out)
 
 
 @router.get("/{merchant_id}", response_model=s.MerchantRead)
@@ -251,3 +318,52 @@ def list_verifications(platform_id: str, merchant_id: str, session: SessionDep, 
                               platform_id=_pid(session, platform_id), merchant=merchant_id)
     return [s.VerificationRead.model_validate(v)
             for v in verification.verifications(session=session, actor=actor, merchant=m)]
+
+
+@router.post("/{merchant_id}/disclosures", response_model=s.DisclosureRead, status_code=201)
+def check_disclosure(platform_id: str, merchant_id: str, body: s.DisclosureIn,
+                     session: SessionDep, actor: Writer) -> s.DisclosureRead:
+    """Compare what a shop page displays, field by field, with the registry (Art 15)."""
+    m = registry.get_merchant(session=session, actor=actor,
+                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+    return s.DisclosureRead.model_validate(disclosure.check_disclosure(
+        session=session, actor=actor, merchant=m, shop_ref=body.shop_ref, shown=body.shown()))
+
+
+@router.post("/{merchant_id}/disclosures/snapshot", response_model=s.DisclosureRead,
+             status_code=201)
+async def check_snapshot(platform_id: str, merchant_id: str, file: UploadFile,
+                         session: SessionDep, actor: Writer,
+                         shop_ref: Annotated[str | None, Query(max_length=100)] = None
+                         ) -> s.DisclosureRead:
+    """Compare a shop page snapshot (HTML or text) with the registry: the items its text
+    does not contain (Art 15); the file's SHA-256 is kept."""
+    content = await file.read(disclosure.MAX_SNAPSHOT + 1)
+    m = registry.get_merchant(session=session, actor=actor,
+                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+    return s.DisclosureRead.model_validate(disclosure.check_disclosure(
+        session=session, actor=actor, merchant=m, shop_ref=shop_ref, snapshot=content))
+
+
+@router.get("/{merchant_id}/disclosures", response_model=list[s.DisclosureRead])
+def list_disclosures(platform_id: str, merchant_id: str, session: SessionDep, actor: Reader
+                     ) -> list[s.DisclosureRead]:
+    """The merchant's disclosure checks, newest first."""
+    m = registry.get_merchant(session=session, actor=actor,
+                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+    return [s.DisclosureRead.model_validate(x)
+            for x in disclosure.disclosures(session=session, actor=actor, merchant=m)]
+
+
+@router.post("/{merchant_id}/exit", response_model=s.MerchantRead)
+def announce_exit(platform_id: str, merchant_id: str, body: s.ExitIn, session: SessionDep,
+                  actor: Writer, request: Request, tasks: BackgroundTasks) -> s.MerchantRead:
+    """Announce the merchant's exit at least the notice days ahead (Art 16, data)."""
+    pid = _pid(session, platform_id)
+    m = registry.get_merchant(session=session, actor=actor, platform_id=pid,
+                              merchant=merchant_id)
+    disclosure.announce_exit(session=session, actor=actor, merchant=m, exit_on=body.exit_on,
+                             reason=body.reason)
+    _kick(request, tasks)
+    return merchant_read(registry.merchant_view(session=session, actor=actor, platform_id=pid,
+                                                merchant=m.id))

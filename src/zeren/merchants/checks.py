@@ -4,10 +4,10 @@ platform's registry as it stands now; an empty registry is no data, never compli
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from zeren.hookspecs import hookimpl
-from zeren.merchants.models import Licence, Merchant
+from zeren.merchants.models import Disclosure, Licence, Listing, Merchant
 from zeren.posture.domain import Check, CheckContext, CheckResult, Period, Status, share
 from zeren.timepolicy import beijing_today
 
@@ -73,6 +73,80 @@ def reverification_on_time(ctx: CheckContext) -> CheckResult:
                            reason_zh=f"{total} 家已核验经营者均在复核期限内")
 
 
+def listings_licensed(ctx: CheckContext) -> CheckResult:
+    """Published listings in a category that needs a licence (data) whose merchant holds a
+    valid licence of that kind today; listings held for review are counted apart."""
+    period = Period.at(ctx.now)
+    today = beijing_today(ctx.now)
+    ls, lc = Listing, Licence
+    shown = ls.status == "active"
+    total = int(ctx.session.scalar(select(func.count()).select_from(ls).where(
+        ls.platform_id == ctx.platform_id, shown)) or 0)
+    if total == 0:
+        return CheckResult.no_data("no published listing", period=period,
+                                   what_zh="尚无在售的商品或服务信息")
+    licensed = exists().where(lc.merchant_id == ls.merchant_id, lc.kind == ls.licence_kind,
+                              lc.status == "valid", lc.valid_from <= today,
+                              or_(lc.valid_until.is_(None), lc.valid_until >= today))
+    needing, missing = ctx.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((~licensed, 1), else_=0)), 0))
+        .select_from(ls).where(and_(ls.platform_id == ctx.platform_id, shown,
+                                    ls.licence_kind.is_not(None)))).one()
+    needing, missing = int(needing), int(missing)
+    held = int(ctx.session.scalar(select(func.count()).select_from(ls).where(
+        ls.platform_id == ctx.platform_id, ls.status == "in_review",
+        ls.licence_kind.is_not(None), ls.licence_id.is_(None))) or 0)
+    figures = {"published": total, "in_licensed_categories": needing,
+               "without_valid_licence": missing, "held_for_licence_review": held}
+    if missing:
+        return CheckResult.found(Status.UNMET, f"{missing} published listing(s) in a licensed "
+                                 "category without a valid licence", period=period,
+                                 seen=total - missing, figures=figures,
+                                 reason_zh=f"{missing} 条在售商品属于需许可类目但经营者无有效许可证")
+    return CheckResult.met(f"{total} published listing(s) checked; the {needing} in licensed "
+                           "categories hold a valid licence", seen=total, period=period,
+                           figures=figures,
+                           reason_zh=f"已检查 {total} 条在售商品，{needing} 条需许可商品均有有效许可证")
+
+
+def disclosures_match(ctx: CheckContext) -> CheckResult:
+    """Active merchants whose shop page was checked (电子商务法 第十五条): none whose latest
+    check found a mismatch or a missing item; merchants never checked are counted apart."""
+    period = Period.at(ctx.now)
+    dc, m = Disclosure, Merchant
+    last = (select(dc.merchant_id, func.max(dc.at).label("at"))
+            .where(dc.platform_id == ctx.platform_id).group_by(dc.merchant_id).subquery())
+    rows = ctx.session.execute(
+        select(dc.outcome, func.count()).join(last, and_(last.c.merchant_id == dc.merchant_id,
+                                                         last.c.at == dc.at))
+        .join(m, m.id == dc.merchant_id).where(m.status == "active")
+        .group_by(dc.outcome)).all()
+    by = {str(o): int(n) for o, n in rows}
+    checked = sum(by.values())
+    active = int(ctx.session.scalar(select(func.count()).select_from(m).where(
+        m.platform_id == ctx.platform_id, m.status == "active")) or 0)
+    if checked == 0:
+        return CheckResult.no_data("no shop page of an active merchant checked", period=period,
+                                   what_zh="尚未核对在营经营者的店铺公示信息",
+                                   figures={"active": active})
+    open_ = by.get("mismatch", 0)
+    figures = {"active": active, "checked": checked, "mismatch_open": open_,
+               "not_checked": active - checked, "share_checked": share(checked, active)}
+    if open_:
+        return CheckResult.found(Status.UNMET, f"{open_} of {checked} checked merchant(s) show "
+                                 "a mismatch or a missing item on their shop page",
+                                 period=period, seen=checked - open_, figures=figures,
+                                 reason_zh=f"{open_} 家经营者店铺公示信息与登记不符或缺项")
+    if checked < active:
+        return CheckResult.found(Status.AT_RISK, f"{checked} checked merchant(s) match; "
+                                 f"{active - checked} active merchant(s) never checked",
+                                 period=period, seen=checked, figures=figures,
+                                 reason_zh=f"{checked} 家核对一致，{active - checked} 家尚未核对")
+    return CheckResult.met(f"all {checked} active merchants' shop pages match the registry",
+                           seen=checked, period=period, figures=figures,
+                           reason_zh=f"{checked} 家在营经营者店铺公示信息均与登记一致")
+
+
 @hookimpl
 def zeren_posture_checks() -> list[Check]:
     return [
@@ -84,4 +158,13 @@ def zeren_posture_checks() -> list[Check]:
               obligations=("art10.periodic_reverification",),
               title_zh="经营者按期复核", title_en="Merchants re-verified on time",
               evaluate=reverification_on_time, version="1"),
+        Check(key="merchants.art10.listings_licensed",
+              obligations=("art10.merchant_verification",),
+              title_zh="需许可类目的在售商品均有有效许可证",
+              title_en="Published listings in licensed categories hold a valid licence",
+              evaluate=listings_licensed, version="1"),
+        Check(key="merchants.art10.disclosure", obligations=("art10.merchant_disclosure",),
+              title_zh="经营者店铺公示信息与登记一致",
+              title_en="Merchants' shop pages display what the registry holds",
+              evaluate=disclosures_match, version="1"),
     ]

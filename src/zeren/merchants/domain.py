@@ -57,6 +57,16 @@ class LicenceKind:
     en: str
     categories: tuple[str, ...]
     source: str
+    without_licence: str = "review"  # refuse | review: a listing of a merchant without it
+
+
+@dataclass(frozen=True)
+class ListingRules:
+    max_title: int
+    max_description: int
+    max_images: int
+    review_category: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,15 @@ class Registry:
     licences: Mapping[str, LicenceKind]
     periods: Mapping[str, Period]
     verification: VerificationRules
+    listings: ListingRules
+
+    def licence_for(self, category: str) -> LicenceKind | None:
+        """The licence kind a listing category needs (the data's mapping), or None."""
+        key = category.strip().casefold()
+        for lk in self.licences.values():
+            if any(key == c.casefold() for c in lk.categories):
+                return lk
+        return None
 
     @property
     def reverify_months(self) -> int:
@@ -124,8 +143,11 @@ def parse_registry(raw: Mapping[str, Any]) -> Registry:
     for code, lk in raw["licences"].items():
         if not lk.get("source"):
             raise ValueError(f"licences.{code} names no source")
+        without = str(lk.get("without_licence", "review"))
+        if without not in ("refuse", "review"):
+            raise ValueError(f"licences.{code}.without_licence must be refuse or review")
         licences[code] = LicenceKind(code, lk["zh"], lk["en"], tuple(lk.get("categories", [])),
-                                     lk["source"])
+                                     lk["source"], without)
     periods: dict[str, Period] = {}
     for name, p in raw["periods"].items():
         unit = next((u for u in ("months", "days", "years") if u in p), None)
@@ -141,7 +163,13 @@ def parse_registry(raw: Mapping[str, Any]) -> Registry:
         raise ValueError("verification needs active_statuses and a source")
     rules = VerificationRules(frozenset(v["active_statuses"]), str(v["lapsed_measure"]),
                               str(v["lapsed_category"]), str(v["source"]))
-    return Registry(str(raw["version"]), kinds, licences, periods, rules)
+    li = raw["listings"]
+    if not li.get("source"):
+        raise ValueError("listings names no source")
+    listing_rules = ListingRules(int(li["max_title"]), int(li["max_description"]),
+                                 int(li["max_images"]), str(li["review_category"]),
+                                 str(li["source"]))
+    return Registry(str(raw["version"]), kinds, licences, periods, rules, listing_rules)
 
 
 @lru_cache(maxsize=1)
@@ -685,3 +713,176 @@ def sample_resident_id(n: int) -> str:
     seq = f"{n % 1000:03d}"
     body = f"{region}{date.fromordinal(born):%Y%m%d}{seq}"
     return body + str(_ric.calc_check_digit(body + "0"))  # it skips the last character
+
+
+# ----------------------------------------------------------------------- listings
+
+
+class ListingStatus(StrEnum):
+    """Where a listing version stands: published, held for a person, blocked by the
+    lexicon, or withdrawn by the merchant."""
+
+    active = "active"
+    in_review = "in_review"
+    blocked = "blocked"
+    withdrawn = "withdrawn"
+
+
+@dataclass(frozen=True)
+class ListingOutcome:
+    status: ListingStatus
+    reasons: tuple[str, ...]
+
+
+def listing_outcome(*, screening: str, needs: LicenceKind | None, licensed: bool
+                    ) -> ListingOutcome:
+    """What a submitted listing becomes: the lexicon's verdict (block > review > pass) and,
+    in a category that needs a licence the merchant lacks, a hold for review. A kind whose
+    data says ``refuse`` never gets here (the service refuses it before anything is
+    written)."""
+    reasons: list[str] = []
+    status = ListingStatus.active
+    if screening == "block":
+        status = ListingStatus.blocked
+        reasons.append("lexicon: block")
+    elif screening == "review":
+        status = ListingStatus.in_review
+        reasons.append("lexicon: review")
+    if needs is not None and not licensed:
+        reasons.append(f"licence_missing:{needs.code}")
+        if status == ListingStatus.active:
+            status = ListingStatus.in_review
+    return ListingOutcome(status, tuple(reasons))
+
+
+def licence_valid_on(valid_from: date, valid_until: date | None, status: str, day: date
+                     ) -> bool:
+    """A licence holds on ``day``: recorded as valid, started, not ended."""
+    return (status == "valid" and valid_from <= day
+            and (valid_until is None or valid_until >= day))
+
+
+def is_sha256(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def listing_digest(content: Mapping[str, Any]) -> str:
+    """SHA-256 of a listing version's content in canonical JSON (sorted keys, UTF-8): what
+    the ledger entry and the kept version both carry, so either proves the other."""
+    import hashlib
+    import json
+
+    raw = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+# ----------------------------------------------------------------------- disclosure (Art 15)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What a merchant's shop page must show (电子商务法 第十五条): the name, the USCC of a
+    registered body, each licence valid today, and a natural person's ground."""
+
+    legal_name: str
+    uscc: str | None
+    licences: tuple[tuple[str, str, date | None], ...]  # (kind, number, valid_until)
+    ground: str | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    item: str  # legal_name / uscc / licence:<kind>:<number> / ground
+    problem: str  # missing / mismatch
+    expected: str
+    shown: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"item": self.item, "problem": self.problem, "expected": self.expected,
+                "shown": self.shown}
+
+
+def _fold(text: str) -> str:
+    """Text compared as a reader sees it: full-width forms folded, spaces dropped, case
+    ignored (a USCC shown in lower case is the same code)."""
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+def compare_disclosure(expected: Expected, shown: Mapping[str, Any]) -> list[Finding]:
+    """The items a shop page's fields (``legal_name``, ``uscc``, ``licences`` as
+    ``[{kind, number, valid_until}]``, ``ground``) leave out or show otherwise."""
+    out: list[Finding] = []
+
+    def field(item: str, want: str | None, got: Any) -> None:
+        if not want:
+            return
+        if got is None or not str(got).strip():
+            out.append(Finding(item, "missing", want, None))
+        elif _fold(str(got)) != _fold(want):
+            out.append(Finding(item, "mismatch", want, str(got)))
+
+    field("legal_name", expected.legal_name, shown.get("legal_name"))
+    field("uscc", expected.uscc, shown.get("uscc"))
+    field("ground", expected.ground, shown.get("ground"))
+    lics = [x for x in shown.get("licences") or [] if isinstance(x, Mapping)]
+    for kind, number, until in expected.licences:
+        item = f"licence:{kind}:{number}"
+        same = [x for x in lics if _fold(str(x.get("number", ""))) == _fold(number)]
+        if not same:
+            out.append(Finding(item, "missing", number, None))
+            continue
+        got_until = same[0].get("valid_until")
+        want_until = until.isoformat() if until else None
+        if want_until and got_until and str(got_until)[:10] != want_until:
+            out.append(Finding(f"{item}:valid_until", "mismatch", want_until, str(got_until)))
+    return out
+
+
+def compare_snapshot(expected: Expected, page_text: str) -> list[Finding]:
+    """The items a page snapshot's text does not contain (each looked for as folded text)."""
+    text = _fold(page_text)
+    out: list[Finding] = []
+    for item, want in (("legal_name", expected.legal_name), ("uscc", expected.uscc),
+                       ("ground", expected.ground),
+                       *((f"licence:{k}:{n}", n) for k, n, _u in expected.licences)):
+        if want and _fold(want) not in text:
+            out.append(Finding(item, "missing", want, None))
+    return out
+
+
+def page_text(content: bytes) -> str:
+    """The visible text of a page snapshot (HTML or plain text, UTF-8 or GB18030): tags,
+    scripts and styles dropped, entities decoded."""
+    import html
+    import re
+
+    try:
+        raw = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raw = content.decode("gb18030", errors="replace")
+    raw = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", raw)
+    raw = re.sub(r"(?s)<[^>]*>", " ", raw)
+    return html.unescape(raw)
+
+
+# ----------------------------------------------------------------------- exit (Art 16)
+
+
+def earliest_exit(today: date, reg: Registry | None = None) -> date:
+    """The first day a merchant announcing its exit today may leave (电子商务法 第十六条:
+    announced at least N days ahead, N from data)."""
+    from datetime import timedelta
+
+    return today + timedelta(days=(reg or registry()).exit_notice_days)
+
+
+def retention_end(exited_on: date, reg: Registry | None = None) -> date:
+    """The last day a merchant's identity records must be kept after its exit (data)."""
+    r = reg or registry()
+    years = r.periods["identity_retention"].value
+    try:
+        return exited_on.replace(year=exited_on.year + years)
+    except ValueError:  # 29 February into a common year
+        return exited_on.replace(year=exited_on.year + years, day=28)

@@ -16,3 +16,16 @@ class DuplicateMerchant(Conflict):
     """A merchant reference, USCC or shop id the platform's registry already holds."""
 
     code = "duplicate_merchant"
+
+
+class LicenceRequired(InvalidInput):
+    """A listing in a category whose licence kind the data says to refuse without one, from a
+    merchant holding no valid licence of that kind (nothing written)."""
+
+    code = "licence_required"
+
+
+class MerchantExited(Conflict):
+    """A write that needs a merchant still on the platform."""
+
+    code = "merchant_exited"

@@ -73,6 +73,13 @@ class Merchant(IdMixin, CreatedMixin, Base):
     created_by: Mapped[str] = mapped_column(String(100), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     import_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    exit_announced_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True, comment="When the exit was announced (电子商务法 第十六条).")
+    exit_on: Mapped[date | None] = mapped_column(
+        Date, nullable=True, comment="The Beijing day the merchant leaves.")
+    exited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    keep_until: Mapped[date | None] = mapped_column(
+        Date, nullable=True, comment="Records kept until this day after exit (data).")
 
 
 class Shop(IdMixin, CreatedMixin, Base):
@@ -220,3 +227,87 @@ class MerchantTask(IdMixin, Base):
 
 VERIFICATIONS = cast(Table, MerchantVerification.__table__)
 TASKS = cast(Table, MerchantTask.__table__)
+
+
+class Listing(IdMixin, CreatedMixin, Base):
+    """A listing (商品或服务信息) of a merchant: its current version. Every version, this
+    one included, is kept in ``merchant_listing_versions`` and logged in the ledger."""
+
+    __tablename__ = "merchant_listings"
+    __table_args__ = (
+        Index("uq_merchant_listings_ref", "platform_id", "listing_ref", unique=True),
+        Index("ix_merchant_listings_merchant", "merchant_id", "status"),
+        Index("ix_merchant_listings_category", "platform_id", "category", "status"),
+    )
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False)
+    listing_ref: Mapped[str] = mapped_column(String(100), nullable=False,
+                                             comment="The platform's own listing id.")
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    category: Mapped[str] = mapped_column(String(60), nullable=False)
+    price_cents: Mapped[int] = mapped_column(BIG, nullable=False, comment="Price in fen (分).")
+    currency: Mapped[str] = mapped_column(String(3), nullable=False, default="CNY")
+    images: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list,
+                                              comment="SHA-256 of each image.")
+    status: Mapped[str] = mapped_column(String(20), nullable=False,
+                                        comment="active / in_review / blocked / withdrawn")
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    licence_kind: Mapped[str | None] = mapped_column(
+        String(40), nullable=True, comment="The licence kind its category needs, if any.")
+    licence_id: Mapped[str | None] = mapped_column(
+        String(36), nullable=True, comment="The valid licence found at submission.")
+    screening: Mapped[str] = mapped_column(String(20), nullable=False,
+                                           comment="The lexicon's verdict: pass / review / block")
+    case_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100), nullable=False)
+
+
+class ListingVersion(IdMixin, Base):
+    """One version of a listing as submitted (kept): its content, digest and outcome."""
+
+    __tablename__ = "merchant_listing_versions"
+    __table_args__ = (
+        Index("uq_merchant_listing_versions", "listing_id", "version", unique=True),
+    )
+
+    listing_id: Mapped[str] = mapped_column(ForeignKey("merchant_listings.id"), nullable=False)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    by: Mapped[str] = mapped_column(String(100), nullable=False)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False,
+                                        comment="SHA-256 of the content in canonical JSON.")
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    reasons: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    case_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+LISTINGS = cast(Table, Listing.__table__)
+LISTING_VERSIONS = cast(Table, ListingVersion.__table__)
+
+
+class Disclosure(IdMixin, Base):
+    """One check of what a merchant's shop page displays against the registry (电子商务法
+    第十五条), kept: what was shown (fields, or a page snapshot by SHA-256) and the findings."""
+
+    __tablename__ = "merchant_disclosures"
+    __table_args__ = (Index("ix_merchant_disclosures_merchant", "merchant_id", "at"),)
+
+    merchant_id: Mapped[str] = mapped_column(ForeignKey("merchants.id"), nullable=False)
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    shop_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    by: Mapped[str] = mapped_column(String(100), nullable=False)
+    source: Mapped[str] = mapped_column(String(20), nullable=False, comment="fields / snapshot")
+    shown: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    snapshot_size: Mapped[int | None] = mapped_column(BIG, nullable=True)
+    expected: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(20), nullable=False,
+                                         comment="match / mismatch")

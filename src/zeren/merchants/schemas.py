@@ -5,6 +5,7 @@ API, the import and the CLI refuse the same things with the same field names."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -130,6 +131,10 @@ class MerchantRead(MerchantSummary):
     created_at: datetime
     created_by: str
     updated_at: datetime
+    exit_announced_at: datetime | None = None
+    exit_on: date | None = None
+    exited_at: datetime | None = None
+    keep_until: date | None = None
     shops: list[ShopRead] = Field(default_factory=list)
     licences: list[LicenceRead] = Field(default_factory=list)
 
@@ -224,3 +229,113 @@ class TaskPage(BaseModel):
 class DueRunRead(BaseModel):
     opened: dict[str, int]
     cases: int
+    exited: int = 0
+
+
+MAX_PRICE = Decimal("1000000000000")  # 10^12 yuan: far above any real price (ADR 0043)
+
+
+class ListingIn(BaseModel):
+    """A listing (商品或服务信息) as the merchant submits it; a listing_ref already on the
+    platform makes a new version of that listing."""
+
+    listing_ref: str = Field(min_length=1, max_length=100,
+                             description="The platform's own listing id.")
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=20_000)
+    category: str = Field(min_length=1, max_length=60,
+                          description="The platform's category; some need a licence (data).")
+    price: Decimal = Field(ge=0, le=MAX_PRICE, max_digits=15, decimal_places=2,
+                           description="Yuan, two decimals at most.")
+    currency: str = Field(default="CNY", min_length=3, max_length=3)
+    images: list[str] = Field(default_factory=list, max_length=30,
+                              description="SHA-256 (hex) of each image.")
+
+
+class ListingRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    merchant_id: str
+    listing_ref: str
+    title: str
+    description: str
+    category: str
+    price_cents: int
+    currency: str
+    images: list[str]
+    status: str
+    version: int
+    licence_kind: str | None
+    licence_id: str | None
+    screening: str
+    case_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ListingVersionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    at: datetime
+    by: str
+    content: dict[str, Any]
+    sha256: str
+    status: str
+    reasons: list[str]
+    case_id: str | None
+
+
+class ListingPage(BaseModel):
+    items: list[ListingRead]
+    total: int
+    offset: int
+    limit: int
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=400)
+
+
+class ShownLicence(BaseModel):
+    kind: str = Field(default="", max_length=60)
+    number: str = Field(default="", max_length=100)
+    valid_until: str | None = Field(default=None, max_length=40)
+
+
+class DisclosureIn(BaseModel):
+    """What a shop page displays (电子商务法 第十五条), field by field, as the platform read it."""
+
+    shop_ref: str | None = Field(default=None, max_length=100)
+    legal_name: str | None = Field(default=None, max_length=200)
+    uscc: str | None = Field(default=None, max_length=40)
+    ground: str | None = Field(default=None, max_length=100)
+    licences: list[ShownLicence] = Field(default_factory=list, max_length=100)
+
+    def shown(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"shop_ref"})
+
+
+class DisclosureRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    merchant_id: str
+    shop_ref: str | None
+    at: datetime
+    by: str
+    source: str
+    shown: dict[str, Any]
+    snapshot_sha256: str | None
+    snapshot_size: int | None
+    expected: dict[str, Any]
+    findings: list[dict[str, Any]]
+    outcome: str
+
+
+class ExitIn(BaseModel):
+    """An exit announcement (电子商务法 第十六条): the day the merchant leaves and why."""
+
+    exit_on: Day
+    reason: str = Field(min_length=1, max_length=400)

@@ -134,9 +134,11 @@ def _close(session: Session, merchant_id: str, kinds: Sequence[str], by: str, no
 class DueRun:
     opened: dict[str, int] = field(default_factory=lambda: {k: 0 for k in TASK_KINDS})
     cases: int = 0
+    exited: int = 0
 
     def summary(self) -> dict[str, Any]:
-        return {**{f"opened_{k}": v for k, v in self.opened.items()}, "cases": self.cases}
+        return {**{f"opened_{k}": v for k, v in self.opened.items()}, "cases": self.cases,
+                "exited": self.exited}
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -167,6 +169,7 @@ def run_due(*, session: Session, now: datetime | None = None, platform_id: str |
             limit: int = 100_000) -> DueRun:
     """Open the tasks whose time has come and send lapsed merchants to moderation (the
     scheduled job ``merchants.due``; idempotent: a task's key is taken once)."""
+    from zeren.merchants.services.disclosure import complete_exits
     from zeren.moderation.schemas import ReportIn, SubjectIn
     from zeren.moderation.services.intake import submit_reports
 
@@ -174,6 +177,7 @@ def run_due(*, session: Session, now: datetime | None = None, platform_id: str |
     today = beijing_today(now)
     reg = d.registry()
     out = DueRun()
+    out.exited = complete_exits(session=session, now=now, platform_id=platform_id)
     m = Merchant
     scope = [m.status == d.Status.active.value]
     if platform_id:
