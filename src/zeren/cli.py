@@ -62,6 +62,7 @@ DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("zeren.assessment.cli", "assessment_app", "assessment"),
     ("zeren.assessment.cli", "report_app", "report"),
     ("zeren.merchants.cli", "app", "merchant"),
+    ("zeren.merchants.cli", "report_app", "report"),
     ("zeren.governance.cli", "app", "governance"),
     ("zeren.rules.cli", "app", "rules"),
     ("zeren.reviews.cli", "app", "reviews"),

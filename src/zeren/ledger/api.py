@@ -23,6 +23,7 @@ from zeren.ledger.schemas import (
     OrderRecordRead,
     PersonalRead,
     ProofRead,
+    RefundRecordCreate,
 )
 from zeren.ledger.verify import VerificationError, parse_tile_path
 from zeren.platforms.service import get_platform
@@ -57,6 +58,23 @@ def log_order(
                                           request.app.state.settings.data_dir),
         record=body.record(), buyer=body.buyer.model_dump(exclude_none=True),
         completed_at=body.completed_at)
+    return Logged(log=r.log, index=r.index, checkpoint_size=r.checkpoint_size)
+
+
+@router.post("/orders/{order_id}/refunds", response_model=Logged, status_code=201)
+def log_refund(
+    order_id: str, body: RefundRecordCreate, request: Request, session: SessionDep,
+    actor: Annotated[Actor, Depends(require("ledger.write"))],
+) -> Logged:
+    """Log a refund of a completed order as its own record, linked to the order (never an
+    edit of the order's record); refunds may not pass what was paid."""
+    r = service.log_refund_record(
+        session=session, actor=actor,
+        platform_id=get_platform(session=session, platform_ref=body.platform_id).id,
+        record_log=service.record_log_for(request.app.state.engine,
+                                          request.app.state.settings.data_dir),
+        order_id=order_id, refund_id=body.refund_id, amount=body.amount, kind=body.kind,
+        reason=body.reason, refunded_at=body.refunded_at)
     return Logged(log=r.log, index=r.index, checkpoint_size=r.checkpoint_size)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     SmallInteger,
@@ -159,3 +160,35 @@ CHECKPOINTS = cast(Table, CheckpointRow.__table__)
 SUBJECTS = cast(Table, SubjectKey.__table__)
 PERSONAL = cast(Table, PersonalData.__table__)
 PD_KEYS = cast(Table, PersonalDataKey.__table__)
+
+
+class OrderIndex(Base):
+    """Orders and refunds as figures beside the log (kept, append-only): what the reports on
+    orders read. The log entry (``log``, ``idx``) is the proof; this row is how a quarter's
+    income is one GROUP BY. One row per completed order (its first completed record) and one
+    per refund, which names its order: a refund is its own record, never an edit."""
+
+    __tablename__ = "ledger_order_index"
+    __table_args__ = (
+        CheckConstraint("record IN ('order', 'refund')", name="record"),
+        CheckConstraint("amount_cents >= 0 AND other_cents >= 0", name="amounts"),
+        Index("ix_ledger_order_index_at", "platform_id", "at"),
+    )
+
+    platform_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    record: Mapped[str] = mapped_column(String(10), primary_key=True,
+                                        comment="order / refund")
+    ref: Mapped[str] = mapped_column(String(100), primary_key=True,
+                                     comment="The order id, or the refund id.")
+    order_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    merchant_ref: Mapped[str] = mapped_column(String(100), nullable=False)
+    income_kind: Mapped[str] = mapped_column(String(30), nullable=False,
+                                             comment="goods / service.<kind> (orders.toml)")
+    amount_cents: Mapped[int] = mapped_column(
+        BigInt, nullable=False, comment="Paid (an order) or refunded (a refund), in fen.")
+    other_cents: Mapped[int] = mapped_column(
+        BigInt, nullable=False, comment="Of which 其他销售收入 (an order of goods), in fen.")
+    at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), nullable=False, comment="Completed (an order) or refunded (a refund).")
+    log: Mapped[str] = mapped_column(String(100), nullable=False)
+    idx: Mapped[int] = mapped_column(BigInt, nullable=False)

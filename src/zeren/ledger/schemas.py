@@ -53,6 +53,13 @@ class OrderRecordCreate(BaseModel):
     paid_at: OrderTime | None = None
     completed_at: OrderTime | None = None
     buyer: BuyerData
+    income_kind: str = Field(
+        default="goods", max_length=30,
+        description="goods, or service.business / labour / commission / tipping / "
+                    "advertising / other (ledger/orders.toml): how the tax report counts it.")
+    other_sales_amount: Decimal = Field(
+        default=Decimal(0), ge=0, le=MAX_AMOUNT, max_digits=18, decimal_places=2,
+        description="Of the paid amount, 其他销售收入 (goods orders only).")
 
     def record(self) -> dict[str, Any]:
         """The non-personal fields, as logged."""
@@ -68,7 +75,21 @@ class OrderRecordCreate(BaseModel):
                         "currency": self.currency},
             "times": {"placed_at": t(self.placed_at), "paid_at": t(self.paid_at),
                       "completed_at": t(self.completed_at)},
+            "income": {"kind": self.income_kind, "other_sales": str(self.other_sales_amount)},
         }
+
+
+class RefundRecordCreate(BaseModel):
+    """A refund (退款/退货) of a logged order: its own record in the order's log, linked to the
+    order by ``order_id``; the order's record is never changed."""
+
+    platform_id: str = Field(max_length=36)
+    refund_id: str = Field(min_length=1, max_length=100)
+    amount: Decimal = Field(gt=0, le=MAX_AMOUNT, max_digits=18, decimal_places=2)
+    kind: str = Field(default="return", pattern="^(return|refund_only)$",
+                      description="return (退货退款) or refund_only (仅退款).")
+    reason: str = Field(default="", max_length=500)
+    refunded_at: OrderTime
 
 
 class Logged(BaseModel):

@@ -198,6 +198,145 @@ def order_records(
     return out
 
 
+# ----------------------------------------------------------------------- order figures
+
+
+@lru_cache(maxsize=1)
+def income_kinds() -> dict[str, dict[str, str]]:
+    """The income kinds an order may carry (``orders.toml``), each with its source."""
+    import tomllib
+    from importlib import resources
+
+    raw = tomllib.loads(resources.files("zeren.ledger").joinpath("orders.toml")
+                        .read_text("utf-8"))
+    kinds: dict[str, dict[str, str]] = raw["income_kinds"]
+    for code, k in kinds.items():
+        if not k.get("source") or not k.get("zh"):
+            raise ValueError(f"income_kinds.{code} needs zh and source")
+    return kinds
+
+
+def _cents(value: Any) -> int:
+    from decimal import Decimal
+
+    return int((Decimal(str(value)) * 100).to_integral_value())
+
+
+def check_income(record: dict[str, Any]) -> None:
+    """An order's income kind is one the data knows; 其他销售收入 belongs to goods and is
+    part of the paid amount."""
+    income = record.get("income") or {}
+    kind = str(income.get("kind", "goods"))
+    if kind not in income_kinds():
+        raise InvalidInput(f"income_kind must be one of {', '.join(income_kinds())}",
+                           field="income_kind")
+    other = _cents(income.get("other_sales", "0"))
+    if other and kind != "goods":
+        raise InvalidInput("other_sales_amount belongs to an order of goods",
+                           field="other_sales_amount")
+    if other > _cents(record["amounts"]["paid"]):
+        raise InvalidInput("other_sales_amount is more than the paid amount",
+                           field="other_sales_amount")
+
+
+def index_order(*, session: Session, record: dict[str, Any], receipt: Receipt) -> bool:
+    """Keep a completed order's figures beside its log entry (once: the first completed
+    record of an order counts; later records of it are in the log only)."""
+    completed = (record.get("times") or {}).get("completed_at")
+    if not completed:
+        return False
+    pid, oid = str(record["platform_id"]), str(record["order_id"])
+    if session.get(m.OrderIndex, (pid, "order", oid)) is not None:
+        return False
+    income = record.get("income") or {}
+    session.add(m.OrderIndex(
+        platform_id=pid, record="order", ref=oid, order_id=oid,
+        merchant_ref=str(record["merchant_id"]), income_kind=str(income.get("kind", "goods")),
+        amount_cents=_cents(record["amounts"]["paid"]),
+        other_cents=_cents(income.get("other_sales", "0")),
+        at=datetime.fromisoformat(str(completed)), log=receipt.log, idx=receipt.index))
+    session.flush()
+    return True
+
+
+def log_refund_record(
+    *, session: Session, actor: Actor, platform_id: str, record_log: RecordLog, order_id: str,
+    refund_id: str, amount: Any, kind: str, reason: str, refunded_at: datetime,
+) -> Receipt:
+    """Log a refund of a completed order as its own record under the order's subject
+    (ledger.write): refused when the order is not completed here, when the refund id is
+    taken, or when refunds would pass what was paid; indexed beside the order."""
+    actor.require("ledger.write", platform_id)
+    order = session.get(m.OrderIndex, (platform_id, "order", order_id))
+    if order is None:
+        raise NotFound(f"no completed order {order_id} on this platform",
+                       details={"field": "order_id"})
+    if session.get(m.OrderIndex, (platform_id, "refund", refund_id)) is not None:
+        raise Conflict(f"refund {refund_id} is already logged", details={"field": "refund_id"})
+    if refunded_at < order.at.replace(tzinfo=order.at.tzinfo or UTC):
+        raise InvalidInput("refunded_at is before the order was completed",
+                           field="refunded_at")
+    from sqlalchemy import func
+
+    done = int(session.scalar(select(func.coalesce(func.sum(m.OrderIndex.amount_cents), 0))
+                              .where(m.OrderIndex.platform_id == platform_id,
+                                     m.OrderIndex.record == "refund",
+                                     m.OrderIndex.order_id == order_id)) or 0)
+    cents = _cents(amount)
+    if done + cents > order.amount_cents:
+        raise InvalidInput(f"refunds would come to {(done + cents) / 100:.2f}, more than the "
+                           f"{order.amount_cents / 100:.2f} paid", field="amount")
+    rec = {"record": "refund", "platform_id": platform_id, "order_id": order_id,
+           "refund_id": refund_id, "merchant_id": order.merchant_ref,
+           "amount": f"{cents / 100:.2f}", "kind": kind, "reason": reason,
+           "refunded_at": refunded_at.isoformat(), "recorded_by": actor.username}
+    r = record_log.append(record_class="orders", record=rec,
+                          subject=order_subject(platform_id, order_id), at=refunded_at)
+    session.add(m.OrderIndex(
+        platform_id=platform_id, record="refund", ref=refund_id, order_id=order_id,
+        merchant_ref=order.merchant_ref, income_kind=order.income_kind, amount_cents=cents,
+        other_cents=0, at=refunded_at, log=r.log, idx=r.index))
+    session.flush()
+    audit(session=session, actor=actor, action="ledger.refund.log", target_type="order",
+          target_id=order_id, platform_id=platform_id,
+          summary={"refund_id": refund_id, "amount": rec["amount"], "log": r.log,
+                   "index": r.index})
+    return r
+
+
+@dataclass(frozen=True)
+class IncomeRow:
+    merchant_ref: str
+    income_kind: str
+    record: str
+    amount_cents: int
+    other_cents: int
+    count: int
+
+
+def income_between(*, session: Session, platform_id: str, start: datetime, end: datetime
+                   ) -> list[IncomeRow]:
+    """Orders completed and refunds made in ``[start, end)``, summed by merchant, income
+    kind and record (one GROUP BY over the index)."""
+    from sqlalchemy import func
+
+    o = m.OrderIndex
+    q = (select(o.merchant_ref, o.income_kind, o.record, func.sum(o.amount_cents),
+                func.sum(o.other_cents), func.count())
+         .where(o.platform_id == platform_id, o.at >= start, o.at < end)
+         .group_by(o.merchant_ref, o.income_kind, o.record))
+    return [IncomeRow(str(a), str(b), str(c), int(d or 0), int(e or 0), int(f))
+            for a, b, c, d, e, f in session.execute(q)]
+
+
+def income_seen(*, session: Session, platform_id: str) -> int:
+    """How many order figures the platform has indexed (0: no orders to report from)."""
+    from sqlalchemy import func
+
+    return int(session.scalar(select(func.count()).select_from(m.OrderIndex)
+                              .where(m.OrderIndex.platform_id == platform_id)) or 0)
+
+
 # ----------------------------------------------------------------------- use cases
 
 
@@ -205,11 +344,13 @@ def log_order_record(
     *, session: Session, actor: Actor, platform_id: str, record_log: RecordLog,
     record: dict[str, Any], buyer: dict[str, Any], completed_at: datetime | None,
 ) -> Receipt:
-    """Log one order record of ``platform_id`` (ledger.write on that platform) and note it
-    in the audit trail."""
+    """Log one order record of ``platform_id`` (ledger.write on that platform), index its
+    figures once it is completed, and note it in the audit trail."""
     actor.require("ledger.write", platform_id)
     rec = {**record, "platform_id": platform_id, "recorded_by": actor.username}
+    check_income(rec)
     r = ingest_order(record_log=record_log, record=rec, buyer=buyer, completed_at=completed_at)
+    index_order(session=session, record=rec, receipt=r)
     audit(session=session, actor=actor, action="ledger.order.log", target_type="order",
           target_id=str(record["order_id"]), platform_id=platform_id,
           summary={"log": r.log, "index": r.index})

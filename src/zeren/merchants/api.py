@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response, UploadFile
 
 from zeren.auth.policy import Actor
 from zeren.config import Settings
@@ -15,7 +15,14 @@ from zeren.errors import TooLarge
 from zeren.ledger.outbox import flusher_for
 from zeren.merchants import domain as d
 from zeren.merchants import schemas as s
-from zeren.merchants.services import disclosure, importer, listings, registry, verification
+from zeren.merchants.services import (
+    disclosure,
+    importer,
+    listings,
+    registry,
+    reports,
+    verification,
+)
 from zeren.merchants.services.providers import RegistryProvider, snapshot_provider
 from zeren.pagination import PageDep
 from zeren.platforms.service import get_platform
@@ -27,6 +34,7 @@ Reader = Annotated[Actor, Depends(require(registry.READ))]
 Writer = Annotated[Actor, Depends(require(registry.WRITE))]
 Opener = Annotated[Actor, Depends(require(registry.OPEN_IDENTITY))]
 Verifier = Annotated[Actor, Depends(require(verification.VERIFY))]
+Reporter = Annotated[Actor, Depends(require(reports.REPORT))]
 MAX_UPLOAD = 512 * 1024 * 1024
 
 
@@ -206,7 +214,8 @@ def withdraw_listing(platform_id: str, listing_id: str, body: s.ReasonIn, sessio
                      actor: Writer, request: Request, tasks: BackgroundTasks) -> s.ListingRead:
     """Withdraw a listing (a new version, status withdrawn)."""
     row = listings.get_listing(session=session, actor=actor,
-                               platform_id=_pid(session, platform_id), listing=listing_id)
+                               platform_id=_pid(session, platform_id), listing=listing_id,
+                               permission=registry.WRITE)
     out = listings.withdraw_listing(session=session, actor=actor, listing=row,
                                     reason=body.reason)
     _kick(request, tasks)
@@ -219,10 +228,88 @@ def submit_listing(platform_id: str, merchant_id: str, body: s.ListingIn, sessio
     """Submit a listing or a new version: screened by the lexicon; a licensed category
     without a valid licence is refused or held for review (data); every version logged."""
     m = registry.get_merchant(session=session, actor=actor,
-                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+                              platform_id=_pid(session, platform_id), merchant=merchant_id,
+                              permission=registry.WRITE)
     out = listings.submit_listing(session=session, actor=actor, merchant=m, data=body)
     _kick(request, tasks)
     return s.ListingRead.model_validate(out)
+
+
+@router.get("/reports/tax/preview", response_model=s.TaxPreviewRead)
+def preview_tax(platform_id: str, session: SessionDep, actor: Reader, page: PageDep,
+                quarter: Annotated[str, Query(max_length=10, description="e.g. 2026Q3")]
+                ) -> s.TaxPreviewRead:
+    """The quarterly tax report's figures (amounts in fen), nothing written; a quarter not
+    yet ended is 422."""
+    rep = reports.preview_tax(session=session, actor=actor,
+                              platform_id=_pid(session, platform_id), quarter=quarter)
+    return s.TaxPreviewRead(
+        quarter=rep.quarter.label, due_on=rep.due_on,
+        columns=[s.ColumnRead(code=c, heading=h) for c, h in rep.columns], money=rep.money,
+        rows=rep.rows[page.offset:page.offset + page.limit], total_rows=len(rep.rows),
+        totals=rep.totals, offset=page.offset, limit=page.limit)
+
+
+@router.post("/reports/tax", response_model=s.ReportRead, status_code=201)
+def generate_tax(platform_id: str, body: s.TaxReportIn, session: SessionDep, actor: Reporter,
+                 request: Request, tasks: BackgroundTasks) -> s.ReportRead:
+    """Generate the quarter's tax report (CSV and XLSX with their SHA-256); again: a new
+    version naming the last, with a reason."""
+    r = reports.generate_tax(session=session, actor=actor,
+                             platform_id=_pid(session, platform_id), quarter=body.quarter,
+                             reason=body.reason)
+    _kick(request, tasks)
+    return s.ReportRead.model_validate(r)
+
+
+@router.get("/reports/tax", response_model=list[s.ReportRead])
+def list_reports(platform_id: str, session: SessionDep, actor: Reader) -> list[s.ReportRead]:
+    """The platform's tax reports, newest quarter and version first."""
+    return [s.ReportRead.model_validate(r) for r in reports.reports(
+        session=session, actor=actor, platform_id=_pid(session, platform_id))]
+
+
+@router.get("/reports/{report_id}", response_model=s.ReportRead)
+def get_report(platform_id: str, report_id: str, session: SessionDep, actor: Reader
+               ) -> s.ReportRead:
+    return s.ReportRead.model_validate(reports.get_report(
+        session=session, actor=actor, platform_id=_pid(session, platform_id),
+        report_id=report_id))
+
+
+@router.get("/reports/{report_id}/file")
+def report_file(platform_id: str, report_id: str, session: SessionDep, actor: Reader,
+                format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv") -> Response:
+    """The report's file as generated (its SHA-256 is on the report)."""
+    r = reports.get_report(session=session, actor=actor, platform_id=_pid(session, platform_id),
+                           report_id=report_id)
+    content, media, name = reports.file_of(r, format)
+    return Response(content, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/reports/{report_id}/approve", response_model=s.ReportRead)
+def approve_report(platform_id: str, report_id: str, session: SessionDep, actor: Reporter,
+                   request: Request, tasks: BackgroundTasks) -> s.ReportRead:
+    """Approve a generated report (someone other than who generated it)."""
+    r = reports.get_report(session=session, actor=actor, platform_id=_pid(session, platform_id),
+                           report_id=report_id, permission=reports.REPORT)
+    out = reports.approve(session=session, actor=actor, report=r)
+    _kick(request, tasks)
+    return s.ReportRead.model_validate(out)
+
+
+@router.post("/reports/{report_id}/submitted", response_model=s.ReportRead)
+def report_submitted(platform_id: str, report_id: str, body: s.ReceiptIn, session: SessionDep,
+                     actor: Reporter, request: Request, tasks: BackgroundTasks
+                     ) -> s.ReportRead:
+    """Record that the approved report was submitted, with the authority's receipt."""
+    r = reports.get_report(session=session, actor=actor, platform_id=_pid(session, platform_id),
+                           report_id=report_id, permission=reports.REPORT)
+    out = reports.mark_submitted(session=session, actor=actor, report=r,
+                                 receipt_ref=body.receipt_ref)
+    _kick(request, tasks)
+    return s.ReportRead.model_validate(out)
 
 
 @router.get("/{merchant_id}", response_model=s.MerchantRead)
@@ -258,7 +345,8 @@ def resident_id(platform_id: str, merchant_id: str, session: SessionDep, actor: 
 def add_shop(platform_id: str, merchant_id: str, body: s.ShopIn, session: SessionDep,
              actor: Writer, request: Request, tasks: BackgroundTasks) -> s.ShopRead:
     m = registry.get_merchant(session=session, actor=actor,
-                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+                              platform_id=_pid(session, platform_id), merchant=merchant_id,
+                              permission=registry.WRITE)
     return s.ShopRead.model_validate(registry.add_shop(session=session, actor=actor, merchant=m,
                                                        data=body))
 
@@ -268,7 +356,8 @@ def add_licence(platform_id: str, merchant_id: str, body: s.LicenceIn, session: 
                 actor: Writer, request: Request, tasks: BackgroundTasks) -> s.LicenceRead:
     """Record a licence (kind from the data; an expired one is refused)."""
     m = registry.get_merchant(session=session, actor=actor,
-                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+                              platform_id=_pid(session, platform_id), merchant=merchant_id,
+                              permission=registry.WRITE)
     lc = registry.add_licence(session=session, actor=actor, merchant=m, data=body)
     _kick(request, tasks)
     out = s.LicenceRead.model_validate(lc)
@@ -284,7 +373,8 @@ async def add_document(platform_id: str, merchant_id: str, licence_id: str, file
     """Keep a licence's scan or file with its SHA-256."""
     content = await file.read(registry.MAX_DOCUMENT + 1)
     m = registry.get_merchant(session=session, actor=actor,
-                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+                              platform_id=_pid(session, platform_id), merchant=merchant_id,
+                              permission=registry.WRITE)
     doc = registry.add_document(session=session, actor=actor, merchant=m, licence_id=licence_id,
                                 filename=file.filename or "document",
                                 media_type=file.content_type or "application/octet-stream",
@@ -304,7 +394,8 @@ def verify(platform_id: str, merchant_id: str, session: SessionDep, actor: Verif
            settings: Annotated[Settings, Depends(settings_of)]) -> s.VerificationRead:
     """Verify the merchant now against the configured register (merchant_registry_snapshot)."""
     m = registry.get_merchant(session=session, actor=actor,
-                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+                              platform_id=_pid(session, platform_id), merchant=merchant_id,
+                              permission=verification.VERIFY)
     v = verification.verify_merchant(session=session, actor=actor, merchant=m,
                                      provider=provider_from(settings))
     _kick(request, tasks)
@@ -325,7 +416,8 @@ def check_disclosure(platform_id: str, merchant_id: str, body: s.DisclosureIn,
                      session: SessionDep, actor: Writer) -> s.DisclosureRead:
     """Compare what a shop page displays, field by field, with the registry (Art 15)."""
     m = registry.get_merchant(session=session, actor=actor,
-                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+                              platform_id=_pid(session, platform_id), merchant=merchant_id,
+                              permission=registry.WRITE)
     return s.DisclosureRead.model_validate(disclosure.check_disclosure(
         session=session, actor=actor, merchant=m, shop_ref=body.shop_ref, shown=body.shown()))
 
@@ -340,7 +432,8 @@ async def check_snapshot(platform_id: str, merchant_id: str, file: UploadFile,
     does not contain (Art 15); the file's SHA-256 is kept."""
     content = await file.read(disclosure.MAX_SNAPSHOT + 1)
     m = registry.get_merchant(session=session, actor=actor,
-                              platform_id=_pid(session, platform_id), merchant=merchant_id)
+                              platform_id=_pid(session, platform_id), merchant=merchant_id,
+                              permission=registry.WRITE)
     return s.DisclosureRead.model_validate(disclosure.check_disclosure(
         session=session, actor=actor, merchant=m, shop_ref=shop_ref, snapshot=content))
 
@@ -361,7 +454,8 @@ def announce_exit(platform_id: str, merchant_id: str, body: s.ExitIn, session: S
     """Announce the merchant's exit at least the notice days ahead (Art 16, data)."""
     pid = _pid(session, platform_id)
     m = registry.get_merchant(session=session, actor=actor, platform_id=pid,
-                              merchant=merchant_id)
+                              merchant=merchant_id,
+                              permission=registry.WRITE)
     disclosure.announce_exit(session=session, actor=actor, merchant=m, exit_on=body.exit_on,
                              reason=body.reason)
     _kick(request, tasks)

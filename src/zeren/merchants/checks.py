@@ -1,5 +1,6 @@
-"""Posture checks the merchant registry contributes for 指南 第十条: merchants verified and
-registered on entry (with their licences valid), and re-verified on time. Each reads one
+"""Posture checks the merchant registry contributes for 指南 第十条 (merchants verified and
+registered on entry with their licences valid, re-verified on time, listings licensed, shop
+pages disclosing what the registry holds) and 第三十三条 (the quarterly tax report). Each reads one
 platform's registry as it stands now; an empty registry is no data, never compliance."""
 
 from __future__ import annotations
@@ -147,6 +148,60 @@ def disclosures_match(ctx: CheckContext) -> CheckResult:
                            reason_zh=f"{checked} 家在营经营者店铺公示信息均与登记一致")
 
 
+def tax_report_on_time(ctx: CheckContext) -> CheckResult:
+    """The last quarter whose deadline has passed: its tax report generated, approved and
+    submitted by the day (互联网平台企业涉税信息报送规定 第四条, data); a quarter in which the
+    platform had neither merchants nor orders is no data."""
+    from zeren.ledger.service import income_between
+    from zeren.merchants import domain as d
+    from zeren.merchants.services.reports import submitted_in_time
+
+    today = beijing_today(ctx.now)
+    q = d.last_ended_quarter(today)
+    pending = None
+    if today <= q.due():
+        pending, q = q, q.previous
+    start, end = q.bounds()
+    period = Period(end=end, start=start)
+    merchants = int(ctx.session.scalar(select(func.count()).select_from(Merchant).where(
+        Merchant.platform_id == ctx.platform_id, Merchant.created_at < end)) or 0)
+    orders = len(income_between(session=ctx.session, platform_id=ctx.platform_id, start=start,
+                                end=end))
+    if merchants == 0 and orders == 0:
+        return CheckResult.no_data(f"no merchant or order in {q.label}", period=period,
+                                   what_zh=f"{q.label} 无平台内经营者或订单")
+    due = q.due()
+    last, first = submitted_in_time(ctx.session, ctx.platform_id, q)
+    figures: dict[str, object] = {
+        "quarter": q.label, "due_on": due.isoformat(), "merchants": merchants,
+        "latest_version": last.version if last else None,
+        "latest_status": last.status if last else None,
+        "pending_quarter": pending.label if pending else None}
+    if first is None or first.submitted_at is None:
+        what = "not generated" if last is None else f"{last.status}, not submitted"
+        return CheckResult.found(Status.UNMET, f"the {q.label} tax report is {what} "
+                                 f"(due {due.isoformat()})", period=period, figures=figures,
+                                 reason_zh=f"{q.label} 涉税信息报告未报送（期限 {due.isoformat()}）")
+    sent = beijing_today(first.submitted_at)
+    figures["submitted_on"] = sent.isoformat()
+    figures["receipt_ref"] = first.receipt_ref
+    if sent > due:
+        return CheckResult.found(Status.UNMET, f"the {q.label} tax report was submitted on "
+                                 f"{sent.isoformat()}, after {due.isoformat()}",
+                                 period=period, seen=first.rows, figures=figures,
+                                 reason_zh=f"{q.label} 涉税信息报告逾期报送")
+    if last is not None and last.status != "submitted":
+        return CheckResult.found(Status.AT_RISK, f"the {q.label} report was submitted on time; "
+                                 f"version {last.version} (a correction) is {last.status}",
+                                 period=period, seen=first.rows, figures=figures,
+                                 reason_zh=f"{q.label} 报告已按期报送，更正版本尚未报送")
+    return CheckResult.met(f"the {q.label} tax report ({first.rows} merchant row(s)) was "
+                           f"approved and submitted on {sent.isoformat()}, by "
+                           f"{due.isoformat()}", seen=first.rows, period=period,
+                           figures=figures,
+                           reason_zh=f"{q.label} 涉税信息报告已审批并按期报送")
+
+
 @hookimpl
 def zeren_posture_checks() -> list[Check]:
     return [
@@ -167,4 +222,8 @@ def zeren_posture_checks() -> list[Check]:
               title_zh="经营者店铺公示信息与登记一致",
               title_en="Merchants' shop pages display what the registry holds",
               evaluate=disclosures_match, version="1"),
+        Check(key="merchants.art33.tax_report", obligations=("art33.tax_reporting",),
+              title_zh="上季度涉税信息按期报送",
+              title_en="Last quarter's tax report generated, approved and submitted on time",
+              evaluate=tax_report_on_time, version="1"),
     ]

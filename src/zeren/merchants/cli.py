@@ -1,5 +1,7 @@
 """``zeren merchant …``: thin commands over the merchant registry's services — import a CSV
-or XLSX file (all or nothing) and show one merchant with its licences and history."""
+or XLSX file (all or nothing), show one merchant with its licences and history, verify, the
+due work; and ``zeren report …``: the quarterly tax report (preview, generate, approve,
+submitted)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import typer
 from zeren.cli_support import cli_actor, console, db, fail, handles_errors
 from zeren.config import get_settings
 from zeren.merchants import domain as d
-from zeren.merchants.services import importer, registry, verification
+from zeren.merchants.services import importer, registry, reports, verification
 from zeren.merchants.services.providers import snapshot_provider
 from zeren.pagination import PageParams
 from zeren.platforms.service import get_platform
@@ -137,3 +139,80 @@ def due_cmd(
             when = f"{-left} days overdue" if left < 0 else f"in {left} days"
             typer.echo(f"  {t.due_on}  {when:>16}  {t.kind:<15} {m.merchant_ref:<12} "
                        f"{m.legal_name}  {t.note}")
+
+
+report_app = typer.Typer(help="Reports to the authorities about merchants (Art 33): the "
+                              "quarterly tax report.", no_args_is_help=True)
+
+
+@report_app.command("tax")
+@handles_errors
+def report_tax_cmd(
+    platform: PlatformOpt,
+    quarter: Annotated[str, typer.Option("--quarter", help="An ended quarter, e.g. 2026Q3.")],
+    generate: Annotated[bool, typer.Option(
+        "--generate", help="Generate the report (CSV and XLSX kept with their SHA-256); "
+                           "without it, only the preview.")] = False,
+    reason: Annotated[str, typer.Option(help="Why a new version (when one exists).")] = "",
+    out: Annotated[Path | None, typer.Option(
+        help="Folder to write the generated CSV and XLSX into.")] = None,
+) -> None:
+    """The quarterly tax report of merchants' identity and income: totals, then with
+    --generate the report's version and file digests."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        actor = cli_actor()
+        rep = reports.preview_tax(session=session, actor=actor, platform_id=p.id,
+                                  quarter=quarter)
+        heads = dict(rep.columns)
+        typer.echo(f"{rep.quarter.label}: {len(rep.rows)} merchant row(s), due "
+                   f"{rep.due_on.isoformat()}")
+        for code in rep.money:
+            typer.echo(f"  {heads[code]:<24} {rep.totals[code] / 100:>18,.2f}")
+        if not generate:
+            return
+        r = reports.generate_tax(session=session, actor=actor, platform_id=p.id,
+                                 quarter=quarter, reason=reason)
+        typer.echo(f"generated {r.id} version {r.version} ({r.status})")
+        typer.echo(f"  csv  sha256 {r.csv_sha256}")
+        typer.echo(f"  xlsx sha256 {r.xlsx_sha256}")
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            for fmt in ("csv", "xlsx"):
+                content, _media, name = reports.file_of(r, fmt)
+                (out / name).write_bytes(content)
+                typer.echo(f"  wrote {out / name}")
+
+
+@report_app.command("approve")
+@handles_errors
+def report_approve_cmd(
+    platform: PlatformOpt,
+    report: Annotated[str, typer.Argument(help="Report id.")],
+) -> None:
+    """Approve a generated report (someone other than who generated it)."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        actor = cli_actor()
+        r = reports.get_report(session=session, actor=actor, platform_id=p.id,
+                               report_id=report, permission=reports.REPORT)
+        reports.approve(session=session, actor=actor, report=r)
+        typer.echo(f"{r.period} version {r.version}: {r.status}")
+
+
+@report_app.command("submitted")
+@handles_errors
+def report_submitted_cmd(
+    platform: PlatformOpt,
+    report: Annotated[str, typer.Argument(help="Report id.")],
+    receipt: Annotated[str, typer.Option("--receipt", help="The authority's receipt "
+                                                           "reference.")],
+) -> None:
+    """Record that an approved report was submitted, with the authority's receipt."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        actor = cli_actor()
+        r = reports.get_report(session=session, actor=actor, platform_id=p.id,
+                               report_id=report, permission=reports.REPORT)
+        reports.mark_submitted(session=session, actor=actor, report=r, receipt_ref=receipt)
+        typer.echo(f"{r.period} version {r.version}: {r.status} ({r.receipt_ref})")

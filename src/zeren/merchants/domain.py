@@ -886,3 +886,213 @@ def retention_end(exited_on: date, reg: Registry | None = None) -> date:
         return exited_on.replace(year=exited_on.year + years)
     except ValueError:  # 29 February into a common year
         return exited_on.replace(year=exited_on.year + years, day=28)
+
+
+# ----------------------------------------------------------------------- reports (Art 33)
+
+
+@dataclass(frozen=True)
+class TaxRules:
+    due_months_after_quarter: int
+    identity_fields: tuple[str, ...]
+    goods: tuple[tuple[str, str], ...]  # (code, zh)
+    services: tuple[tuple[str, str], ...]  # (income kind, zh)
+    source: str
+
+
+@dataclass(frozen=True)
+class ReportRules:
+    version: str
+    identity_months: tuple[int, ...]
+    identity_fields: tuple[str, ...]
+    identity_source: str
+    tax: TaxRules
+
+
+def parse_reports(raw: Mapping[str, Any]) -> ReportRules:
+    """Validate ``data/reports.toml`` (raises ValueError naming the entry)."""
+    ident, tax = raw["identity"], raw["tax"]
+    months = tuple(int(x) for x in ident["months"])
+    if not months or any(not 1 <= x <= 12 for x in months) or not ident.get("source"):
+        raise ValueError("identity.months must be months 1–12, with a source")
+    if not tax.get("source") or int(tax["due_months_after_quarter"]) < 1:
+        raise ValueError("tax needs a source and due_months_after_quarter ≥ 1")
+    goods = tuple((str(g["code"]), str(g["zh"])) for g in tax["goods"])
+    if [c for c, _ in goods] != ["goods_gross", "goods_returns", "goods_net", "goods_other"]:
+        raise ValueError("tax.goods must list goods_gross, goods_returns, goods_net, goods_other")
+    services = tuple((str(x["kind"]), str(x["zh"])) for x in tax["services"])
+    return ReportRules(str(raw["version"]), months, tuple(ident["fields"]), str(ident["source"]),
+                       TaxRules(int(tax["due_months_after_quarter"]),
+                                tuple(tax["identity_fields"]), goods, services,
+                                str(tax["source"])))
+
+
+@lru_cache(maxsize=1)
+def report_rules() -> ReportRules:
+    text = resources.files("zeren.merchants").joinpath("data/reports.toml").read_text("utf-8")
+    return parse_reports(tomllib.loads(text))
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    q: int
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        """``2026Q3`` (or ``2026-Q3``), or OutOfScale naming ``quarter``."""
+        t = (text or "").strip().upper().replace("-", "")
+        if len(t) != 6 or t[4] != "Q" or not t[:4].isdigit() or t[5] not in "1234":
+            raise OutOfScale(f"{text[:20]!r} is not a quarter like 2026Q3", "quarter")
+        year = int(t[:4])
+        if not 1900 <= year <= 2999:
+            raise OutOfScale("the year must lie between 1900 and 2999", "quarter")
+        return cls(year, int(t[5]))
+
+    @classmethod
+    def of(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.q - 2, 1)
+
+    @property
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.q == 4 else Quarter(self.year, self.q + 1)
+
+    @property
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The quarter as instants: Beijing midnight of its first day to that of the next
+        quarter's (half-open)."""
+        from zoneinfo import ZoneInfo
+
+        bj = ZoneInfo("Asia/Shanghai")
+        a, b = self.first_day, self.next.first_day
+        return (datetime(a.year, a.month, a.day, tzinfo=bj),
+                datetime(b.year, b.month, b.day, tzinfo=bj))
+
+    def ended(self, today: date) -> bool:
+        return today >= self.next.first_day
+
+    def due(self, rules: TaxRules | None = None) -> date:
+        """The last day to report the quarter: the end of the Nth month after it."""
+        months = (rules or report_rules().tax).due_months_after_quarter
+        start = add_months(self.next.first_day, months)
+        from datetime import timedelta
+
+        return start - timedelta(days=1)
+
+
+def last_ended_quarter(today: date) -> Quarter:
+    return Quarter.of(today).previous
+
+
+def tax_columns(rules: TaxRules) -> list[tuple[str, str]]:
+    """The report's columns (code, Chinese heading): identity, goods, services by kind."""
+    heads = {"merchant_ref": "平台内经营者编号", "kind": "类型", "legal_name": "名称（姓名）",
+             "uscc": "统一社会信用代码", "resident_id_masked": "身份证件号码（脱敏）"}
+    cols = [(f, heads.get(f, f)) for f in rules.identity_fields]
+    cols += [(c, f"销售货物-{zh}") for c, zh in rules.goods]
+    for kind, zh in rules.services:
+        cols += [(f"{kind}.gross", f"提供服务-{zh}-收入总额"),
+                 (f"{kind}.net", f"提供服务-{zh}-收入净额")]
+    return cols
+
+
+@dataclass(frozen=True)
+class Income:
+    """Summed order figures of one merchant, income kind and record (order / refund)."""
+
+    merchant_ref: str
+    income_kind: str
+    record: str
+    amount_cents: int
+    other_cents: int
+
+
+def tax_figures(identities: Sequence[Mapping[str, Any]], income: Sequence[Income],
+                rules: TaxRules) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """One row per merchant (registry order, then any merchant_ref with income but no
+    registration, marked ``unregistered``) with its income in fen, and the column totals."""
+    money = [c for c, _ in tax_columns(rules) if c not in rules.identity_fields]
+    rows: dict[str, dict[str, Any]] = {}
+    for ident in identities:
+        ref = str(ident["merchant_ref"])
+        rows[ref] = {**{f: ident.get(f) for f in rules.identity_fields},
+                     **dict.fromkeys(money, 0)}
+    service_kinds = {k for k, _ in rules.services}
+    for inc in income:
+        row = rows.get(inc.merchant_ref)
+        if row is None:
+            row = rows[inc.merchant_ref] = {**dict.fromkeys(rules.identity_fields),
+                                            "merchant_ref": inc.merchant_ref,
+                                            "kind": "unregistered",
+                                            **dict.fromkeys(money, 0)}
+        if inc.income_kind == "goods":
+            if inc.record == "order":
+                row["goods_gross"] += inc.amount_cents
+                row["goods_other"] += inc.other_cents
+            else:
+                row["goods_returns"] += inc.amount_cents
+        elif inc.income_kind in service_kinds:
+            key = inc.income_kind
+            if inc.record == "order":
+                row[f"{key}.gross"] += inc.amount_cents
+                row[f"{key}.net"] += inc.amount_cents
+            else:
+                row[f"{key}.net"] -= inc.amount_cents
+        else:
+            raise ValueError(f"income kind {inc.income_kind!r} is not in the report's data")
+    for row in rows.values():
+        row["goods_net"] = row["goods_gross"] - row["goods_returns"]
+    totals = {c: sum(int(r[c]) for r in rows.values()) for c in money}
+    return list(rows.values()), totals
+
+
+def _yuan(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def render_csv(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, Any]],
+               money: Sequence[str]) -> bytes:
+    """The report as CSV: UTF-8 with a byte-order mark (spreadsheets then read the Chinese
+    headings), amounts in yuan with two decimals."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([zh for _c, zh in columns])
+    ms = set(money)
+    for r in rows:
+        w.writerow([_yuan(int(r[c])) if c in ms else ("" if r.get(c) is None else r[c])
+                    for c, _zh in columns])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def render_xlsx(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, Any]],
+                money: Sequence[str], *, title: str) -> bytes:
+    """The report as XLSX (openpyxl, write-only): amounts as numbers in yuan, two decimals."""
+    import io
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=title[:31])
+    ws.append([zh for _c, zh in columns])
+    ms = set(money)
+    for r in rows:
+        ws.append([Decimal(int(r[c])) / 100 if c in ms else r.get(c) for c, _zh in columns])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

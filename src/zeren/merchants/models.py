@@ -311,3 +311,41 @@ class Disclosure(IdMixin, Base):
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     outcome: Mapped[str] = mapped_column(String(20), nullable=False,
                                          comment="match / mismatch")
+
+
+class Report(IdMixin, Base):
+    """A report to an authority about the platform's merchants (the quarterly tax report):
+    its files and figures are written once; approval and submission are steps recorded on
+    it (and in the ledger); a regeneration is a new row, a new version naming the old."""
+
+    __tablename__ = "merchant_reports"
+    __table_args__ = (
+        Index("uq_merchant_reports_version", "platform_id", "kind", "period", "version",
+              unique=True),
+    )
+
+    platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, comment="tax")
+    period: Mapped[str] = mapped_column(String(10), nullable=False, comment="e.g. 2026Q3")
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    supersedes_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, comment="generated / approved / submitted / superseded")
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    totals: Mapped[dict[str, int]] = mapped_column(JSON, nullable=False,
+                                                   comment="Column totals in fen.")
+    figures: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, nullable=False, comment="The rows as generated (amounts in fen).")
+    csv: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    csv_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    xlsx: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    xlsx_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    generated_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    submitted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    receipt_ref: Mapped[str | None] = mapped_column(String(200), nullable=True,
+                                                    comment="The authority's receipt.")

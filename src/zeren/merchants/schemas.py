@@ -339,3 +339,54 @@ class ExitIn(BaseModel):
 
     exit_on: Day
     reason: str = Field(min_length=1, max_length=400)
+
+
+class TaxReportIn(BaseModel):
+    quarter: str = Field(min_length=1, max_length=10, description="e.g. 2026Q3")
+    reason: str = Field(default="", max_length=400,
+                        description="Why a new version (needed when one exists).")
+
+
+class ReceiptIn(BaseModel):
+    receipt_ref: str = Field(min_length=1, max_length=200,
+                             description="The authority's receipt reference.")
+
+
+class ColumnRead(BaseModel):
+    code: str
+    heading: str
+
+
+class TaxPreviewRead(BaseModel):
+    quarter: str
+    due_on: date
+    columns: list[ColumnRead]
+    money: list[str] = Field(description="Columns that hold amounts (in fen).")
+    rows: list[dict[str, Any]]
+    total_rows: int
+    totals: dict[str, int]
+    offset: int
+    limit: int
+
+
+class ReportRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: str
+    period: str
+    version: int
+    supersedes_id: str | None
+    status: str
+    due_on: date
+    rows: int
+    totals: dict[str, int]
+    csv_sha256: str
+    xlsx_sha256: str
+    generated_at: datetime
+    generated_by: str
+    approved_at: datetime | None
+    approved_by: str | None
+    submitted_at: datetime | None
+    submitted_by: str | None
+    receipt_ref: str | None

@@ -202,9 +202,10 @@ def withdraw_listing(*, session: Session, actor: Actor, listing: Listing, reason
     return listing
 
 
-def get_listing(*, session: Session, actor: Actor, platform_id: str, listing: str) -> Listing:
+def get_listing(*, session: Session, actor: Actor, platform_id: str, listing: str,
+                permission: str = READ) -> Listing:
     """A listing of the platform by Zeren id or the platform's listing_ref."""
-    actor.require(READ, platform_id)
+    actor.require(permission, platform_id)
     row = session.get(Listing, listing)
     if row is None or row.platform_id != platform_id:
         row = session.scalar(select(Listing).where(Listing.platform_id == platform_id,

@@ -183,10 +183,12 @@ def _check_shop(session: Session, platform_id: str, sh: ShopIn, *, field: str) -
 # ----------------------------------------------------------------------- reading
 
 
-def get_merchant(*, session: Session, actor: Actor, platform_id: str, merchant: str
-                 ) -> Merchant:
-    """A merchant of ``platform_id`` by Zeren id or by the platform's merchant_ref."""
-    actor.require(READ, platform_id)
+def get_merchant(*, session: Session, actor: Actor, platform_id: str, merchant: str,
+                 permission: str = READ) -> Merchant:
+    """A merchant of ``platform_id`` by Zeren id or by the platform's merchant_ref, for an
+    actor holding ``permission`` there (a write names the write permission: a system client
+    that may write need not read the registry)."""
+    actor.require(permission, platform_id)
     m = session.get(Merchant, merchant)
     if m is None or m.platform_id != platform_id:
         m = session.scalar(select(Merchant).where(Merchant.platform_id == platform_id,
