@@ -25,7 +25,7 @@ API = "/api/v1"
 EDGES = ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "0001-01-01T00:00:00Z",
          "9999-12-31T23:59:59Z", "1899-12-31T23:00:00Z", "3000-01-01T00:00:00+08:00"]
 DAY_EDGES = ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01"]
-ATTESTATION = {"obligation_key": "art33.tax_reporting", "statement": "已按季度报送涉税信息",
+ATTESTATION = {"obligation_key": "art33.tax_duties", "statement": "已依法纳税并履行代扣代缴义务",
                "valid_until": (date.today() + timedelta(days=30)).isoformat()}
 
 

@@ -42,8 +42,8 @@ def statements(app: FastAPI, client: TestClient, url: str, headers: dict[str, st
 def attest(client: TestClient, world: World, i: int) -> None:
     r = client.post(f"{API}/platforms/{world.small_id}/attestations",
                     headers=world.auth("compliance_officer"),
-                    data={"obligation_key": "art33.tax_reporting",
-                          "statement": f"已按季度报送涉税信息，回执第 {i} 期", "valid_until": UNTIL},
+                    data={"obligation_key": "art33.tax_duties",
+                          "statement": f"已依法纳税并履行代扣代缴义务，回执第 {i} 期", "valid_until": UNTIL},
                     files=[("files", (f"r{i}.txt", f"回执 {i}".encode(), "text/plain")),
                            ("files", (f"s{i}.txt", f"附件 {i}".encode(), "text/plain"))])
     assert r.status_code == 201, r.text
@@ -70,7 +70,7 @@ def test_list_routes_read_in_a_fixed_number_of_statements(
     routes: list[tuple[str, Callable[[TestClient, World, int], None], dict[str, str]]] = [
         (f"{API}/platforms/{world.small_id}/attestations", attest, officer),
         (f"{API}/platforms/{world.big_id}/moderation/cases", report, world.auth("moderator")),
-        (f"{API}/platforms/{world.small_id}/posture/obligations/art33.tax_reporting/history",
+        (f"{API}/platforms/{world.small_id}/posture/obligations/art33.tax_duties/history",
          evaluate, officer),
         (f"{API}/audit/events", attest, world.auth("auditor")),
     ]
@@ -91,6 +91,6 @@ def test_totals_count_every_row_not_a_capped_read(client: TestClient, world: Wor
     officer = world.auth("compliance_officer")
     for _ in range(3):
         evaluate(client, world, 0)
-    url = f"{API}/platforms/{world.small_id}/posture/obligations/art33.tax_reporting/history"
+    url = f"{API}/platforms/{world.small_id}/posture/obligations/art33.tax_duties/history"
     page = client.get(url, params={"limit": 1, "offset": 1}, headers=officer).json()
     assert page["total"] == 3 and len(page["items"]) == 1 and page["offset"] == 1

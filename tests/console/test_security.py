@@ -37,7 +37,7 @@ def test_cookie_writes_through_the_api_need_the_csrf_header(
     client: TestClient, engine: Engine, world: World
 ) -> None:
     csrf = _login(client, engine)
-    data = {"obligation_key": "art33.tax_reporting", "statement": "已按季度报送涉税信息",
+    data = {"obligation_key": "art33.tax_duties", "statement": "已依法纳税并履行代扣代缴义务",
             "valid_until": (date.today() + timedelta(days=30)).isoformat()}
     url = f"/api/v1/platforms/{world.small_id}/attestations"
     r = client.post(url, data=data)

@@ -24,11 +24,11 @@ def test_attest_with_files_then_download(client: TestClient, world: World) -> No
     h = world.auth("compliance_officer")
     content = "税务信息报送回执（测试）".encode()
     r = client.post(f"/api/v1/platforms/{world.small_id}/attestations", headers=h,
-                    data={"obligation_key": "art33.tax_reporting",
-                          "statement": "已按季度报送涉税信息", "valid_until": UNTIL},
+                    data={"obligation_key": "art33.tax_duties",
+                          "statement": "已依法纳税并履行代扣代缴义务", "valid_until": UNTIL},
                     files=[("files", ("receipt.txt", content, "text/plain"))])
     assert r.status_code == 201, r.text
-    assert r.json()["obligation_key"] == "art33.tax_reporting"
+    assert r.json()["obligation_key"] == "art33.tax_duties"
     f = r.json()["files"][0]
     assert f["sha256"] == hashlib.sha256(content).hexdigest() and f["size"] == len(content)
     dl = client.get(f"/api/v1/platforms/{world.small_id}/evidence-files/{f['id']}",
@@ -37,7 +37,7 @@ def test_attest_with_files_then_download(client: TestClient, world: World) -> No
     posture = client.get(f"/api/v1/platforms/{world.small_id}/posture", headers=h).json()
     tile = next(a for a in posture["articles"] if a["article"] == 33)
     assert tile["status"] == "not_assessed"  # two more duties of Art 33 stand unattested
-    ob = next(o for o in tile["obligations"] if o["key"] == "art33.tax_reporting")
+    ob = next(o for o in tile["obligations"] if o["key"] == "art33.tax_duties")
     assert ob["status"] == "met" and ob["evidence"] == "attested" and ob["kind"] == "met_attested"
     assert ob["attestation_id"] == r.json()["id"]
     assert posture["obligation_counts"]["met_attested"] == 1
@@ -54,13 +54,13 @@ def test_bad_attestations(client: TestClient, world: World) -> None:
          "obligation_key"),  # read from data, not attestable
         ({"obligation_key": "art3.interoperability", "statement": "x" * 20,
           "valid_until": UNTIL}, "obligation_key"),  # Art 3: not for an ordinary platform
-        ({"obligation_key": "art33.tax_reporting", "statement": "short", "valid_until": UNTIL},
+        ({"obligation_key": "art33.tax_duties", "statement": "short", "valid_until": UNTIL},
          "statement"),
-        ({"obligation_key": "art33.tax_reporting", "statement": "x" * 20,
+        ({"obligation_key": "art33.tax_duties", "statement": "x" * 20,
           "valid_until": "2001-01-01"}, "valid_until"),
-        ({"obligation_key": "art33.tax_reporting", "statement": "x" * 20,
+        ({"obligation_key": "art33.tax_duties", "statement": "x" * 20,
           "valid_until": "2099-01-01"}, "valid_until"),
-        ({"obligation_key": "art33.tax_reporting", "statement": "x" * 20,
+        ({"obligation_key": "art33.tax_duties", "statement": "x" * 20,
           "valid_until": "someday"}, "valid_until"),
         ({"statement": "x" * 20, "valid_until": UNTIL}, "obligation_key"),
     ]
