@@ -17,6 +17,7 @@ from zeren.db.session import unit_of_work
 from zeren.ledger.outbox import OutboxRow
 from zeren.merchants.domain import sample_resident_id, sample_uscc
 from zeren.merchants.models import Merchant, MerchantEvent
+from zeren.timepolicy import beijing_today
 
 
 def count(engine: Engine, model: type) -> int:
@@ -156,7 +157,8 @@ def test_licences_and_documents(client: TestClient, world: World, ops: dict[str,
 def test_list_filters_search_and_keyset_pages(client: TestClient, world: World,
                                               ops: dict[str, str]) -> None:
     for n in range(12):
-        lic = [licence(valid_until=(date.today() + timedelta(days=10 + n)).isoformat())] \
+        # the filter counts from the Beijing day (UTC's date lags it from 16:00 UTC)
+        lic = [licence(valid_until=(beijing_today() + timedelta(days=10 + n)).isoformat())] \
             if n % 3 == 0 else []
         assert client.post(url(world), headers=ops,
                            json=enterprise(100 + n, legal_name=f"商户{n:02d}",
