@@ -79,8 +79,16 @@ def _mount_domains() -> None:
     # Everything is loaded before anything is added: a bad name leaves the app untouched.
     found = [(name, load_attr(module_name, attr, registry="zeren.cli.DOMAIN_GROUPS"))
              for module_name, attr, name in DOMAIN_GROUPS + DOMAIN_COMMANDS]
+    groups: dict[str, typer.Typer] = {}
     for name, obj in found:
         if isinstance(obj, typer.Typer):
+            if name in groups:
+                # Two domains contribute to one group (zeren report: assessment's
+                # transparency report, merchants' tax report): one group, both commands.
+                have = groups[name].registered_commands
+                have.extend(c for c in obj.registered_commands if c not in have)
+                continue
+            groups[name] = obj
             app.add_typer(obj, name=name)
         else:
             app.command(name)(obj)

@@ -184,7 +184,7 @@ def report_tax_cmd(
                 typer.echo(f"  wrote {out / name}")
 
 
-@report_app.command("approve")
+@report_app.command("tax-approve")
 @handles_errors
 def report_approve_cmd(
     platform: PlatformOpt,
@@ -200,7 +200,7 @@ def report_approve_cmd(
         typer.echo(f"{r.period} version {r.version}: {r.status}")
 
 
-@report_app.command("submitted")
+@report_app.command("tax-submitted")
 @handles_errors
 def report_submitted_cmd(
     platform: PlatformOpt,
