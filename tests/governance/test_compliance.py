@@ -17,8 +17,6 @@ from zeren.governance import checks
 from zeren.governance import domain as d
 from zeren.governance import schemas as gs
 from zeren.governance.services import compliance
-from zeren.org import service as org
-from zeren.platforms.models import Platform
 from zeren.posture.domain import Status
 from zeren.timepolicy import BEIJING
 
@@ -192,16 +190,3 @@ def test_integrity_channel(client: TestClient, engine: Engine, world: World,
     r = client.post(url(world, f"/integrity/cases/{cid}/close"), headers=co,
                     json={"outcome": "查实，已移送"})
     assert r.status_code == 200 and r.json()["outcome"] == "查实，已移送"
-
-
-def test_compliance_department(engine: Engine, world: World) -> None:
-    now = datetime.now(BEIJING)
-    assert no_data(run(engine, world, checks.compliance_department, now))
-    with unit_of_work(engine) as s:
-        p = s.get(Platform, world.big_id)
-        assert p is not None
-        org.add_department(session=s, actor=SYSTEM, platform=p, name="合规部", kind="compliance")
-    assert run(engine, world, checks.compliance_department, now).status is Status.UNMET
-    people(engine, world.big_id, 1, duty="compliance_head")
-    got = run(engine, world, checks.compliance_department, now)
-    assert got.status is Status.MET and got.seen == 2

@@ -1,8 +1,8 @@
 """Posture checks the governance registers contribute: 指南 第三条 (interoperability
 requests decided by their deadline, every refusal on a justified ground), 第十六条
 (concentrations assessed against the thresholds, none carried out before clearance),
-第九条 and 第三十二条 (yearly figures from data), 第三十四条 (enforcement requests) and 第五条 (a
-compliance department and its head on the org registry, policies reviewed on time,
+第九条 and 第三十二条 (yearly figures from data), 第三十四条 (enforcement requests) and 第五条 (policies
+reviewed on time,
 regulators' requests answered by their deadline, integrity cases taken on in time, training
 completion per duty). Each reads one platform's records; nothing to read is no data."""
 
@@ -27,7 +27,7 @@ from zeren.governance.services.compliance import completion_figures
 from zeren.governance.services.enforcement import active_holds
 from zeren.governance.services.figures import current as figures_current
 from zeren.hookspecs import hookimpl
-from zeren.org.models import Department, Duty, Person
+from zeren.org.models import Duty
 from zeren.posture.domain import Check, CheckContext, CheckResult, Period, Status, share
 from zeren.timepolicy import beijing_today
 
@@ -79,31 +79,6 @@ def interop_decided(ctx: CheckContext) -> CheckResult:
                            "refusal on a justified ground", seen=len(on_time), period=period,
                            figures=figures, reason_zh=f"{len(on_time)} 项请求均按期决定，"
                            "拒绝均有正当理由")
-
-
-def compliance_department(ctx: CheckContext) -> CheckResult:
-    """The org registry holds a compliance department and a serving head of compliance."""
-    period = Period.at(ctx.now)
-    today = beijing_today(ctx.now)
-    depts = list(ctx.session.scalars(select(Department.id).where(
-        Department.platform_id == ctx.platform_id, Department.kind == "compliance")))
-    heads = list(ctx.session.scalars(
-        select(Duty.person_id).join(Person, Person.id == Duty.person_id)
-        .where(Duty.platform_id == ctx.platform_id, Duty.duty == "compliance_head",
-               Duty.since <= today, or_(Duty.until.is_(None), Duty.until >= today))))
-    figures = {"compliance_departments": len(depts), "heads": len(heads)}
-    if not depts and not heads:
-        return CheckResult.no_data("no compliance department or head on the org registry",
-                                   period=period, what_zh="组织登记中无合规部门及合规负责人")
-    if not depts or not heads:
-        missing = "a compliance department" if not depts else "a serving head of compliance"
-        return CheckResult.found(Status.UNMET, f"the org registry lacks {missing}",
-                                 period=period, figures=figures,
-                                 reason_zh="缺少合规部门" if not depts else "缺少在任合规负责人")
-    return CheckResult.met("a compliance department and a serving head of compliance",
-                           seen=len(depts) + len(heads), period=period, figures=figures,
-                           inputs={"department_ids": depts, "head_person_ids": heads},
-                           reason_zh="已设合规部门并有在任合规负责人")
 
 
 def policies_reviewed(ctx: CheckContext) -> CheckResult:
@@ -429,11 +404,6 @@ def zeren_posture_checks() -> list[Check]:
               title_zh="互操作与接入请求按期决定，拒绝均有正当理由",
               title_en="Interoperability requests decided on time, refusals justified",
               evaluate=interop_decided, version="1"),
-        Check(key="governance.art5.compliance_department",
-              obligations=("art5.compliance_department",),
-              title_zh="设有合规部门及在任合规负责人",
-              title_en="Compliance department and serving head of compliance",
-              evaluate=compliance_department, version="1"),
         Check(key="governance.art5.policies_reviewed", obligations=("art5.compliance_system",),
               title_zh="合规制度按期复审", title_en="Compliance policies reviewed on time",
               evaluate=policies_reviewed, version="1"),
