@@ -117,8 +117,7 @@ def load_demo(*, session: Session, data_dir: Path) -> bool:
     attestations = [
         (mall, "art14.disclosure_reporting",
          "服务协议与交易规则在首页显著位置持续公示，按季度向主管部门报告修改情况。",
-         ("rules-disclosure-2026.txt", "公示与报告记录（演示）
-".encode())),
+         ("rules-disclosure-2026.txt", "公示与报告记录（演示）\n".encode())),
         (made["linli-home"], "art30.gig_workers",
          "服务者意外伤害保险覆盖率 100%，无限制多平台接单条款。",
          ("insurance-2026.txt", "保险清单（演示）\n".encode())),
