@@ -115,6 +115,8 @@ def test_no_route_gives_a_scoped_token_the_other_platforms_data(
     leaks: list[str] = []
     walked = 0
     for method, path, _perm in routes:
+        if path.startswith("/api/v1/public/"):
+            continue  # public pages (a consultation's draft, a risk report) serve anyone by design
         for url in fills(path):
             for role in ROLE_NAMES:
                 headers = {"Authorization": f"Bearer {scoped[role]}"}
