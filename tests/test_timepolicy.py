@@ -45,15 +45,30 @@ def test_a_bare_date_is_a_beijing_calendar_day(day: date) -> None:
     end = parse_instant(day.isoformat(), "until", bare_date="end")
     assert start.astimezone(BEIJING).date() == day == end.astimezone(BEIJING).date()
     assert start.astimezone(BEIJING).time().isoformat() == "00:00:00"
-    assert end - start == timedelta(days=1) - timedelta(microseconds=1)
-    assert start == datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=8)
+    # Beijing's own offset that day: China kept summer time in 1986-1991 (UTC+9), so a
+    # calendar day there was 23 or 25 hours long twice a year.
+    midnight = datetime(day.year, day.month, day.day, tzinfo=BEIJING)
+    assert start == midnight.astimezone(UTC)
+    next_midnight = (midnight + timedelta(days=1)).astimezone(UTC)
+    assert end == next_midnight - timedelta(microseconds=1)
+    if not 1986 <= day.year <= 1991:
+        assert end - start == timedelta(days=1) - timedelta(microseconds=1)
+        assert start == datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=8)
+
+
+def test_a_summer_time_day_in_beijing() -> None:
+    start = parse_instant("1991-04-14", "from")
+    end = parse_instant("1991-04-14", "until", bare_date="end")
+    assert end - start == timedelta(hours=23) - timedelta(microseconds=1)
 
 
 @given(st.datetimes(min_value=datetime(1971, 1, 2), max_value=datetime(2999, 12, 30),
                     timezones=st.just(UTC)))
 def test_today_is_counted_in_beijing(now: datetime) -> None:
     today = beijing_today(now)
-    assert today == (now + timedelta(hours=8)).date()
+    assert today == now.astimezone(BEIJING).date()
+    if not 1986 <= now.year <= 1991:  # summer time aside, Beijing is UTC+8
+        assert today == (now + timedelta(hours=8)).date()
     assert parse_instant(today.isoformat(), "d") <= now < parse_instant(
         today.isoformat(), "d", bare_date="end") + timedelta(microseconds=1)
 
