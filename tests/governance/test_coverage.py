@@ -13,7 +13,6 @@ KNOWN_GAPS = {
     24: "market: crackdown on illegal activity",
     30: "workers (issue 16, not landed): working time, pay, exclusivity",
     31: "users (issue 16, not landed): minors' sessions and payments",
-    33: "tax reporting (no module yet)",
 }
 
 
