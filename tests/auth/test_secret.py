@@ -5,21 +5,17 @@ serve`: a session cookie forged with Zeren's old built-in default is refused."""
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import signal
-import socket
 import stat
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.auth.test_sessions import forge, payload_of
+from tests.served import BIN, plain_env, served
 from zeren.auth.installation import (
     KNOWN_SECRETS,
     InsecureSecret,
@@ -29,7 +25,6 @@ from zeren.auth.installation import (
 )
 from zeren.config import Settings
 
-BIN = Path(sys.executable).parent
 OLD_DEFAULT = "change-me-in-production-zeren"
 
 
@@ -66,16 +61,9 @@ def test_production_refuses_no_secret_and_a_readable_key_file(tmp_path: Path) ->
         console_secret(s)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_forged_cookie_fails_on_a_fresh_init_and_serve(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZEREN_")}
-    env |= {"ZEREN_DATABASE_URL": f"sqlite:///{tmp_path / 'zeren.db'}",
-            "ZEREN_DATA_DIR": str(tmp_path / "data")}
+    env = plain_env(ZEREN_DATABASE_URL=f"sqlite:///{tmp_path / 'zeren.db'}",
+                    ZEREN_DATA_DIR=str(tmp_path / "data"))
     zeren = str(BIN / "zeren")
     # The old default is refused before anything is served.
     refused = subprocess.run([zeren, "serve", "--no-jobs"], env={
@@ -85,22 +73,10 @@ def test_forged_cookie_fails_on_a_fresh_init_and_serve(tmp_path: Path) -> None:
     key = (tmp_path / "data" / "secret_key").read_text().strip()
     subprocess.run([zeren, "user", "add", "root", "--role", "admin", "--password",
                     "a-long-password"], env=env, check=True, capture_output=True, timeout=300)
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    proc = subprocess.Popen([zeren, "serve", "--no-jobs", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=30).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            time.sleep(0.5)
+    with served(env, tmp_path / "logs", [["serve", "--no-jobs"]]) as server:
+        server.remember(key, "installation secret")
+        server.remember("a-long-password", "password")
+        base = server.base
         with httpx.Client(base_url=base, timeout=120) as c:
             csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text)
             assert csrf
@@ -108,6 +84,7 @@ def test_forged_cookie_fails_on_a_fresh_init_and_serve(tmp_path: Path) -> None:
                                        "password": "a-long-password", "next": "/"})
             assert r.status_code in (200, 303)
             real = c.cookies["zeren_session"]
+            server.remember(real, "session cookie")
             assert c.get("/api/v1/me").json()["username"] == "root"
             admin_id = c.get("/api/v1/me").json()["user_id"]
         attempts = [forge(OLD_DEFAULT, {"uid": admin_id}),
@@ -117,18 +94,11 @@ def test_forged_cookie_fails_on_a_fresh_init_and_serve(tmp_path: Path) -> None:
         for cookie in attempts:
             r = httpx.get(f"{base}/api/v1/me", cookies={"zeren_session": cookie}, timeout=120)
             assert r.status_code == 401, cookie
-            r = httpx.post(f"{base}/api/v1/users", cookies={"zeren_session": cookie}, timeout=120,
-                           json={"username": "mallory", "roles": [{"role": "admin",
-                                                                     "platform_id": None}]})
+            r = httpx.post(f"{base}/api/v1/users", cookies={"zeren_session": cookie},
+                           timeout=120, json={"username": "mallory", "roles": [
+                               {"role": "admin", "platform_id": None}]})
             assert r.status_code in (401, 403)
         # The forging is right: with the installation's key the real payload is accepted.
         r = httpx.get(f"{base}/api/v1/me", timeout=120,
                       cookies={"zeren_session": forge(key, payload_of(real))})
         assert r.status_code == 200
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()

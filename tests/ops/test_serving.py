@@ -8,10 +8,7 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,18 +20,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, select
 
 from tests.conftest import World
+from tests.served import served
 from zeren.jobs.domain import Every
 from zeren.jobs.models import JobRun
 from zeren.jobs.service import all_jobs
 
-TOKEN = "m" * 40
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+TOKEN = secrets.token_hex(20)  # random, so the scan of the processes' output can look for it
 
 
 def _children(pid: int) -> list[int]:
@@ -52,43 +43,14 @@ def _children(pid: int) -> list[int]:
 
 @pytest.fixture
 def deployment(db_url: str, tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
-    port = _free_port()
     env = {**os.environ, "ZEREN_DATABASE_URL": db_url, "ZEREN_DATA_DIR": str(tmp_path / "data"),
            "ZEREN_METRICS_TOKEN": TOKEN, "ZEREN_LOG_FORMAT": "json",
            "ZEREN_SECRET_KEY": secrets.token_urlsafe(32),
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
-    logs = [open(tmp_path / f"{n}.log", "wb") for n in ("serve", "runner", "stray")]  # noqa: SIM115
-    procs = [subprocess.Popen([str(BIN / "zeren"), "serve", "--workers", "2", "--host",
-                               "127.0.0.1", "--port", str(port)], env=env, stdout=logs[0],
-                              stderr=subprocess.STDOUT)]
-    procs += [subprocess.Popen([str(BIN / "zeren"), "jobs", "run", "--forever", "--interval",
-                                "0.3"], env=env, stdout=f, stderr=subprocess.STDOUT)
-              for f in logs[1:]]
-    base = f"http://127.0.0.1:{port}"
-    try:
-        # Workers import all of Zeren and the first readiness check reads the migrations: on a
-        # shared machine under heavy load that has taken over two minutes.
-        deadline = time.monotonic() + 600
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/ready", timeout=60).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-            assert procs[0].poll() is None, (tmp_path / "serve.log").read_text()
-            time.sleep(1)
-        yield base, procs
-    finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        for f in logs:
-            f.close()
+    runner = ["jobs", "run", "--forever", "--interval", "0.3"]
+    with served(env, tmp_path / "logs", [["serve", "--workers", "2"], runner, runner],
+                ready="/api/v1/ready") as s:
+        yield s.base, s.procs
 
 
 def test_two_workers_and_a_job_runner_never_run_a_job_twice(
