@@ -19,7 +19,7 @@ from tests.ledger.test_api import _order
 from tests.moderation.test_api import decide
 from zeren.db.base import utcnow
 from zeren.db.session import unit_of_work
-from zeren.ledger.outbox import OutboxRow
+from zeren.ledger.outbox import OutboxRow, open_personal
 from zeren.reviews import domain as d
 from zeren.reviews.models import Review
 
@@ -77,12 +77,20 @@ def test_ingest_refusals_and_the_ledger(client: TestClient, world: World,
     assert future.json()["error"]["details"]["field"] == "reviews.0.reviewed_at"
     assert _count(engine) == 2
     with unit_of_work(engine) as s:
+        # the batch is one outbox row holding both records, its reviewers sealed once
         rows = list(s.scalars(select(OutboxRow).where(OutboxRow.record_class == "reviews")))
-        assert len(rows) == 2 and all(r.pd_id for r in rows)
-        assert rows[0].record["fingerprint"] == d.fingerprint(2, "第1条评价，质量不错") or \
-            rows[1].record["fingerprint"] == d.fingerprint(2, "第1条评价，质量不错")
-        dumped = json.dumps([r.record for r in rows], ensure_ascii=False)
+        assert len(rows) == 1 and rows[0].entries == 2 and rows[0].pd_id
+        recs = rows[0].record["records"]
+        assert [r["review_ref"] for r in recs] == ["rv-1", "rv-2"]
+        assert rows[0].record["subjects"] == [f"review:{world.big_id}:rv-1",
+                                              f"review:{world.big_id}:rv-2"]
+        assert recs[0]["fingerprint"] == d.fingerprint(2, "第1条评价，质量不错")
+        dumped = json.dumps(rows[0].record, ensure_ascii=False)
         assert "buyer-1" not in dumped and "张三" not in dumped  # the reviewer is sealed
+        kept = list(s.scalars(select(Review.reviewer_ref)))
+        assert kept == [rows[0].pd_id] * 2
+        assert open_personal(session=s, pd_id=rows[0].pd_id) == {
+            "rv-1": {"id": "buyer-1", "name": "张三"}, "rv-2": {"id": "buyer-2", "name": "张三"}}
         stored = json.dumps([list(map(str, r)) for r in s.execute(
             text("SELECT * FROM reviews")).all()], ensure_ascii=False)
         assert "buyer-1" not in stored and "张三" not in stored

@@ -538,7 +538,9 @@ class Integrator:
         ]
         if subjects:
             conn.execute(insert(m.SUBJECTS), subjects)
-        sealed = [it.personal for it in items if it.personal is not None]
+        # entries of one outbox batch share one sealed record: stored once
+        sealed = list({it.personal.id: it.personal for it in items
+                       if it.personal is not None}.values())
         if sealed:
             conn.execute(insert(m.PERSONAL), [
                 {"id": p.id, "record_class": p.record_class, "nonce": p.nonce,

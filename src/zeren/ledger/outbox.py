@@ -11,10 +11,15 @@ Personal data is sealed when the row is written (AES-256-GCM, ``personal.seal``)
 holds the ciphertext and its key only until the flusher has handed both to the ledger's
 personal-data store, then both are cleared here, so erasure in the ledger is the only key
 left. The reference (``pd_id``) is known at once, so a domain row can point at it.
+
+A batch (``enqueue_batch``) is one row holding many records: they are appended as consecutive
+entries in one ledger transaction (all or none) and share one sealed personal-data record,
+so that a batch of 5,000 reviews costs one sealing and one outbox row, not 5,000 (issue 12).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Iterable, Sequence
@@ -48,7 +53,8 @@ from zeren.errors import InvalidInput, NotFound
 from zeren.ledger import models as lm
 from zeren.ledger.integrator import Integrator, PendingEntry
 from zeren.ledger.interfaces import build_entry, log_name
-from zeren.ledger.personal import SealedPersonal, seal, unseal
+from zeren.ledger.personal import SealedPersonal, canonical_json, seal, unseal
+from zeren.ledger.verify import MAX_ENTRY_SIZE
 
 log = logging.getLogger("zeren.ledger.outbox")
 
@@ -81,6 +87,9 @@ class OutboxRow(Base):
     logged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     log: Mapped[str | None] = mapped_column(String(100), nullable=True)
     log_index: Mapped[int | None] = mapped_column(BigInt, nullable=True)
+    entries: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, comment="A batch row: how many records 'record' holds (its "
+        "'records' and 'subjects'); NULL: the row is one record.")
 
 
 T = cast(Table, OutboxRow.__table__)
@@ -149,6 +158,86 @@ def enqueue_many(*, session: Session, items: Sequence[Item]) -> list[str | None]
     return refs
 
 
+@dataclass(frozen=True)
+class BatchItem:
+    """Many records of one class logged together: ``subjects[i]`` is the subject of
+    ``records[i]``; ``personal`` (if any) is sealed once for the whole batch and every entry
+    carries its reference and commitment (so erasure, allowed after ``retain_until``, takes
+    the batch's personal data together: give the latest retention date of the batch)."""
+
+    record_class: str
+    records: Sequence[dict[str, Any]]
+    subjects: Sequence[str | None]
+    personal: Any = None
+    retain_until: datetime | None = None
+    retention_source: str = ""
+    at: datetime | None = None
+
+
+_ENVELOPE = len(canonical_json({"class": "", "outbox_seq": 10**18, "outbox_entry": 10**6,
+                                "personal": {"ref": "0" * 36, "commitment": "0" * 64}}))
+
+
+def _bound(v: Any) -> int:
+    """An upper bound of the bytes of ``v`` in canonical JSON (a character is at most six
+    bytes: ``\\u001f``), without encoding it."""
+    t = type(v)
+    if t is str:
+        return 6 * len(v) + 2
+    if t is dict:
+        n = 1
+        for k, x in v.items():  # flat records cost no call per field
+            n += 6 * len(k) + 4 + (6 * len(x) + 2 if type(x) is str else _bound(x))
+        return n
+    if t is list or t is tuple:
+        return 2 + sum(_bound(x) + 1 for x in v)
+    if v is None or t is bool:
+        return 5
+    if t is int:
+        return len(str(v))
+    if t is float:
+        return 24  # the longest repr: -2.2250738585072014e-308
+    return MAX_ENTRY_SIZE + 1  # anything else: encoding it decides (and refuses)
+
+
+def _fits(record_class: str, record: dict[str, Any]) -> bool:
+    """Whether ``record`` stays within the ledger's entry size once enveloped: by the bound
+    when it suffices (records of bounded fields, such as reviews, never need encoding here),
+    else by encoding it (the length of canonical JSON does not depend on key order)."""
+    room = MAX_ENTRY_SIZE - len(record_class.encode()) - _ENVELOPE
+    if _bound(record) <= room:
+        return True
+    body = json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode()
+    return len(body) <= room
+
+
+def enqueue_batch(*, session: Session, batch: BatchItem) -> Queued:
+    """Write a batch of records as one outbox row (personal data sealed once); the queued
+    row and the batch's personal-data reference. Each record is checked as ``enqueue``
+    checks one: a record the ledger would refuse fails the caller, naming ``records.<i>``."""
+    if len(batch.records) != len(batch.subjects):
+        raise InvalidInput("one subject per record", field="subjects")
+    if not batch.records:
+        raise InvalidInput("nothing to enqueue", field="records")
+    for i, (rec, sub) in enumerate(zip(batch.records, batch.subjects, strict=True)):
+        if "personal" in rec or "class" in rec or "outbox_seq" in rec or "outbox_entry" in rec:
+            raise InvalidInput("record must not carry 'personal', 'class' or 'outbox_*' keys",
+                               field=f"records.{i}")
+        if sub is not None and len(sub) > 200:
+            raise InvalidInput("subject longer than 200 characters", field=f"subjects.{i}")
+        if not _fits(batch.record_class, rec):
+            raise InvalidInput("record is longer than 65535 bytes once encoded",
+                               field=f"records.{i}")
+    head = Item(record_class=batch.record_class, record={}, personal=batch.personal,
+                retain_until=batch.retain_until, retention_source=batch.retention_source,
+                at=batch.at)
+    row, pd_id = _row(head, utcnow())
+    row["record"] = {"records": list(batch.records), "subjects": list(batch.subjects)}
+    row["entries"] = len(batch.records)
+    seq = session.execute(insert(T).values(**row).returning(T.c.seq)).scalar_one()
+    return Queued(int(seq), pd_id)
+
+
 def pending(*, session: Session) -> int:
     from sqlalchemy import func
 
@@ -187,31 +276,53 @@ def _claim(engine: Engine, limit: int, now: datetime) -> str:
     token = new_id()
     free = or_(T.c.claimed_until.is_(None), T.c.claimed_until < now)
     with unit_of_work(engine) as s:
-        q = select(T.c.seq).where(T.c.logged_at.is_(None), free).order_by(T.c.seq).limit(limit)
+        q = (select(T.c.seq, T.c.entries).where(T.c.logged_at.is_(None), free)
+             .order_by(T.c.seq).limit(limit))
         if engine.dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True)
-        seqs = list(s.scalars(q))
+        seqs: list[int] = []
+        weight = 0
+        for seq, entries in s.execute(q):  # about ``limit`` records, batch rows counted whole
+            weight += entries or 1
+            if seqs and weight > limit:
+                break
+            seqs.append(seq)
         if seqs:
             s.execute(update(T).where(T.c.seq.in_(seqs), T.c.logged_at.is_(None), free)
                       .values(claim=token, claimed_until=now + LEASE))
     return token
 
 
+def _sealed(r: Any) -> SealedPersonal | None:
+    if r.pd_id is None:
+        return None
+    return SealedPersonal(r.pd_id, r.record_class, bytes(r.pd_key), bytes(r.pd_nonce),
+                          bytes(r.pd_ciphertext), r.pd_commitment, r.retain_until,
+                          r.retention_source)
+
+
 def _entry(r: Any) -> PendingEntry:
-    sealed = None
-    if r.pd_id is not None:
-        sealed = SealedPersonal(r.pd_id, r.record_class, bytes(r.pd_key), bytes(r.pd_nonce),
-                                bytes(r.pd_ciphertext), r.pd_commitment, r.retain_until,
-                                r.retention_source)
+    sealed = _sealed(r)
     data = build_entry(record_class=r.record_class,
                        record={"outbox_seq": int(r.seq), **r.record}, sealed=sealed)
     return PendingEntry(data, subject=r.subject, personal=sealed)
 
 
+def _batch_entries(r: Any) -> list[PendingEntry]:
+    """The entries of a batch row, in order; all share the row's sealed personal data."""
+    sealed = _sealed(r)
+    seq = int(r.seq)
+    return [PendingEntry(build_entry(record_class=r.record_class, record={
+        "outbox_seq": seq, "outbox_entry": i, **rec}, sealed=sealed), subject=sub,
+        personal=sealed) for i, (rec, sub) in enumerate(zip(
+            r.record["records"], r.record["subjects"], strict=True))]
+
+
 def flush(*, engine: Engine, integrator: Integrator, limit: int = 8192) -> int:
-    """Append up to ``limit`` pending records; returns how many were logged. Rows are claimed
-    first (concurrent flushers never append one row twice); a failed batch leaves its rows
-    pending for the next run."""
+    """Append about ``limit`` pending records (a batch row's records are never split; one
+    batch row larger than ``limit`` is taken alone); returns how many records (entries) were
+    logged. Rows are claimed first (concurrent flushers never append one row twice); a failed
+    batch leaves its rows pending for the next run."""
     now = utcnow()
     token = _claim(engine, limit, now)
     with engine.connect() as conn:
@@ -219,9 +330,22 @@ def flush(*, engine: Engine, integrator: Integrator, limit: int = 8192) -> int:
     if not rows:
         return 0
     by_log: dict[str, list[Any]] = {}
-    for r in rows:
-        by_log.setdefault(log_name(r.record_class, r.at), []).append(r)
     done: list[dict[str, Any]] = []
+    entries = 0
+    for r in rows:
+        name = log_name(r.record_class, r.at)
+        if r.entries is None:
+            by_log.setdefault(name, []).append(r)
+            continue
+        try:  # a batch row: all its entries in one ledger transaction
+            first = integrator.append_batch(name, _batch_entries(r)).indexes[0]
+        except Exception:
+            log.exception("ledger append of outbox batch %s (%d records) to %s failed",
+                          r.seq, r.entries, name)
+            continue
+        done.append({"s": r.seq, "t": token, "lg": name, "ix": first,
+                     "b_at": datetime.now(UTC)})
+        entries += r.entries
     for name, group in by_log.items():
         for i in range(0, len(group), CHUNK):
             chunk = group[i:i + CHUNK]
@@ -233,6 +357,7 @@ def flush(*, engine: Engine, integrator: Integrator, limit: int = 8192) -> int:
             at = datetime.now(UTC)
             done += [{"s": r.seq, "t": token, "lg": name, "ix": idx, "b_at": at}
                      for r, idx in zip(chunk, batch.indexes, strict=True)]
+            entries += len(chunk)
     with unit_of_work(engine) as s:
         if done:
             s.execute(update(T).where(T.c.seq == bindparam("s"), T.c.claim == bindparam("t"))
@@ -241,16 +366,17 @@ def flush(*, engine: Engine, integrator: Integrator, limit: int = 8192) -> int:
                               pd_key=None, pd_ciphertext=None), done)
         # Rows whose batch failed: free them at once rather than after the lease.
         s.execute(update(T).where(T.c.claim == token).values(claim=None, claimed_until=None))
-    return len(done)
+    return entries
 
 
 def flush_all(*, engine: Engine, integrator: Integrator, limit: int = 8192) -> int:
-    """Flush until nothing pending is left (or a pass logs nothing)."""
+    """Flush until nothing pending is left (or a pass logs nothing); how many records were
+    logged."""
     total = 0
     while True:
         n = flush(engine=engine, integrator=integrator, limit=limit)
         total += n
-        if n < limit:
+        if n == 0:
             return total
 
 
@@ -316,7 +442,8 @@ def flusher_for(engine: Engine, data_dir: Path | None = None) -> Flusher:
 
 
 def logged(*, session: Session, seqs: Iterable[int]) -> dict[int, tuple[str, int]]:
-    """Where each of ``seqs`` went in the ledger (only those already logged)."""
+    """Where each of ``seqs`` went in the ledger (only those already logged); for a batch
+    row, its first record's entry (the others follow it in order)."""
     ids = list(seqs)
     if not ids:
         return {}

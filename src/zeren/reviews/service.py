@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
 from zeren.auth.policy import Actor
-from zeren.db.base import new_id, utcnow
+from zeren.db.base import new_id, new_ids, utcnow
 from zeren.db.bulk import bulk_insert
 from zeren.errors import InvalidInput, NotFound
 from zeren.ledger import models as lm
@@ -108,24 +108,24 @@ def ingest(*, session: Session, actor: Actor, platform_id: str, reviews: Sequenc
             if len(h) != 64 or any(c not in "0123456789abcdef" for c in h):
                 raise InvalidInput("an image is named by its SHA-256 in lower-case hex",
                                    field=f"reviews.{i}.images.{j}")
-    items: list[outbox.Item] = []
+    records: list[dict[str, Any]] = []
+    subjects: list[str | None] = []
     rows: list[dict[str, Any]] = []
     ids: list[str] = []
-    for r in reviews:
-        rid = new_id()
+    reviewers: dict[str, Any] = {}
+    latest: datetime | None = None
+    for r, rid in zip(reviews, new_ids(len(reviews)), strict=True):
         fp = d.fingerprint(r.rating, r.text)
         at = r.reviewed_at
-        items.append(outbox.Item(
-            record_class=LEDGER_CLASS, at=now, subject=subject(platform_id, r.review_id),
-            record={"event": "review", "platform_id": platform_id, "review_id": rid,
-                    "review_ref": r.review_id, "order_id": r.order_id,
-                    "merchant_ref": r.merchant_id, "listing_ref": r.listing_id,
-                    "rating": r.rating, "text": r.text, "images": r.images,
-                    "fingerprint": fp, "reviewed_at": at.isoformat()},
-            personal=r.reviewer.model_dump() if r.reviewer else None,
-            retain_until=at + timedelta(days=366 * data.retention_years)
-            if r.reviewer else None,
-            retention_source=data.retention_source if r.reviewer else ""))
+        records.append({"event": "review", "platform_id": platform_id, "review_id": rid,
+                        "review_ref": r.review_id, "order_id": r.order_id,
+                        "merchant_ref": r.merchant_id, "listing_ref": r.listing_id,
+                        "rating": r.rating, "text": r.text, "images": r.images,
+                        "fingerprint": fp, "reviewed_at": at.isoformat()})
+        subjects.append(subject(platform_id, r.review_id))
+        if r.reviewer is not None:
+            reviewers[r.review_id] = {"id": r.reviewer.id, "name": r.reviewer.name}
+            latest = at if latest is None or at > latest else latest
         rows.append({"id": rid, "platform_id": platform_id, "review_ref": r.review_id,
                      "order_id": r.order_id, "merchant_ref": r.merchant_id,
                      "listing_ref": r.listing_id, "rating": r.rating, "text": r.text,
@@ -133,9 +133,18 @@ def ingest(*, session: Session, actor: Actor, platform_id: str, reviews: Sequenc
                      "reviewer_ref": None, "ingested_at": now,
                      "ingested_by": actor.username})
         ids.append(rid)
-    refs_pd = outbox.enqueue_many(session=session, items=items)
-    for row, pd in zip(rows, refs_pd, strict=True):
-        row["reviewer_ref"] = pd
+    if records:
+        # The batch's reviewers are sealed together, keyed by review id, kept until the
+        # latest review's retention ends (erasure takes them together, ADR 0602).
+        q = outbox.enqueue_batch(session=session, batch=outbox.BatchItem(
+            record_class=LEDGER_CLASS, records=records, subjects=subjects, at=now,
+            personal=reviewers or None,
+            retain_until=latest + timedelta(days=366 * data.retention_years)
+            if latest else None,
+            retention_source=data.retention_source if latest else ""))
+        for row in rows:
+            if row["review_ref"] in reviewers:
+                row["reviewer_ref"] = q.pd_id
     bulk_insert(session, REVIEWS, rows)
     record(session=session, actor=actor, action="reviews.ingest", target_type="reviews",
            target_id=ids[0] if ids else "", platform_id=platform_id,

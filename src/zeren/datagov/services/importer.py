@@ -10,7 +10,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from zeren.datagov.services.inventory import (
     officer_lookup,
     resolve_officer,
 )
-from zeren.db.base import new_id, utcnow
+from zeren.db.base import new_id, new_ids, utcnow
 from zeren.db.bulk import bulk_insert, bulk_update
 from zeren.errors import InvalidInput
 
@@ -225,18 +224,6 @@ def _same(old: Sequence[Any], values: dict[str, Any]) -> bool:
         if v != values[k]:
             return False
     return True
-
-
-def new_ids(n: int) -> list[str]:
-    """``n`` random UUID4 strings, made in one go (uuid.uuid4 per row is a visible cost)."""
-    raw = bytearray(os.urandom(16 * n))
-    out = []
-    for i in range(0, 16 * n, 16):
-        raw[i + 6] = (raw[i + 6] & 0x0F) | 0x40
-        raw[i + 8] = (raw[i + 8] & 0x3F) | 0x80
-        h = raw[i:i + 16].hex()
-        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    return out
 
 
 def imports(*, session: Session, actor: Actor, platform_id: str) -> list[Import]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from zeren.audit.service import record
 from zeren.auth.policy import Actor
-from zeren.db.base import utcnow
+from zeren.db.base import new_ids, utcnow
 from zeren.errors import InvalidInput
 from zeren.ledger import outbox
 from zeren.merchants import domain as d
@@ -181,18 +180,6 @@ def _duplicate(mi: d.MerchantInput, line: int, refs: set[str], usccs: set[str | 
 
 def outbox_new_id() -> str:
     return new_ids(1)[0]
-
-
-def new_ids(n: int) -> list[str]:
-    """``n`` random UUID4 strings made in one go (uuid.uuid4 per row is a visible cost)."""
-    raw = bytearray(os.urandom(16 * n))
-    out = []
-    for i in range(0, 16 * n, 16):
-        raw[i + 6] = (raw[i + 6] & 0x0F) | 0x40
-        raw[i + 8] = (raw[i + 8] & 0x3F) | 0x80
-        h = raw[i:i + 16].hex()
-        out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    return out
 
 
 class _Writer:
