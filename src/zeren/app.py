@@ -44,6 +44,7 @@ ROUTERS: tuple[str, ...] = (
     "zeren.merchants.api",
     "zeren.rules.api",
     "zeren.governance.api",
+    "zeren.workers.api",
     "zeren.reviews.api",
     "zeren.credit.api",
 )

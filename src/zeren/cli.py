@@ -64,6 +64,7 @@ DOMAIN_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("zeren.merchants.cli", "app", "merchant"),
     ("zeren.merchants.cli", "report_app", "report"),
     ("zeren.governance.cli", "app", "governance"),
+    ("zeren.workers.cli", "app", "workers"),
     ("zeren.rules.cli", "app", "rules"),
     ("zeren.reviews.cli", "app", "reviews"),
     ("zeren.credit.cli", "app", "credit"),

@@ -113,14 +113,14 @@ def load_demo(*, session: Session, data_dir: Path) -> bool:
     from zeren.governance import demo as governance_demo
 
     governance_demo.load(session=session, platform_id=mall.id, actor=actor)
+    from zeren.workers import demo as workers_demo
+
+    workers_demo.load(session=session, platform_id=made["linli-home"].id, actor=actor)
     now = datetime.now(UTC)
     attestations = [
         (mall, "art14.disclosure_reporting",
          "服务协议与交易规则在首页显著位置持续公示，按季度向主管部门报告修改情况。",
          ("rules-disclosure-2026.txt", "公示与报告记录（演示）\n".encode())),
-        (made["linli-home"], "art30.gig_workers",
-         "服务者意外伤害保险覆盖率 100%，无限制多平台接单条款。",
-         ("insurance-2026.txt", "保险清单（演示）\n".encode())),
     ]
     for platform, key, statement, evidence in attestations:
         posture.attest(session=session, actor=actor, platform=platform, obligation_key=key,

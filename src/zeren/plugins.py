@@ -35,6 +35,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.ops.jobs",
     "zeren.market.checks",
     "zeren.governance.checks",
+    "zeren.workers.checks",
     # console pages, in the order their routes are tried
     "zeren.platforms.console",
     "zeren.exemptions.console",

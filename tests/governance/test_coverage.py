@@ -11,7 +11,6 @@ KNOWN_GAPS = {
     19: "market: algorithm fairness (not registered as a check yet)",
     21: "market / moderation: advertising control",
     24: "market: crackdown on illegal activity",
-    30: "workers (issue 16, not landed): working time, pay, exclusivity",
     31: "users (issue 16, not landed): minors' sessions and payments",
 }
 

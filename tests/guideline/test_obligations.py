@@ -70,15 +70,18 @@ def test_capability_status_is_derived_from_registered_modules(client: TestClient
     g = load_guideline()
     mods = registered_modules()
     assert {"moderation", "ledger", "lexicon", "guideline"} <= mods
-    assert "workers" not in mods  # no such module in this installation
+    assert "workers_insurance" not in mods  # no such module in this installation
     status = g.capability_status(mods)
-    assert status["workers.exclusivity_check"] == "planned"
+    assert status["workers.insurance_coverage"] == "planned"
+    assert status["workers.working_time_monitor"] == "available"
     assert status["guideline.tier_classification"] == "available"
     # the same data with a module taken away: its capabilities become planned
     assert g.capability_status(mods - {"ledger"})["ledger.retention_policies"] == "planned"
     h = world.auth("auditor")
     art = client.get("/api/v1/guideline/articles/30", headers=h).json()
-    assert art["available_capabilities"] == [] and art["planned_capabilities"]
+    assert art["available_capabilities"] == ["workers.working_time_monitor",
+                                             "workers.minimum_pay_check"]
+    assert "workers.insurance_coverage" in art["planned_capabilities"]
     assert art["obligations"][0]["key"] == "art30.labour_law"
     meta = client.get("/api/v1/guideline/meta", headers=h).json()
     by_key = {c["key"]: c["status"] for c in meta["capabilities"]}

@@ -1,0 +1,2 @@
+"""Use cases of the gig-worker register: workers (register), dispatch logs (logs) and the
+working-time and pay assessment (assessment)."""
