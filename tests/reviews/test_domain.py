@@ -3,6 +3,7 @@ invented) is found, hidden-with-a-measure is not, and honest displays give nothi
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -95,3 +96,84 @@ def test_a_shuffled_display_is_reported_but_not_every_review() -> None:
     random.Random(7).shuffle(shown)
     got = d.audit_display(e, shown).findings
     assert got and all(f.kind == "pushed_down" for f in got) and len(got) < 200
+
+
+def _reference_audit(expected: d.Expected, displayed: list[str],
+                     shown_fingerprints: dict[str, str] | None = None,
+                     check_order: bool = True) -> d.AuditResult:
+    """The audit as ADR 0600 first wrote it, one id at a time (the fast one must agree)."""
+    import bisect
+
+    rank = {ref: i for i, ref in enumerate(expected.order)}
+    seen: set[str] = set()
+    findings: list[d.Finding] = []
+    ranks: list[int] = []
+    refs: list[str] = []
+    for pos, ref in enumerate(displayed):
+        if ref in seen:
+            continue
+        seen.add(ref)
+        r = rank.get(ref)
+        if r is None:
+            findings.append(d.Finding("unknown", ref, {"position": pos}))
+            continue
+        if shown_fingerprints is not None:
+            fp = shown_fingerprints.get(ref)
+            if fp is not None and fp != expected.fingerprints.get(ref):
+                findings.append(d.Finding("altered", ref, {"position": pos}))
+        ranks.append(r)
+        refs.append(ref)
+    for ref in [ref for ref in expected.order if ref not in expected.hidden]:
+        if ref not in seen:
+            findings.append(d.Finding("missing", ref, {"expected_position": rank[ref]}))
+    if check_order and ranks:
+        n = len(ranks)
+        keep = {n - 1 - k for k in d._longest_increasing([-r for r in reversed(ranks)])}
+        ordered = sorted(ranks)
+        for i, (ref, r) in enumerate(zip(refs, ranks, strict=True)):
+            if i in keep or ref in expected.moved:
+                continue
+            belongs = bisect.bisect_left(ordered, r)
+            if i > belongs:
+                findings.append(d.Finding("pushed_down", ref,
+                                          {"position": i, "expected_position": belongs}))
+    hidden = sum(1 for ref in expected.order if ref in expected.hidden)
+    return d.AuditResult(len(expected.order), len(displayed), hidden, findings)
+
+
+def _plain_lis(seq: list[int]) -> int:
+    best = [1] * len(seq)
+    for i in range(len(seq)):
+        for j in range(i):
+            if seq[j] < seq[i]:
+                best[i] = max(best[i], best[j] + 1)
+    return max(best, default=0)
+
+
+@given(st.lists(st.integers(min_value=-30, max_value=30), max_size=40))
+def test_longest_increasing_is_longest_and_increasing(seq: list[int]) -> None:
+    got = sorted(d._longest_increasing(seq))
+    assert len(got) == _plain_lis(seq)
+    assert all(seq[a] < seq[b] for a, b in itertools.pairwise(got))
+
+
+@given(st.integers(min_value=0, max_value=40), st.data())
+def test_the_fast_audit_agrees_with_the_one_id_at_a_time_audit(n: int,
+                                                               data: st.DataObject) -> None:
+    e0 = _expected(n)
+    hidden = frozenset(data.draw(st.lists(st.sampled_from(e0.order), max_size=n))) if n else \
+        frozenset()
+    moved = frozenset(data.draw(st.lists(st.sampled_from(e0.order), max_size=3))) if n else \
+        frozenset()
+    e = d.Expected(order=e0.order, fingerprints=e0.fingerprints, hidden=hidden, moved=moved)
+    pool = [*e0.order, "fake-1", "fake-2"]
+    shown = data.draw(st.lists(st.sampled_from(pool), max_size=n + 5))
+    fps = data.draw(st.dictionaries(st.sampled_from(pool),
+                                    st.sampled_from([d.fingerprint(5, "x"), "r"]),
+                                    max_size=6))
+    fps.update({r: e0.fingerprints[r] for r in e0.order[: n // 2]})
+    check = data.draw(st.booleans())
+    want = _reference_audit(e, shown, fps, check)
+    got = d.audit_display(e, shown, fps, check)
+    assert got == want
+    assert d.audit_display(e, shown, None, check) == _reference_audit(e, shown, None, check)

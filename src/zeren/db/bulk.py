@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Executable, Table
 from sqlalchemy.orm import Session
 
 from zeren.db.base import UTCDateTime
@@ -106,3 +106,15 @@ def bulk_update(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     procs = [*_processors(session, table, keys), None]
     data = _convert([{**r, "id": r["_id"]} for r in rows], [*keys, "id"], procs)
     session.connection().exec_driver_sql(sql, data)
+
+
+def raw_rows(session: Session, stmt: Executable) -> list[tuple[Any, ...]]:
+    """The rows of a Core select as the driver returns them: no Row object and no result
+    processing per row (a million rows of plain columns read in a fraction of the time).
+    Values of processed types come raw: a UTC datetime is text on SQLite."""
+    res = session.connection().execute(stmt)
+    try:
+        cur: Any = res.cursor
+        return list(cur.fetchall())
+    finally:
+        res.close()

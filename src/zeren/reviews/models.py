@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zeren.db.base import Base, IdMixin, UTCDateTime
@@ -20,8 +20,11 @@ class Review(IdMixin, Base):
     __tablename__ = "reviews"
     __table_args__ = (
         Index("uq_reviews_ref", "platform_id", "review_ref", unique=True),
-        Index("ix_reviews_listing", "platform_id", "listing_ref", "reviewed_at"),
-        Index("ix_reviews_merchant", "platform_id", "merchant_ref", "reviewed_at"),
+        # the display audit's order, covered (reviews_0002)
+        Index("ix_reviews_listing", "platform_id", "listing_ref", text("reviewed_at DESC"),
+              "review_ref"),
+        Index("ix_reviews_merchant", "platform_id", "merchant_ref", text("reviewed_at DESC"),
+              "review_ref"),
     )
 
     platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
