@@ -1,7 +1,7 @@
 """Pure rules of credit evaluation: the formula's parameters (``data/credit.toml``: default and
 range of each; the values in force come from the published credit rule), and the score of one
-merchant as a list of components — base, rating, volume, sanctions and, where the score is
-held within its bounds, the bound — that sum to the score exactly (each rounded to 0.01
+merchant as a list of components — base, rating, volume, sanctions, orders, refunds and,
+where the score is held within its bounds, the bound — that sum to the score exactly (each rounded to 0.01
 before summing)."""
 
 from __future__ import annotations
@@ -81,6 +81,9 @@ class Inputs:
     reviews: int
     rating_sum: int
     sanctions: int
+    orders: int = 0           # completed orders (the ledger's order index)
+    paid_cents: int = 0       # what they were paid, in fen
+    refunded_cents: int = 0   # refunded on them (refunds are their own records), in fen
 
 
 def _r(x: float) -> float:
@@ -101,6 +104,12 @@ def score(inputs: Inputs, p: Mapping[str, float]) -> tuple[float, list[dict[str,
     comps.append({"name": "volume", "points": _r(vol), "input": {"reviews": inputs.reviews}})
     comps.append({"name": "sanctions", "points": _r(-p["sanction_penalty"] * inputs.sanctions),
                   "input": {"measures_in_effect": inputs.sanctions}})
+    orders = min(p["orders_cap"], p["orders_weight"] * math.log10(1 + inputs.orders))
+    comps.append({"name": "orders", "points": _r(orders), "input": {"orders": inputs.orders}})
+    rate = min(1.0, inputs.refunded_cents / inputs.paid_cents) if inputs.paid_cents else 0.0
+    comps.append({"name": "refunds", "points": _r(-p["refund_penalty"] * rate),
+                  "input": {"refund_rate": round(rate, 4), "paid_cents": inputs.paid_cents,
+                            "refunded_cents": inputs.refunded_cents}})
     raw = _r(sum(c["points"] for c in comps))
     bounded = min(max(raw, p["floor"]), p["ceiling"])
     if bounded != raw:

@@ -1,7 +1,8 @@
 """Credit evaluation's use cases (指南 第十五条): compute every merchant's score under the
 credit rule in force (a published ``credit_rule`` version of the rules library, its
 parameters over the defaults of ``data/credit.toml``), from reviews (count and average
-rating) and moderation measures in effect on the merchant; keep the batch and each score
+rating), completed orders and refunds (the ledger's order index, ADR 0403) and moderation
+measures in effect on the merchant; keep the batch and each score
 with its components; log the batch (formula version, parameters, digest of every score) to
 the ledger. Scores are computed in SQL aggregates and one pass in Python."""
 
@@ -18,10 +19,11 @@ from zeren.auth.policy import Actor
 from zeren.credit import domain as d
 from zeren.credit.errors import out_of_formula
 from zeren.credit.models import SCORES, CreditBatch, CreditScore
-from zeren.db.base import new_id, utcnow
+from zeren.db.base import new_id, new_ids, utcnow
 from zeren.db.bulk import bulk_insert
 from zeren.errors import InvalidInput, NotFound
 from zeren.ledger import outbox
+from zeren.ledger.models import OrderIndex
 from zeren.merchants.models import Merchant
 from zeren.moderation.models import Measure, Subject
 from zeren.pagination import PageParams, fetch_page
@@ -68,20 +70,36 @@ def compute(*, session: Session, actor: Actor, platform_id: str, now: datetime |
                (Measure.ended_at.is_(None)) | (Measure.ended_at > now),
                (Measure.ends_at.is_(None)) | (Measure.ends_at > now))
         .group_by(Subject.external_ref))}
+    oi = OrderIndex
+    trade: dict[str, list[int]] = {}  # merchant: [orders, paid, refunded]
+    for ref, kind, n, cents in session.execute(
+            select(oi.merchant_ref, oi.record, func.count(), func.sum(oi.amount_cents))
+            .where(oi.platform_id == platform_id, oi.at <= now)
+            .group_by(oi.merchant_ref, oi.record)):
+        t = trade.setdefault(ref, [0, 0, 0])
+        if kind == "order":
+            t[0], t[1] = int(n), int(cents or 0)
+        else:
+            t[2] = int(cents or 0)
     refs = set(session.scalars(select(Merchant.merchant_ref).where(
         Merchant.platform_id == platform_id, Merchant.status == "active")))
     refs.update(reviews)
+    refs.update(trade)
     if not refs:
         raise InvalidInput("no merchant to score: none registered and no review received",
                            field="merchants")
     bid = new_id()
     digest = hashlib.sha256()
     rows = []
-    for ref in sorted(refs):
+    none = (0, 0, 0)
+    ordered = sorted(refs)
+    for ref, rid in zip(ordered, new_ids(len(ordered)), strict=True):
         n, total = reviews.get(ref, (0, 0))
-        sc, comps = d.score(d.Inputs(n, total, sanctions.get(ref, 0)), params)
+        orders, paid, refunded = trade.get(ref, none)
+        sc, comps = d.score(d.Inputs(n, total, sanctions.get(ref, 0), orders, paid, refunded),
+                            params)
         digest.update(f"{ref}\t{sc:.2f}\n".encode())
-        rows.append({"id": new_id(), "batch_id": bid, "platform_id": platform_id,
+        rows.append({"id": rid, "batch_id": bid, "platform_id": platform_id,
                      "merchant_ref": ref, "score": sc, "components": comps})
     batch = CreditBatch(id=bid, platform_id=platform_id, formula_version_id=vid,
                         parameters=params, merchants=len(rows),

@@ -40,7 +40,8 @@ TRADING_V2 = """# 精选商城交易规则
 """
 CREDIT = """# 精选商城经营者信用评价规则
 
-信用分 = 基础分 + 评分分 + 评价量分 − 处置扣分，并保持在0至100分之间。
+信用分 = 基础分 + 评分分 + 评价量分 − 处置扣分 + 成交分 − 退款扣分，并保持在0至100分之间。
+成交分按已完成订单数计（每十倍4分，至多10分）；退款扣分按退款金额占成交金额的比例计（全额退款扣20分）。
 """
 
 
@@ -80,7 +81,8 @@ def load(*, engine: Any, platform_id: str) -> dict[str, int]:
                                           data=rs.DocumentIn(code="credit", kind="credit_rule",
                                                              title="经营者信用评价规则"))
         _publish(s, credit_doc, {"body_md": CREDIT, "summary": "首次公示信用评价规则",
-                                 "parameters": {"rating_weight": 10.0, "sanction_penalty": 8.0}},
+                                 "parameters": {"rating_weight": 10.0, "sanction_penalty": 8.0,
+                                                "orders_weight": 4.0, "refund_penalty": 20.0}},
                  now - timedelta(days=50))
         v2 = docs.add_version(session=s, actor=SYSTEM, document=trading, data=rs.VersionIn(
             body_md=TRADING_V2, summary="发货时限放宽至72小时；新增咨询答复时限",
