@@ -1,15 +1,21 @@
 """Latency of the foundation's read paths over loopback against a real uvicorn server: the
 live posture of a platform, one guideline article, the audit trail page, beside ``/health``
 (the same server's floor) measured in the same run. Data: the demo group plus a history of
-stored evaluations, in a fresh SQLite database under bench/out/ (or ``--pg URL``).
+stored evaluations, loaded as ``zeren demo`` loads it (the group, then the modules' records:
+orders, listings, a finished patrol …), in a fresh SQLite database under bench/out/ (or
+``--pg URL``). The load average is printed beside the table (the host is shared).
 
     .venv/bin/python -m bench.api [--requests 500] [--history 200] [--pg postgresql+psycopg://…]
-                                  [--cases 1000000] [--orders 1000000]
+                                  [--cases 1000000] [--orders 1000000] [--reuse]
 
 ``--cases N`` stores N moderation cases of the measured platform (each with its subject;
 created over the last 60 days, most decided within their SLA), written in bulk through the
 tables the posture reads; ``--orders N`` appends N order records of that platform to the
-ledger through the integrator (real entries, tiles and signed checkpoints, in batches).
+ledger through the integrator (real entries, tiles and signed checkpoints, in batches), each
+completed over the last 60 days and indexed beside its entry in the order index (what the
+tax report reads), as ``log_order_record`` would. The database and its data stay under
+bench/out/api/: ``--reuse`` measures them again without seeding (a million rows take
+minutes to store).
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -38,12 +46,12 @@ def _free_port() -> int:
 
 def _scale(url: str, pid: str, cases: int, orders: int) -> None:
     import json
-    import uuid
     from datetime import UTC, datetime, timedelta
 
     from zeren.db.bulk import bulk_insert
     from zeren.db.session import make_engine, unit_of_work
     from zeren.ledger.integrator import PendingEntry
+    from zeren.ledger.models import OrderIndex
     from zeren.ledger.service import integrator_for
     from zeren.moderation.models import Case, Subject
 
@@ -80,23 +88,31 @@ def _scale(url: str, pid: str, cases: int, orders: int) -> None:
         integrator = integrator_for(engine, OUT / "data")
         name = f"orders/{now.year}"
         for start in range(0, orders, chunk):
+            ids = range(start, min(orders, start + chunk))
             batch = [PendingEntry(json.dumps(
                 {"class": "orders", "platform_id": pid, "order_id": f"o{i}",
                  "total_amount": "120.00"}, separators=(",", ":")).encode(),
-                subject=f"order:{pid}:o{i}") for i in range(start, min(orders, start + chunk))]
-            integrator.append_batch(name, batch)
+                subject=f"order:{pid}:o{i}") for i in ids]
+            got = integrator.append_batch(name, batch)
+            index = [{"platform_id": pid, "record": "order", "ref": f"o{i}", "order_id": f"o{i}",
+                      "merchant_ref": f"m{i % 500}", "income_kind": "goods",
+                      "amount_cents": 12_000, "other_cents": 0,
+                      "at": now - timedelta(minutes=(i * 7919) % 86_400), "log": got.log,
+                      "idx": at} for i, at in zip(ids, got.indexes, strict=True)]
+            with unit_of_work(engine) as s:
+                bulk_insert(s, OrderIndex.__table__, index)  # type: ignore[arg-type]
     t2 = time.perf_counter()
     engine.dispose()
     print(f"stored {cases:,} cases in {t1 - t0:.0f} s and {orders:,} ledger orders in "
           f"{t2 - t1:.0f} s", flush=True)
 
 
-def _prepare(url: str, history: int) -> tuple[str, str]:
+def _prepare(url: str, history: int) -> str:
+    """The demo group as ``zeren demo`` loads it, then ``history`` stored evaluations."""
     from zeren.auth.policy import SYSTEM
-    from zeren.auth.service import create_token
     from zeren.db.migrate import upgrade
     from zeren.db.session import make_engine, unit_of_work
-    from zeren.demo import load_demo
+    from zeren.demo import load_demo, load_demo_records
     from zeren.platforms.service import get_platform
     from zeren.posture.service import evaluate
 
@@ -104,14 +120,38 @@ def _prepare(url: str, history: int) -> tuple[str, str]:
     engine = make_engine(url)
     with unit_of_work(engine) as s:
         load_demo(session=s, data_dir=OUT / "data")
+    load_demo_records(engine=engine, data_dir=OUT / "data")  # after the group has committed
+    with unit_of_work(engine) as s:
         mall = get_platform(session=s, platform_ref="jingxuan-mall")
         for _ in range(history):
             evaluate(session=s, actor=SYSTEM, platform=mall)
-        token = create_token(session=s, actor=SYSTEM, username="auditor", name="bench",
-                             expires_at=None)[1]
         pid = mall.id
     engine.dispose()
-    return token, pid
+    return pid
+
+
+def _token(url: str) -> str:
+    from zeren.auth.policy import SYSTEM
+    from zeren.auth.service import create_token
+    from zeren.db.session import make_engine, unit_of_work
+
+    engine = make_engine(url)
+    with unit_of_work(engine) as s:
+        token = create_token(session=s, actor=SYSTEM, username="auditor",
+                             name=f"bench {uuid.uuid4()}", expires_at=None)[1]
+    engine.dispose()
+    return token
+
+
+def _platform_id(url: str) -> str:
+    from zeren.db.session import make_engine, unit_of_work
+    from zeren.platforms.service import get_platform
+
+    engine = make_engine(url)
+    with unit_of_work(engine) as s:
+        pid = get_platform(session=s, platform_ref="jingxuan-mall").id
+    engine.dispose()
+    return pid
 
 
 def _measure(client: httpx.Client, path: str, headers: dict[str, str], n: int) -> list[float]:
@@ -132,18 +172,23 @@ def main() -> int:
     ap.add_argument("--pg", help="PostgreSQL URL of an empty database to use instead of SQLite")
     ap.add_argument("--cases", type=int, default=0, help="moderation cases to add (bulk)")
     ap.add_argument("--orders", type=int, default=0, help="ledger order records to add")
+    ap.add_argument("--reuse", action="store_true",
+                    help="measure the database a previous run left (SQLite: bench/out/api/)")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    if args.pg:
-        url = args.pg
+    db = OUT / "api-bench.db"
+    url = args.pg or f"sqlite:///{db}"
+    if args.reuse:
+        pid = _platform_id(url)
     else:
-        db = OUT / "api-bench.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{db}"
-    token, pid = _prepare(url, args.history)
-    if args.cases or args.orders:
-        _scale(url, pid, args.cases, args.orders)
+        if not args.pg:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            shutil.rmtree(OUT / "data", ignore_errors=True)
+        pid = _prepare(url, args.history)
+        if args.cases or args.orders:
+            _scale(url, pid, args.cases, args.orders)
+    token = _token(url)
     port = _free_port()
     env = {**os.environ, "ZEREN_DATABASE_URL": url, "ZEREN_DATA_DIR": str(OUT / "data")}
     env.setdefault("ZEREN_SECRET_KEY", secrets.token_urlsafe(48))  # this run's own secret
@@ -177,11 +222,13 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    load = os.getloadavg()
     floor = statistics.median(results[0][1])
     backend = "PostgreSQL" if args.pg else "SQLite"
     print(f"\nfoundation read paths, {backend}, {args.requests} sequential requests each, "
           f"{args.history} stored evaluations, {args.cases:,} extra cases, {args.orders:,} "
-          "extra ledger orders; one uvicorn worker on loopback\n")
+          f"extra ledger orders; one uvicorn worker on loopback; load average "
+          f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} CPUs)\n")
     print(f"{'path':<50}{'p50 ms':>9}{'p99 ms':>9}{'p50 ÷ floor':>13}")
     print("-" * 81)
     for name, samples in results:

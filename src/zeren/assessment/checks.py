@@ -50,12 +50,14 @@ def _signed(ctx: CheckContext) -> tuple[assessments.Signed | None, Period]:
     period = Period.last(ctx.now, cat.interval + timedelta(days=1))
     assert period.start is not None
     since = beijing_today(period.start)
-    return assessments.newest_signed(session=ctx.session, platform_id=ctx.platform_id,
-                                     since=since), period
+    # every Art 6 check and Art 7's measures read the same assessment: once per evaluation
+    return ctx.shared(("assessment.newest_signed", since), lambda: assessments.newest_signed(
+        session=ctx.session, platform_id=ctx.platform_id, since=since)), period
 
 
 def _none_signed(ctx: CheckContext, period: Period) -> CheckResult:
-    last = assessments.last_signed_ever(session=ctx.session, platform_id=ctx.platform_id)
+    last = ctx.shared("assessment.last_signed_ever", lambda: assessments.last_signed_ever(
+        session=ctx.session, platform_id=ctx.platform_id))
     if last is None or last.signed_on is None:
         return CheckResult.no_data(
             "no risk assessment signed by the compliance officer and a second approver",

@@ -308,8 +308,9 @@ def records_held(ctx: CheckContext) -> CheckResult:
 def _last_year(ctx: CheckContext, kind: str) -> tuple[Period, int, dict[int, dict[str, int]]]:
     year = beijing_today(ctx.now).year - 1
     period = Period.last(ctx.now, timedelta(days=730))
-    rows = {y: dict(r.figures) for y, r in figures_current(ctx.session, ctx.platform_id,
-                                                         kind).items()}
+    rows = ctx.shared(("governance.figures", kind), lambda: {
+        y: dict(r.figures) for y, r in figures_current(ctx.session, ctx.platform_id,
+                                                      kind).items()})
     return period, year, rows
 
 

@@ -39,7 +39,14 @@ class _LogOrders:
     newest_idx: int
 
 
-def _orders_by_log(session: Session, platform_id: str) -> list[_LogOrders]:
+def _orders_by_log(ctx: CheckContext) -> list[_LogOrders]:
+    """The logs holding the platform's orders, with how many and the newest index (read once
+    per evaluation: both Art 10 ledger checks start from it)."""
+    return ctx.shared("ledger.orders_by_log", lambda: _read_orders_by_log(ctx.session,
+                                                                          ctx.platform_id))
+
+
+def _read_orders_by_log(session: Session, platform_id: str) -> list[_LogOrders]:
     lo, hi = _order_range(platform_id)
     s, lg = m.SUBJECTS, m.LOGS
     rows = session.execute(
@@ -61,7 +68,7 @@ def transaction_records_logged(ctx: CheckContext) -> CheckResult:
     waiting = ctx.session.scalar(select(func.count()).select_from(OutboxRow).where(
         OutboxRow.logged_at.is_(None), OutboxRow.subject >= lo, OutboxRow.subject < hi,
         OutboxRow.created_at < ctx.now - OUTBOX_LATE)) or 0
-    logs = _orders_by_log(ctx.session, ctx.platform_id)
+    logs = _orders_by_log(ctx)
     c = m.CHECKPOINTS
     seen = uncovered = 0
     newest_logged: datetime | None = None
@@ -112,8 +119,8 @@ def transaction_records_logged(ctx: CheckContext) -> CheckResult:
 
 def checkpoints_verify(ctx: CheckContext) -> CheckResult:
     period = Period.at(ctx.now)
-    mine = {lg.log_id for lg in _orders_by_log(ctx.session, ctx.platform_id)}
-    logs = [(info, cp) for info, cp in store.list_logs(session=ctx.session) if info.id in mine]
+    mine = {lg.log_id for lg in _orders_by_log(ctx)}
+    logs = store.logs_with_checkpoints(session=ctx.session, ids=mine)
     if not logs:
         return CheckResult.no_data("no ledger log holds this platform's order records",
                                    what_zh="尚无记录本平台交易的账本日志", period=period,

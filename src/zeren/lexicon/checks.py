@@ -9,10 +9,16 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from zeren.lexicon import service
-from zeren.lexicon.models import Lexicon, LexiconTerm, LexiconVersion
+from zeren.lexicon.models import Lexicon, LexiconTerm, LexiconVersion, PatrolRun
 from zeren.platforms.models import Platform
 from zeren.posture.domain import Check, CheckContext, CheckResult, Period, ScopeKind, Status
 from zeren.posture.hookspecs import hookimpl
+
+
+def _latest_run(ctx: CheckContext, *, finished: bool) -> PatrolRun | None:
+    """The platform's latest (finished) patrol run, read once per evaluation."""
+    return ctx.shared(("lexicon.latest_run", finished), lambda: service.latest_run(
+        session=ctx.session, platform_id=ctx.platform_id, finished=finished))
 
 
 def lexicon_maintained(ctx: CheckContext) -> CheckResult:
@@ -22,7 +28,7 @@ def lexicon_maintained(ctx: CheckContext) -> CheckResult:
     days = int(service.patrol_settings()["check"]["maintained_within_days"])
     period = Period.last(ctx.now, timedelta(days=days))
     # the lexicon the platform's latest patrol used, else the one data/patrol.toml names
-    last = service.latest_run(session=ctx.session, platform_id=ctx.platform_id, finished=False)
+    last = _latest_run(ctx, finished=False)
     lex = ctx.session.get(Lexicon, last.lexicon_id) if last is not None else None
     if lex is not None:
         name = lex.name
@@ -72,7 +78,7 @@ def patrol_ran(ctx: CheckContext) -> CheckResult:
     """The platform's daily patrol finished within the window and screened its items."""
     hours = int(service.patrol_settings()["check"]["patrol_within_hours"])
     period = Period.last(ctx.now, timedelta(hours=hours))
-    run = service.latest_run(session=ctx.session, platform_id=ctx.platform_id, finished=False)
+    run = _latest_run(ctx, finished=False)
     figures: dict[str, object] = {"within_hours": hours}
     if run is None:
         from zeren.moderation.services.patrol import count_published
@@ -90,7 +96,7 @@ def patrol_ran(ctx: CheckContext) -> CheckResult:
                                  period=period, figures=figures,
                                  inputs={"patrol_run_id": run.id},
                                  reason_zh="最近一次巡查失败")
-    done = service.latest_run(session=ctx.session, platform_id=ctx.platform_id)
+    done = _latest_run(ctx, finished=True)
     if done is None or done.finished_at is None:
         return CheckResult.found(Status.AT_RISK, "no daily patrol (日常巡查) has finished yet",
                                  period=period, figures=figures,

@@ -6,7 +6,8 @@ Periods live in data/detectors.toml (``[posture]``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -16,6 +17,33 @@ from zeren.posture.domain import Check, CheckContext, CheckResult, Period, Statu
 from zeren.posture.hookspecs import hookimpl
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """What every market check reads, once per evaluation: batches fed by dataset, runs in
+    the period by detector, findings without an action by detector."""
+
+    fed: dict[str, int]
+    runs: dict[str, int]
+    open_: dict[str, list[tuple[str, datetime]]]
+
+
+def _seen(ctx: CheckContext, since: datetime) -> _Seen:
+    s, pid = ctx.session, ctx.platform_id
+    fed = {str(d): int(n) for d, n in s.execute(
+        select(Ingest.dataset, func.count()).where(Ingest.platform_id == pid)
+        .group_by(Ingest.dataset))}
+    runs = {str(d): int(n) for d, n in s.execute(
+        select(Run.detector, func.count()).where(
+            Run.platform_id == pid, Run.created_at >= since, Run.created_at <= ctx.now)
+        .group_by(Run.detector))}
+    open_: dict[str, list[tuple[str, datetime]]] = {}
+    for fid, det, at in s.execute(select(Finding.id, Finding.detector, Finding.created_at).where(
+            Finding.platform_id == pid,
+            ~select(Action.id).where(Action.finding_id == Finding.id).exists())):
+        open_.setdefault(str(det), []).append((str(fid), at))
+    return _Seen(fed, runs, open_)
+
+
 def _evaluate(detectors: tuple[str, ...], what_zh: str) -> Callable[[CheckContext], CheckResult]:
     def evaluate(ctx: CheckContext) -> CheckResult:
         cat = catalogue()
@@ -23,13 +51,11 @@ def _evaluate(detectors: tuple[str, ...], what_zh: str) -> Callable[[CheckContex
         handle = timedelta(days=int(cat.posture["handle_days"].value))
         period = Period.last(ctx.now, timedelta(days=days))
         assert period.start is not None
-        s, pid = ctx.session, ctx.platform_id
+        since = period.start
+        seen_ = ctx.shared(("market.seen", since), lambda: _seen(ctx, since))
         datasets = sorted({d for n in detectors for d in cat.detectors[n].datasets})
-        fed = s.scalar(select(func.count()).select_from(Ingest).where(
-            Ingest.platform_id == pid, Ingest.dataset.in_(datasets))) or 0
-        runs = dict(s.execute(select(Run.detector, func.count()).where(
-            Run.platform_id == pid, Run.detector.in_(detectors), Run.created_at >= period.start,
-            Run.created_at <= ctx.now).group_by(Run.detector)).all())
+        fed = sum(seen_.fed.get(d, 0) for d in datasets)
+        runs = {n: seen_.runs[n] for n in detectors if seen_.runs.get(n)}
         figures = {"runs": {n: int(runs.get(n, 0)) for n in detectors}, "batches_fed": fed}
         if not fed and not runs:
             return CheckResult.no_data(f"no {', '.join(datasets)} fed to the market analytics",
@@ -41,9 +67,7 @@ def _evaluate(detectors: tuple[str, ...], what_zh: str) -> Callable[[CheckContex
                 Status.UNMET, f"not run in the last {days} days: {', '.join(missing)}",
                 reason_zh=f"近 {days} 日未运行：{'、'.join(missing)}", period=period,
                 figures=figures)
-        open_ = s.execute(select(Finding.id, Finding.created_at).where(
-            Finding.platform_id == pid, Finding.detector.in_(detectors),
-            ~select(Action.id).where(Action.finding_id == Finding.id).exists())).all()
+        open_ = [f for n in detectors for f in seen_.open_.get(n, ())]
         late = [fid for fid, at in open_ if at <= ctx.now - handle]
         figures.update(open_findings=len(open_), late_findings=len(late))
         seen = sum(int(v) for v in runs.values())

@@ -7,14 +7,17 @@ unless it saw positive evidence (``seen`` records, in a stated period and scope)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+
+T = TypeVar("T")
 
 
 class Status(StrEnum):
@@ -170,11 +173,24 @@ class CheckResult:
 @dataclass(frozen=True)
 class CheckContext:
     """What a check may look at: the open session, the platform being assessed, and 'now'.
-    A check reads only ``platform_id``'s records unless its result says ``scope='group'``."""
+    A check reads only ``platform_id``'s records unless its result says ``scope='group'``.
+
+    One context serves every check of one evaluation: inputs several checks read (the newest
+    signed assessment, the logs holding the platform's orders, the market detectors' runs …)
+    are read once through :meth:`shared` and kept for the rest of the evaluation."""
 
     session: Session
     platform_id: str
     now: datetime
+    _shared: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def shared(self, key: Hashable, read: Callable[[], T]) -> T:
+        """``read()`` once per evaluation under ``key`` (name it after the module and what
+        it reads, with any argument that changes the answer); later calls get the same
+        value. Treat the value as read-only: other checks receive the same object."""
+        if key not in self._shared:
+            self._shared[key] = read()
+        return cast(T, self._shared[key])
 
 
 @dataclass(frozen=True, kw_only=True)

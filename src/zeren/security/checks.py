@@ -100,6 +100,12 @@ def reported_in_time(ctx: CheckContext) -> CheckResult:
 
 
 def _breaches(ctx: CheckContext) -> tuple[Period, list[Breach], dict[str, set[str]]]:
+    """The year's breaches and the audiences each was notified to (read once per
+    evaluation: both Art 27 checks read them)."""
+    return ctx.shared("security.breaches", lambda: _read_breaches(ctx))
+
+
+def _read_breaches(ctx: CheckContext) -> tuple[Period, list[Breach], dict[str, set[str]]]:
     period = Period.last(ctx.now, YEAR)
     rows = list(ctx.session.scalars(select(Breach).where(
         Breach.platform_id == ctx.platform_id, Breach.discovered_at >= ctx.now - YEAR,
