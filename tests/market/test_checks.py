@@ -62,4 +62,60 @@ def test_every_check_names_one_article() -> None:
     got = {c.key: c.article for c in zeren_posture_checks()}
     assert got == {"market.art1.merchant_data": 1, "market.art2.self_preferencing": 2,
                    "market.art17.brushing": 17, "market.art20.pricing": 20,
-                   "market.art23.pyramid": 23}
+                   "market.art23.pyramid": 23, "market.art19.algorithm_fairness": 19,
+                   "market.art24.grey_accounts": 24}
+
+
+def _states(engine: Engine, world: World, root: Path, key: str, datasets: tuple[str, ...],
+            detectors: tuple[str, ...]) -> None:
+    """No data, data but a detector not run, a finding awaiting action (at risk), one
+    second before the handling deadline still at risk and at it unmet (the near miss), and
+    every finding acted on (met); another platform reads nothing of it."""
+    pid, check = world.big_id, _check(key)
+    with unit_of_work(engine) as s:
+        assert check.evaluate(CheckContext(session=s, platform_id=pid, now=utcnow())
+                              ).status == Status.NOT_ASSESSED
+        for ds in datasets:
+            ingest.ingest_rows(session=s, actor=SYSTEM, platform_id=pid, root=root,
+                               dataset_name=ds, rows=ALL[ds])
+        runs.run_detector(session=s, actor=SYSTEM, platform_id=pid, root=root,
+                          name=detectors[0])
+    with unit_of_work(engine) as s:
+        r = check.evaluate(CheckContext(session=s, platform_id=pid, now=utcnow()))
+        if len(detectors) > 1:
+            assert r.status == Status.UNMET and detectors[1] in r.reason
+            for name in detectors[1:]:
+                runs.run_detector(session=s, actor=SYSTEM, platform_id=pid, root=root,
+                                  name=name)
+    with unit_of_work(engine) as s:
+        found = runs.list_findings(session=s, actor=SYSTEM, platform_id=pid,
+                                   params=PageParams(offset=0, limit=500))[0]
+        found = [f for f in found if f.detector in detectors]
+        assert found, "the fixture plants a finding for the article"
+        handle = timedelta(days=15)
+        r = check.evaluate(CheckContext(session=s, platform_id=pid, now=utcnow()))
+        assert r.status == Status.AT_RISK and r.figures["open_findings"] == len(found)
+        oldest = min(f.created_at for f in found)
+        r = check.evaluate(CheckContext(session=s, platform_id=pid,
+                                        now=oldest + handle - timedelta(seconds=1)))
+        assert r.status == Status.AT_RISK, r.reason
+        r = check.evaluate(CheckContext(session=s, platform_id=pid, now=oldest + handle))
+        assert r.status == Status.UNMET and r.figures["late_findings"] >= 1
+        for f in found:
+            actions.act(session=s, actor=SYSTEM, platform_id=pid, finding_id=f.id,
+                        assignee="排序算法负责人")
+    with unit_of_work(engine) as s:
+        r = check.evaluate(CheckContext(session=s, platform_id=pid, now=utcnow()))
+        assert r.status == Status.MET and r.seen == len(detectors)
+        r = check.evaluate(CheckContext(session=s, platform_id=world.small_id, now=utcnow()))
+        assert r.status == Status.NOT_ASSESSED
+
+
+def test_grey_accounts_check_art24(engine: Engine, world: World, tmp_path: Path) -> None:
+    _states(engine, world, tmp_path / "data", "market.art24.grey_accounts",
+            ("account_signals",), ("grey_accounts",))
+
+
+def test_algorithm_fairness_check_art19(engine: Engine, world: World, tmp_path: Path) -> None:
+    _states(engine, world, tmp_path / "data", "market.art19.algorithm_fairness",
+            ("exposures", "prices"), ("self_preferencing", "price_discrimination"))

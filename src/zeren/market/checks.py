@@ -1,4 +1,5 @@
-"""Posture checks the market analytics contribute: for each article a detector serves, the
+"""Posture checks the market analytics contribute (Art 1, 2, 17, 19, 20, 23, 24): for each
+article a detector serves, the
 detector ran over the platform's data within the period, and what it found had its action
 (a case, a task, a price-fraud record) in time. No data fed is ``not_assessed``, never met.
 Periods live in data/detectors.toml (``[posture]``)."""
@@ -102,6 +103,14 @@ CHECKS: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
      "Fake original prices, price discrimination and gouging found and handled"),
     ("market.art23.pyramid", "art23.no_pyramid_selling", ("pyramid_scheme",),
      "传销推荐体系已排查处置", "Pyramid schemes found and handled"),
+    # 第十九条: the platform's own algorithms for product recommendation (ranking) and price
+    # formation are read for unfairness by the detectors that serve them.
+    ("market.art19.algorithm_fairness", "art19.fair_algorithms",
+     ("self_preferencing", "price_discrimination"),
+     "排序与定价算法公平性已排查处置",
+     "Ranking and pricing algorithms checked for unfairness, findings handled"),
+    ("market.art24.grey_accounts", "art24.crackdown", ("grey_accounts",),
+     "黑灰产账号团伙已排查处置", "Grey-market account clusters found and handled"),
 )
 
 
