@@ -51,6 +51,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.rules.console",
     "zeren.reviews.console",
     "zeren.credit.console",
+    "zeren.merchants.console",
 )
 
 

@@ -73,3 +73,23 @@ def test_reverified(engine: Engine, world: World) -> None:
         r = reverification_on_time(ctx(s, world))
         assert r.status is Status.MET and r.seen == 2
         assert d.registry().reverify_months == 6
+
+
+def test_sanctions_with_grounds(engine: Engine, world: World,
+                                monkeypatch: Any) -> None:
+    import zeren.moderation.services.appeals as appeals
+    from zeren.merchants.checks import sanctions_with_grounds
+
+    board: list[dict[str, Any]] = []
+    monkeypatch.setattr(appeals, "sanctions_board", lambda **_kw: board)
+    with unit_of_work(engine) as s:
+        assert sanctions_with_grounds(ctx(s, world)).status is Status.NOT_ASSESSED
+        add(s, world, 1)
+        board.append({"merchant_ref": "M000001", "ground": {"law": "电子商务法", "article": "36"}})
+        board.append({"merchant_ref": "GHOST", "ground": {}})  # not registered: a figure only
+        r = sanctions_with_grounds(ctx(s, world))
+        assert r.status is Status.MET and r.seen == 1
+        assert r.figures["of_unregistered_refs"] == 1
+        board.append({"merchant_ref": "M000001", "ground": {}})
+        r = sanctions_with_grounds(ctx(s, world))
+        assert r.status is Status.UNMET and r.figures["without_ground"] == 1

@@ -329,6 +329,20 @@ def income_between(*, session: Session, platform_id: str, start: datetime, end: 
             for a, b, c, d, e, f in session.execute(q)]
 
 
+def merchant_income(*, session: Session, platform_id: str, merchant_ref: str
+                    ) -> list[IncomeRow]:
+    """One merchant's orders and refunds, summed by income kind and record (all time)."""
+    from sqlalchemy import func
+
+    o = m.OrderIndex
+    q = (select(o.merchant_ref, o.income_kind, o.record, func.sum(o.amount_cents),
+                func.sum(o.other_cents), func.count())
+         .where(o.platform_id == platform_id, o.merchant_ref == merchant_ref)
+         .group_by(o.merchant_ref, o.income_kind, o.record))
+    return [IncomeRow(str(a), str(b), str(c), int(d or 0), int(e or 0), int(f))
+            for a, b, c, d, e, f in session.execute(q)]
+
+
 def income_seen(*, session: Session, platform_id: str) -> int:
     """How many order figures the platform has indexed (0: no orders to report from)."""
     from sqlalchemy import func

@@ -202,6 +202,48 @@ def tax_report_on_time(ctx: CheckContext) -> CheckResult:
                            reason_zh=f"{q.label} 涉税信息报告已审批并按期报送")
 
 
+def sanctions_with_grounds(ctx: CheckContext) -> CheckResult:
+    """Measures against registered merchants on the public sanctions board (moderation),
+    each with its ground (指南 第二十九条; 电子商务法 第三十六条). Fees charged to merchants
+    are not recorded in Zeren, so they are not assessed here."""
+    from zeren.moderation.services.appeals import sanctions_board
+
+    period = Period.at(ctx.now)
+    rows = sanctions_board(session=ctx.session, platform_id=ctx.platform_id)
+    refs = sorted({str(r["merchant_ref"]) for r in rows})
+    known: set[str] = set()
+    for i in range(0, len(refs), 500):
+        known |= set(ctx.session.scalars(select(Merchant.merchant_ref).where(
+            Merchant.platform_id == ctx.platform_id,
+            Merchant.merchant_ref.in_(refs[i:i + 500]))))
+    mine = [r for r in rows if r["merchant_ref"] in known]
+    figures: dict[str, object] = {
+        "on_board": len(rows), "of_registered_merchants": len(mine),
+        "of_unregistered_refs": len(rows) - len(mine),
+        "fees": "not recorded in Zeren (not assessed)",
+        "board": f"/moderation/sanctions?platform={ctx.platform_id}"}
+    if not mine:
+        return CheckResult.no_data("no measure against a registered merchant on the sanctions "
+                                   "board", period=period, figures=figures,
+                                   what_zh="处置公示中尚无针对已登记经营者的处置")
+
+    def grounded(r: dict[str, object]) -> bool:
+        g = r.get("ground")
+        return isinstance(g, dict) and bool(g.get("law") or g.get("rule") or g.get("article"))
+
+    bare = [r for r in mine if not grounded(r)]
+    figures["without_ground"] = len(bare)
+    if bare:
+        return CheckResult.found(Status.UNMET, f"{len(bare)} of {len(mine)} measure(s) against "
+                                 "registered merchants are on the board without a ground",
+                                 period=period, seen=len(mine) - len(bare), figures=figures,
+                                 reason_zh=f"{len(bare)} 项对经营者的处置公示缺少依据")
+    return CheckResult.met(f"{len(mine)} measure(s) against registered merchants are on the "
+                           "board, each with its ground", seen=len(mine), period=period,
+                           figures=figures,
+                           reason_zh=f"{len(mine)} 项对已登记经营者的处置均已公示并载明依据")
+
+
 @hookimpl
 def zeren_posture_checks() -> list[Check]:
     return [
@@ -226,4 +268,9 @@ def zeren_posture_checks() -> list[Check]:
               title_zh="上季度涉税信息按期报送",
               title_en="Last quarter's tax report generated, approved and submitted on time",
               evaluate=tax_report_on_time, version="1"),
+        Check(key="merchants.art29.sanctions_grounded",
+              obligations=("art29.sanctions_published",),
+              title_zh="对已登记经营者的处置公示并载明依据",
+              title_en="Measures against registered merchants on the board with their grounds",
+              evaluate=sanctions_with_grounds, version="1"),
     ]

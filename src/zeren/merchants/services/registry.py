@@ -444,3 +444,36 @@ def add_document(*, session: Session, actor: Actor, merchant: Merchant, licence_
 
 def licence_kinds() -> Sequence[d.LicenceKind]:
     return list(d.registry().licences.values())
+
+
+def counts(*, session: Session, actor: Actor, platform_id: str,
+           now: datetime | None = None) -> dict[str, Any]:
+    """The registry's counts for the list's header: by status, by verification, overdue
+    re-verifications and licences ending within the notice days (three GROUP BYs)."""
+    actor.require(READ, platform_id)
+    today = beijing_today(now)
+    m = Merchant
+    by_status = {str(k): int(n) for k, n in session.execute(
+        select(m.status, func.count()).where(m.platform_id == platform_id).group_by(m.status))}
+    by_verification = {str(k): int(n) for k, n in session.execute(
+        select(m.verification, func.count()).where(m.platform_id == platform_id,
+                                                   m.status == "active")
+        .group_by(m.verification))}
+    overdue = int(session.scalar(select(func.count()).select_from(m).where(
+        m.platform_id == platform_id, m.status == "active", m.reverify_due < today)) or 0)
+    horizon = today + timedelta(days=d.registry().licence_notice_days)
+    expiring = int(session.scalar(select(func.count()).select_from(m).where(
+        m.platform_id == platform_id, m.status == "active",
+        m.next_licence_expiry <= horizon)) or 0)
+    return {"status": by_status, "verification": by_verification, "overdue": overdue,
+            "licence_expiring": expiring, "total": sum(by_status.values())}
+
+
+def sanctions(*, session: Session, actor: Actor, merchant: Merchant) -> list[dict[str, Any]]:
+    """The merchant's entries on the public sanctions board (moderation: warnings,
+    suspensions, terminations with their grounds and appeal status)."""
+    from zeren.moderation.services.appeals import sanctions_board
+
+    actor.require(READ, merchant.platform_id)
+    return [dict(r) for r in sanctions_board(session=session, platform_id=merchant.platform_id)
+            if r["merchant_ref"] == merchant.merchant_ref]

@@ -237,3 +237,22 @@ def submitted_in_time(session: Session, platform_id: str, quarter: d.Quarter
 def merchant_count(session: Session, platform_id: str) -> int:
     return int(session.scalar(select(func.count()).select_from(Merchant)
                               .where(Merchant.platform_id == platform_id)) or 0)
+
+
+def orders_summary(*, session: Session, actor: Actor, merchant: Merchant
+                   ) -> dict[str, dict[str, int]]:
+    """A merchant's orders and refunds in the ledger, by income kind: orders, paid, refunds,
+    refunded (fen), all time."""
+    from zeren.ledger.service import merchant_income
+
+    actor.require(READ, merchant.platform_id)
+    out: dict[str, dict[str, int]] = {}
+    for r in merchant_income(session=session, platform_id=merchant.platform_id,
+                             merchant_ref=merchant.merchant_ref):
+        row = out.setdefault(r.income_kind, {"orders": 0, "paid": 0, "refunds": 0,
+                                             "refunded": 0})
+        if r.record == "order":
+            row["orders"], row["paid"] = r.count, r.amount_cents
+        else:
+            row["refunds"], row["refunded"] = r.count, r.amount_cents
+    return out
