@@ -200,13 +200,18 @@ def load_demo_records(*, engine: Any, data_dir: Path) -> dict[str, int]:
                 completed_at=placed + timedelta(days=2),
                 buyer={"buyer_ref": f"B-{i:05d}", "name": "演示买家", "phone": "138-0000-0000"}))
 
-    def ingest(order: OrderRecordCreate) -> None:
-        ingest_order(record_log=log, record=order.record(), buyer=order.buyer.model_dump(),
-                     completed_at=order.completed_at)
+    def ingest(order: OrderRecordCreate) -> Any:
+        return ingest_order(record_log=log, record=order.record(),
+                            buyer=order.buyer.model_dump(), completed_at=order.completed_at)
 
     # Appends from many callers at once share the integrator's batches, as in production.
     with ThreadPoolExecutor(max_workers=32) as pool:
-        list(pool.map(ingest, orders))
+        receipts = list(pool.map(ingest, orders))
+    from zeren.ledger.service import index_order
+
+    with unit_of_work(engine) as s:  # the figures beside the log (the tax report reads them)
+        for order, receipt in zip(orders, receipts, strict=True):
+            index_order(session=s, record=order.record(), receipt=receipt)
     counts["orders"] = len(orders)
     counts["cases"] = _demo_moderation(engine=engine, platform=platforms["jingxuan-mall"].id)
     from zeren.moderation.services.delivery import flush_ledger
@@ -214,6 +219,10 @@ def load_demo_records(*, engine: Any, data_dir: Path) -> dict[str, int]:
     counts["moderation_records_logged"] = flush_ledger(engine=engine, record_log=log)
     counts.update(_demo_datagov(engine=engine, platform=platforms["jingxuan-mall"].id,
                                 data_dir=data_dir))
+    from zeren.merchants import demo as merchants_demo
+
+    counts.update(merchants_demo.load(engine=engine, platform_id=platforms["jingxuan-mall"].id,
+                                      data_dir=data_dir))
     from zeren.market import demo as market_demo
 
     counts.update(market_demo.load(engine=engine, platform_id=platforms["jingxuan-mall"].id,
