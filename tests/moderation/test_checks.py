@@ -357,3 +357,35 @@ def test_complaints_four_cases(client: TestClient, world: World, engine: Engine)
         outcomes = late.figures["outcomes"]
         assert (outcomes["filed"], outcomes["resolved_by_merchant"], outcomes["open"],
                 outcomes["closed_unresolved"]) == (2, 1, 1, 0)
+
+
+def test_ads_handled_four_cases(client: TestClient, world: World, engine: Engine) -> None:
+    """Art 21: cases in the advertising categories decided by their deadline."""
+    assert any(c.key == "moderation.art21.ads_handled" and c.article == 21
+               for c in all_checks())
+    file_report(client, world, ref="v-1", category="harmful.vulgar")  # not an ad: not read
+    with unit_of_work(engine) as s:
+        assert _no_data(checks.ads_handled(_ctx(s, world)))
+    ad = file_report(client, world, ref="ad-1", category="advertising_absolute")["case_id"]
+    with unit_of_work(engine) as s:
+        due = s.get(Case, ad).sla_due_at  # type: ignore[union-attr]
+        # open within its deadline: nothing shows the duty done yet
+        assert _no_data(checks.ads_handled(_ctx(s, world, due - timedelta(minutes=1))))
+        # breach: open past the deadline
+        r = checks.ads_handled(_ctx(s, world, due + timedelta(minutes=1)))
+        assert r.status == Status.UNMET and r.inputs["overdue_ids"] == [ad]
+    client.post(f"{API}/moderation/cases/{ad}/claim", headers=world.auth("moderator"))
+    assert decide(client, world, ad).status_code == 200
+    with unit_of_work(engine) as s:
+        # near miss: decided before the deadline, read a minute after it → met
+        r = checks.ads_handled(_ctx(s, world, due + timedelta(minutes=1)))
+        assert r.status == Status.MET and r.seen == 1
+        assert "advertising_absolute" in r.figures["categories"]
+        assert _no_data(checks.ads_handled(_ctx(s, world, big=False)))
+    with unit_of_work(engine) as s:
+        # decided after the deadline (the deadline moved back before the decision): at risk
+        s.execute(text("UPDATE mod_cases SET sla_due_at = :d WHERE id = :i"),
+                  {"d": utcnow() - timedelta(hours=1), "i": ad})
+    with unit_of_work(engine) as s:
+        r = checks.ads_handled(_ctx(s, world))
+        assert r.status == Status.AT_RISK and r.inputs["late_ids"] == [ad]

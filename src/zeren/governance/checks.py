@@ -28,7 +28,16 @@ from zeren.governance.services.enforcement import active_holds
 from zeren.governance.services.figures import current as figures_current
 from zeren.hookspecs import hookimpl
 from zeren.org.models import Duty
-from zeren.posture.domain import Check, CheckContext, CheckResult, Period, Status, share
+from zeren.posture.domain import (
+    Check,
+    CheckContext,
+    CheckResult,
+    Due,
+    Period,
+    Status,
+    deadlines,
+    share,
+)
 from zeren.timepolicy import beijing_today
 
 
@@ -109,39 +118,17 @@ def regulator_requests(ctx: CheckContext) -> CheckResult:
     """Regulators' requests in the window (or still open): none unanswered past the due day;
     answers after it put the duty at risk."""
     days = d.check_days("regulator_window_days")
-    period = Period.last(ctx.now, timedelta(days=days))
     today = beijing_today(ctx.now)
     r = RegulatorRequest
-    rows = list(ctx.session.execute(
+    rows = ctx.session.execute(
         select(r.id, r.due_on, r.answered_on).where(
             r.platform_id == ctx.platform_id,
-            or_(r.received_on >= today - timedelta(days=days), r.answered_on.is_(None)))))
-    if not rows:
-        return CheckResult.no_data("no regulator request recorded in the window",
-                                   period=period, what_zh="期间内无监管要求记录")
-    overdue = [x.id for x in rows if x.answered_on is None and x.due_on < today]
-    late = [x.id for x in rows if x.answered_on is not None and x.answered_on > x.due_on]
-    on_time = [x.id for x in rows if x.answered_on is not None and x.answered_on <= x.due_on]
-    figures = {"requests": len(rows), "answered_on_time": len(on_time),
-               "answered_late": len(late), "overdue": len(overdue),
-               "open": sum(1 for x in rows if x.answered_on is None)}
-    inputs = {"overdue_ids": overdue, "late_ids": late}
-    if overdue:
-        return CheckResult.found(Status.UNMET, f"{len(overdue)} regulator request(s) "
-                                 "unanswered past the due day", period=period,
-                                 seen=len(on_time), figures=figures, inputs=inputs,
-                                 reason_zh=f"{len(overdue)} 项监管要求逾期未答复")
-    if late:
-        return CheckResult.found(Status.AT_RISK, f"{len(late)} regulator request(s) answered "
-                                 "after the due day", period=period, seen=len(on_time),
-                                 figures=figures, inputs=inputs,
-                                 reason_zh=f"{len(late)} 项监管要求逾期后才答复")
-    if not on_time:
-        return CheckResult.no_data("requests are open, none answered yet", period=period,
-                                   figures=figures, what_zh="监管要求均未到期，尚无答复")
-    return CheckResult.met(f"{len(on_time)} regulator request(s) answered by the due day",
-                           seen=len(on_time), period=period, figures=figures,
-                           reason_zh=f"{len(on_time)} 项监管要求均按期答复")
+            or_(r.received_on >= today - timedelta(days=days), r.answered_on.is_(None))))
+    return deadlines((Due(x.id, x.due_on, x.answered_on) for x in rows), now=today,
+                     period=Period.last(ctx.now, timedelta(days=days)),
+                     noun="regulator request", noun_zh="监管要求", done_verb="answered",
+                     done_verb_zh="答复", what="no regulator request recorded in the window",
+                     what_zh="期间内无监管要求记录")
 
 
 def integrity_channel(ctx: CheckContext) -> CheckResult:
@@ -244,40 +231,20 @@ def concentrations_notified(ctx: CheckContext) -> CheckResult:
 
 
 def enforcement_answered(ctx: CheckContext) -> CheckResult:
-    """Enforcement requests of the window (or still open): data produced by the deadline;
-    open past it is unmet, produced late is at risk."""
+    """Enforcement requests of the window (or still open): data produced by the deadline
+    through a scoped export; open past it is unmet, produced late is at risk."""
     days = d.check_days("enforcement_window_days")
-    period = Period.last(ctx.now, timedelta(days=days))
     today = beijing_today(ctx.now)
     e = EnforcementRequest
-    rows = list(ctx.session.execute(select(e.id, e.deadline, e.produced_on, e.status).where(
+    rows = ctx.session.execute(select(e.id, e.deadline, e.produced_on).where(
         e.platform_id == ctx.platform_id,
-        or_(e.received_on >= today - timedelta(days=days), e.status == "open"))))
-    if not rows:
-        return CheckResult.no_data("no enforcement request recorded in the window",
-                                   period=period, what_zh="期间内无执法部门调取数据请求")
-    overdue = [x.id for x in rows if x.produced_on is None and x.deadline < today]
-    late = [x.id for x in rows if x.produced_on is not None and x.produced_on > x.deadline]
-    on_time = [x.id for x in rows if x.produced_on is not None and x.produced_on <= x.deadline]
-    figures = {"requests": len(rows), "produced_on_time": len(on_time),
-               "produced_late": len(late), "overdue": len(overdue)}
-    inputs = {"overdue_ids": overdue, "late_ids": late}
-    if overdue:
-        return CheckResult.found(Status.UNMET, f"{len(overdue)} enforcement request(s) past "
-                                 "the deadline without data produced", period=period,
-                                 seen=len(on_time), figures=figures, inputs=inputs,
-                                 reason_zh=f"{len(overdue)} 项执法调取请求逾期未提供")
-    if late:
-        return CheckResult.found(Status.AT_RISK, f"{len(late)} enforcement request(s) answered "
-                                 "after the deadline", period=period, seen=len(on_time),
-                                 figures=figures, inputs=inputs,
-                                 reason_zh=f"{len(late)} 项执法调取请求逾期后才提供")
-    if not on_time:
-        return CheckResult.no_data("requests are open, none answered yet", period=period,
-                                   figures=figures, what_zh="执法调取请求均未到期，尚无提供记录")
-    return CheckResult.met(f"{len(on_time)} enforcement request(s) answered by the deadline "
-                           "through a scoped export", seen=len(on_time), period=period,
-                           figures=figures, reason_zh=f"{len(on_time)} 项执法调取请求均按期提供")
+        or_(e.received_on >= today - timedelta(days=days), e.status == "open")))
+    return deadlines((Due(x.id, x.deadline, x.produced_on) for x in rows), now=today,
+                     period=Period.last(ctx.now, timedelta(days=days)),
+                     noun="enforcement request", noun_zh="执法调取请求",
+                     done_verb="answered through a scoped export", done_verb_zh="提供",
+                     what="no enforcement request recorded in the window",
+                     what_zh="期间内无执法部门调取数据请求")
 
 
 def records_held(ctx: CheckContext) -> CheckResult:
@@ -410,7 +377,7 @@ def zeren_posture_checks() -> list[Check]:
               evaluate=policies_reviewed, version="1"),
         Check(key="governance.art5.regulator_requests", obligations=("art5.regulator_requests",),
               title_zh="监管要求按期答复", title_en="Regulators' requests answered on time",
-              evaluate=regulator_requests, version="1"),
+              evaluate=regulator_requests, version="2"),
         Check(key="governance.art5.integrity", obligations=("art5.anti_corruption",),
               title_zh="反腐败负责人在任，廉政举报按时受理",
               title_en="Anti-corruption officer serving, integrity cases taken on in time",
@@ -427,7 +394,7 @@ def zeren_posture_checks() -> list[Check]:
               obligations=("art34.enforcement_cooperation",),
               title_zh="执法调取请求按期通过限定范围导出提供",
               title_en="Enforcement requests answered on time through scoped exports",
-              evaluate=enforcement_answered, version="1"),
+              evaluate=enforcement_answered, version="2"),
         Check(key="governance.art34.records_held", obligations=("art34.data_retention",),
               title_zh="未结执法请求涉及的数据已保全",
               title_en="Records in scope of open enforcement requests held against erasure",

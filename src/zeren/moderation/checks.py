@@ -1,5 +1,6 @@
 """Posture checks moderation contributes: Art 12 (reports answered within target, records
 kept), Art 11 (repeat offenders handled), Art 22 (IP notices forwarded, clocks honoured),
+Art 21 (unlawful-advertising cases decided in time),
 Art 28 (complaints resolved in time, every outcome counted), Art 29 (merchant sanctions
 publicised and appealable). Thresholds come from data/deadlines.toml; Art 13's patrol checks
 belong to the lexicon module."""
@@ -24,7 +25,16 @@ from zeren.moderation.models import (
     Strike,
     Subject,
 )
-from zeren.posture.domain import Check, CheckContext, CheckResult, Period, Status, share
+from zeren.posture.domain import (
+    Check,
+    CheckContext,
+    CheckResult,
+    Due,
+    Period,
+    Status,
+    deadlines,
+    share,
+)
 from zeren.posture.hookspecs import hookimpl
 
 
@@ -346,6 +356,23 @@ def merchant_appeals(ctx: CheckContext) -> CheckResult:
                            reason_zh=f"{len(rows)} 项处置均可申诉，{len(decided)} 件申诉按期决定")
 
 
+def ads_handled(ctx: CheckContext) -> CheckResult:
+    """指南 第二十一条 事后处理: cases of unlawful advertising (the categories of the
+    ``advertising`` group in data, 广告法 第九条) opened in the look-back window, or still
+    open, decided by their SLA deadline; open past it is unmet, decided after it at risk."""
+    cfg = _cfg()
+    since = ctx.now - timedelta(days=cfg["lookback_days"])
+    codes = sorted(c.code for c in d.categories().values() if c.group == "advertising")
+    rows = ctx.session.execute(select(Case.id, Case.sla_due_at, Case.decided_at).where(
+        Case.platform_id == ctx.platform_id, Case.category.in_(codes),
+        (Case.created_at >= since) | Case.decided_at.is_(None)))
+    return deadlines((Due(x.id, x.sla_due_at, x.decided_at) for x in rows), now=ctx.now,
+                     period=Period(start=since, end=ctx.now), noun="advertising case",
+                     noun_zh="违法广告案件", done_verb="decided", done_verb_zh="处理",
+                     what="no case of unlawful advertising in the window",
+                     what_zh="统计期内无违法广告案件", figures={"categories": codes})
+
+
 @hookimpl
 def zeren_posture_checks() -> list[Check]:
     return [
@@ -359,6 +386,9 @@ def zeren_posture_checks() -> list[Check]:
               title_zh="处置记录完整并存证",
               title_en="Measures recorded with statements and logged", evaluate=records_kept,
               version="2"),
+        Check(key="moderation.art21.ads_handled", obligations=("art21.ad_control",),
+              title_zh="违法广告案件按时限处理", title_en="Unlawful-advertising cases decided "
+              "within their deadline", evaluate=ads_handled, version="1"),
         Check(key="moderation.art22.ip_clocks", obligations=("art22.ip_protection",),
               title_zh="知识产权通知按期处理",
               title_en="IP notices handled, forwarded and 15-day clocks honoured",

@@ -212,3 +212,49 @@ class Check:
     @property
     def article(self) -> int:
         return int(self.obligations[0].split(".", 1)[0][3:])
+
+
+@dataclass(frozen=True)
+class Due:
+    """An item a duty gives a deadline: ``due`` the last day (or instant) it may be done on,
+    ``done`` when it was (None while open). Days and instants are not mixed in one list."""
+
+    id: str
+    due: Any
+    done: Any = None
+
+
+def deadlines(items: Iterable[Due], *, now: Any, period: Period, noun: str, noun_zh: str,
+              done_verb: str, done_verb_zh: str, what: str, what_zh: str,
+              figures: dict[str, Any] | None = None) -> CheckResult:
+    """The one reading of "open items past their deadline" the registers share: nothing in
+    the window is no data; any item open past its deadline is unmet; any done after its
+    deadline is at risk; items all open within time are still no data; else met. ``now`` is
+    a day when the deadlines are days (on the due day an item is not yet overdue)."""
+    rows = list(items)
+    if not rows:
+        return CheckResult.no_data(what, period=period, what_zh=what_zh)
+    overdue = [x.id for x in rows if x.done is None and x.due < now]
+    late = [x.id for x in rows if x.done is not None and x.done > x.due]
+    on_time = [x.id for x in rows if x.done is not None and x.done <= x.due]
+    got = {"items": len(rows), "on_time": len(on_time), "late": len(late),
+           "overdue": len(overdue), "open": sum(1 for x in rows if x.done is None),
+           **(figures or {})}
+    inputs = {"overdue_ids": overdue, "late_ids": late}
+    if overdue:
+        return CheckResult.found(Status.UNMET, f"{len(overdue)} {noun}(s) not {done_verb} by "
+                                 "the deadline", period=period, seen=len(on_time),
+                                 figures=got, inputs=inputs,
+                                 reason_zh=f"{len(overdue)} 项{noun_zh}逾期未{done_verb_zh}")
+    if late:
+        return CheckResult.found(Status.AT_RISK, f"{len(late)} {noun}(s) {done_verb} after "
+                                 "the deadline", period=period, seen=len(on_time),
+                                 figures=got, inputs=inputs,
+                                 reason_zh=f"{len(late)} 项{noun_zh}逾期后才{done_verb_zh}")
+    if not on_time:
+        return CheckResult.no_data(f"{noun}s are open within their deadline, none "
+                                   f"{done_verb} yet", period=period, figures=got,
+                                   what_zh=f"{noun_zh}均未到期，尚无{done_verb_zh}记录")
+    return CheckResult.met(f"{len(on_time)} {noun}(s) {done_verb} by the deadline",
+                           seen=len(on_time), period=period, figures=got,
+                           reason_zh=f"{len(on_time)} 项{noun_zh}均按期{done_verb_zh}")
