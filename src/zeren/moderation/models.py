@@ -19,6 +19,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    literal_column,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,13 +59,25 @@ class Subject(IdMixin, CreatedMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
+# A case whose sources name the patrol, as SQL text: the partial index ix_mod_cases_patrol
+# holds exactly these cases, and a query names them with PATROL_SOURCES (the same text).
+PATROL_LIKE = "sources LIKE '%patrol%'"
+
+
 class Case(IdMixin, CreatedMixin, Base):
     """One subject's open matter: reports on the same subject are bundled into it."""
 
     __tablename__ = "mod_cases"
     __table_args__ = (
         Index("ix_mod_cases_due", "status", "sla_due_at"),
-        Index("ix_mod_cases_platform_created", "platform_id", "created_at"),
+        # the Art 12 reports check counts a window from this index alone (moderation_0007)
+        Index("ix_mod_cases_platform_answered", "platform_id", "created_at", "decided_at",
+              "sla_due_at"),
+        # the cases a patrol opened or joined (lexicon's Art 13 check): the query repeats
+        # this predicate verbatim (PATROL_SOURCES) so both databases use the partial index
+        # (covering what it reads, so SQLite prefers it without statistics)
+        Index("ix_mod_cases_patrol", "platform_id", "status", "sla_due_at", "decided_at", "id",
+              sqlite_where=text(PATROL_LIKE), postgresql_where=text(PATROL_LIKE)),
     )
 
     platform_id: Mapped[str] = mapped_column(ForeignKey("platforms.id"), nullable=False)
@@ -93,6 +107,8 @@ class Case(IdMixin, CreatedMixin, Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
+
+PATROL_SOURCES = Case.sources.like(literal_column("'%patrol%'"))
 
 # The next case for a moderator: one index seek per queue (highest priority, earliest due).
 Index("ix_mod_cases_next", Case.platform_id, Case.status, Case.queue, Case.priority.desc(),

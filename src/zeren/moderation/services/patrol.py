@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zeren.moderation import domain as d
-from zeren.moderation.models import Case, Subject
+from zeren.moderation.models import PATROL_SOURCES, Case, Subject
 from zeren.moderation.schemas import ReportIn, SubjectIn
 from zeren.moderation.services.intake import submit_reports
 
@@ -148,7 +148,7 @@ class PatrolCases:
 def patrol_cases(*, session: Session, platform_id: str, now: datetime) -> PatrolCases:
     """Cases that a patrol finding opened or joined (their sources name ``patrol``)."""
     rows = session.execute(select(Case.id, Case.status, Case.sla_due_at, Case.decided_at).where(
-        Case.platform_id == platform_id, Case.sources.contains(str(d.Source.PATROL)))).all()
+        Case.platform_id == platform_id, PATROL_SOURCES)).all()
     open_ = [r for r in rows if r.decided_at is None]
     overdue = [r for r in open_ if r.sla_due_at < now]
     decided = [r for r in rows if r.decided_at is not None]
