@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from zeren.ledger import models as m
@@ -37,24 +37,37 @@ class _LogOrders:
     name: str
     entries: int
     newest_idx: int
+    in_window: int  # entries logged since the look-back began (beyond the size it had then)
 
 
 def _orders_by_log(ctx: CheckContext) -> list[_LogOrders]:
-    """The logs holding the platform's orders, with how many and the newest index (read once
-    per evaluation: both Art 10 ledger checks start from it)."""
-    return ctx.shared("ledger.orders_by_log", lambda: _read_orders_by_log(ctx.session,
-                                                                          ctx.platform_id))
+    """The logs holding the platform's orders, with how many, the newest index and how many
+    were logged in the look-back window (read once per evaluation: both Art 10 ledger checks
+    start from it)."""
+    return ctx.shared("ledger.orders_by_log", lambda: _read_orders_by_log(
+        ctx.session, ctx.platform_id, ctx.now - LOOKBACK))
 
 
-def _read_orders_by_log(session: Session, platform_id: str) -> list[_LogOrders]:
+def _read_orders_by_log(session: Session, platform_id: str, start: datetime
+                        ) -> list[_LogOrders]:
+    """One index seek per log finds the logs holding the platform's orders; each is then
+    counted from ix_ledger_subjects_log_subject alone (no GROUP BY over every entry)."""
     lo, hi = _order_range(platform_id)
-    s, lg = m.SUBJECTS, m.LOGS
-    rows = session.execute(
-        select(s.c.log_id, lg.c.name, func.count(), func.max(s.c.idx))
-        .join(lg, lg.c.id == s.c.log_id)
-        .where(s.c.subject >= lo, s.c.subject < hi)
-        .group_by(s.c.log_id, lg.c.name)).all()
-    return [_LogOrders(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
+    s, lg, c = m.SUBJECTS, m.LOGS, m.CHECKPOINTS
+    mine = (s.c.subject >= lo, s.c.subject < hi)
+    holding = session.execute(select(lg.c.id, lg.c.name).where(
+        select(s.c.idx).where(s.c.log_id == lg.c.id, *mine).exists()).order_by(lg.c.id)).all()
+    out = []
+    for log_id, name in holding:
+        # the log's size when the window began: entries beyond it were logged in the window
+        size_then = session.execute(select(func.max(c.c.size)).where(
+            c.c.log_id == log_id, c.c.created_at < start)).scalar_one() or 0
+        n, newest, in_window = session.execute(select(
+            func.count(), func.max(s.c.idx),
+            func.coalesce(func.sum(case((s.c.idx >= size_then, 1), else_=0)), 0))
+            .where(s.c.log_id == log_id, *mine)).one()
+        out.append(_LogOrders(int(log_id), str(name), int(n), int(newest), int(in_window)))
+    return out
 
 
 def _aware(at: datetime, like: datetime) -> datetime:
@@ -63,7 +76,6 @@ def _aware(at: datetime, like: datetime) -> datetime:
 
 def transaction_records_logged(ctx: CheckContext) -> CheckResult:
     period = Period.last(ctx.now, LOOKBACK)
-    start = ctx.now - LOOKBACK
     lo, hi = _order_range(ctx.platform_id)
     waiting = ctx.session.scalar(select(func.count()).select_from(OutboxRow).where(
         OutboxRow.logged_at.is_(None), OutboxRow.subject >= lo, OutboxRow.subject < hi,
@@ -82,14 +94,7 @@ def transaction_records_logged(ctx: CheckContext) -> CheckResult:
             continue
         covered_at = _aware(covered_at, ctx.now)
         newest_logged = max(newest_logged or covered_at, covered_at)
-        # entries logged in the window: those beyond the log's size when the window began
-        size_then = ctx.session.execute(
-            select(func.max(c.c.size)).where(c.c.log_id == lg.log_id,
-                                             c.c.created_at < start)).scalar_one() or 0
-        seen += ctx.session.execute(
-            select(func.count()).select_from(m.SUBJECTS).where(
-                m.SUBJECTS.c.log_id == lg.log_id, m.SUBJECTS.c.subject >= lo,
-                m.SUBJECTS.c.subject < hi, m.SUBJECTS.c.idx >= size_then)).scalar_one()
+        seen += lg.in_window
     figures = {"records": sum(lg.entries for lg in logs), "logged_in_window": seen,
                "outbox_late": waiting, "logs_without_checkpoint": uncovered,
                "lookback_days": LOOKBACK.days}

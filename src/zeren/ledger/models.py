@@ -116,7 +116,11 @@ class SubjectKey(Base):
     """Finds entries by what they are about (e.g. ``order:<platform>:<order id>``)."""
 
     __tablename__ = "ledger_subjects"
-    __table_args__ = ({"sqlite_with_rowid": False},)  # one B-tree per row, not two
+    __table_args__ = (
+        # a platform's entries of one log, counted from the index alone (ledger_0006)
+        Index("ix_ledger_subjects_log_subject", "log_id", "subject"),
+        {"sqlite_with_rowid": False},  # one B-tree per row, not two
+    )
 
     log_id: Mapped[int] = mapped_column(ForeignKey("ledger_logs.id"), primary_key=True)
     idx: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
