@@ -36,6 +36,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "zeren.market.checks",
     "zeren.governance.checks",
     "zeren.workers.checks",
+    "zeren.users.checks",
     # console pages, in the order their routes are tried
     "zeren.platforms.console",
     "zeren.exemptions.console",
