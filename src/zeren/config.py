@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20_000_000, ge=1024, description="Largest multipart request body (evidence "
         "files and other uploads), in bytes (413 above it).")
+    media_max_bytes: int = Field(
+        default=10_000_000, ge=1024, description="Largest image or video of a reported item "
+        "Zeren keeps (POST …/moderation/media), in bytes (413 above it; ADR 0048). The upload "
+        "is also bounded by max_upload_bytes.")
+    media_max_items: int = Field(
+        default=20, ge=0, le=20, description="Most media items one subject may name (outside "
+        "links and kept files together; 422 above it).")
     screen_max_bytes: int = Field(
         default=1_000_000, description="Largest document the screening API and CLI accept, in bytes."
     )

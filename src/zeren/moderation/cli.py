@@ -19,7 +19,7 @@ from zeren.db.session import engine_for
 from zeren.errors import InvalidInput
 from zeren.moderation import domain as d
 from zeren.moderation.schemas import ReportIn
-from zeren.moderation.services import authority, cases, clocks, delivery, intake
+from zeren.moderation.services import authority, cases, clocks, delivery, intake, media
 from zeren.platforms.service import get_platform
 from zeren.timepolicy import now_utc, parse_optional
 
@@ -60,6 +60,11 @@ def intake_cmd(
     for start in range(0, len(items), batch):
         with db() as s:
             pid = get_platform(session=s, platform_ref=platform).id
+            settings = get_settings()
+            for n, r in enumerate(items[start:start + batch], start + 1):
+                media.check_items(data_dir=settings.data_dir, platform_id=pid,
+                                  media=r.subject.media, max_items=settings.media_max_items,
+                                  field=f"line {n}: subject.media")
             out = intake.report_batch(session=s, actor=actor, platform_id=pid,
                                       items=items[start:start + batch])
             total += len(out)

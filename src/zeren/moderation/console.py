@@ -45,6 +45,7 @@ from zeren.moderation.services import (
     delivery,
     intake,
     ip,
+    media,
     statements,
 )
 from zeren.moderation.web import CappedRoute, flood_guard
@@ -101,7 +102,11 @@ def take_next(form: CsrfForm, s: SessionDep, actor: ConsoleActor) -> Response:
 @router.get("/moderation/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: str, s: SessionDep, actor: ConsoleActor) -> Response:
     page = cases.case_page(session=s, actor=actor, case_id=case_id)
+    shown = page["judged"] or page["subject"]
     return render(request, "mod_case.html", **page, measure_types=d.measure_types(),
+                  media_views=media.views(data_dir=request.app.state.settings.data_dir,
+                                          platform_id=page["case"].platform_id,
+                                          media=list(shown.media or [])),
                   cat=d.category(page["case"].category),
                   can_decide=actor.can("moderation.decide", page["case"].platform_id),
                   saved=request.query_params.get("saved"))

@@ -12,8 +12,10 @@ from zeren.moderation.domain import Automation, Decision, Source, SubjectKind
 from zeren.timepolicy import Instant, as_utc
 
 Short = Field(max_length=200)
-# A media item is an https address, bounded (ADR 0043).
-MediaUrl = Annotated[str, Field(min_length=9, max_length=2048, pattern=r"^https://[^\s]+$")]
+# A media item is a file Zeren keeps, named by its digest (``sha256:<hex>``, uploaded first to
+# POST …/moderation/media; ADR 0048), or an https address the console only links (ADR 0043).
+MediaItem = Annotated[str, Field(min_length=9, max_length=2048,
+                                 pattern=r"^(sha256:[0-9a-f]{64}|https://[^\s]+)$")]
 
 
 class Evidence(BaseModel):
@@ -40,9 +42,12 @@ class SubjectIn(BaseModel):
     kind: SubjectKind
     external_ref: str = Field(min_length=1, max_length=200)
     text: str = Field(default="", max_length=20_000)
-    media: list[MediaUrl] = Field(default_factory=list, max_length=20,
-                                  description="Addresses of the item's images or videos, "
-                                  "https only; the console links them, never loads them.")
+    media: list[MediaItem] = Field(
+        default_factory=list, max_length=20,
+        description="The item's images or videos: ``sha256:<hex>`` of a file uploaded to "
+        "POST …/moderation/media (kept by Zeren, shown in the console from Zeren's own "
+        "address), or an https address (the console links it, never loads it). At most "
+        "media_max_items (20).")
     display_name: str = Field(default="", max_length=200)
     real_name_verified: bool | None = None
     owner: AccountIn | None = None
@@ -79,6 +84,16 @@ class PublicReportIn(BaseModel):
     description: str = Field(default="", max_length=2000)
     contact: str = Field(default="", max_length=200)
     evidence_urls: list[HttpUrl] = Field(default_factory=list, max_length=5)
+
+
+class MediaRead(BaseModel):
+    """A kept image or video: how a subject names it and where Zeren serves it."""
+
+    sha256: str
+    ref: str = Field(description="What a subject's ``media`` names: sha256:<hex>.")
+    size: int
+    content_type: str
+    url: str = Field(description="Where Zeren serves it (moderation.read on the platform).")
 
 
 class ReceiptRead(BaseModel):

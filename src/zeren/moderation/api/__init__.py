@@ -18,11 +18,12 @@ from zeren.moderation.api import (
     delivery,
     intake,
     ip,
+    media,
     statements,
     subjects,
 )
 
 router = APIRouter(tags=["moderation"])
-for _seam in (intake, subjects, cases, decisions, statements, delivery, clocks, appeals, ip,
+for _seam in (intake, media, subjects, cases, decisions, statements, delivery, clocks, appeals, ip,
               complaints, authority):
     router.include_router(_seam.router)

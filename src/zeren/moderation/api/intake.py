@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from zeren.deps import SessionDep
 from zeren.moderation import domain as d
 from zeren.moderation.api.common import Guarded, P, Public, Write, capped_post, pid
+from zeren.moderation.api.media import SettingsDep, check_media
 from zeren.moderation.schemas import (
     CategoryRead,
     PublicReceiptRead,
@@ -54,15 +55,19 @@ def receipt_status(receipt: str, session: SessionDep, _: Public) -> ReceiptStatu
 
 
 @router.post(P + "/reports", response_model=ReceiptRead, status_code=201)
-def report(platform_id: str, body: ReportIn, session: SessionDep, actor: Write) -> ReceiptRead:
+def report(platform_id: str, body: ReportIn, session: SessionDep, actor: Write,
+           settings: SettingsDep) -> ReceiptRead:
     """One report, complaint or authority order (authority + document number required)."""
-    return _receipt(intake.report(session=session, actor=actor,
-                                  platform_id=pid(session, platform_id), item=body))
+    p = pid(session, platform_id)
+    check_media(settings, p, [body.subject.media], "subject.media")
+    return _receipt(intake.report(session=session, actor=actor, platform_id=p, item=body))
 
 
 @router.post(P + "/reports/batch", response_model=list[ReceiptRead], status_code=201)
-def report_batch(platform_id: str, body: ReportBatchIn, session: SessionDep, actor: Write
-                 ) -> list[ReceiptRead]:
+def report_batch(platform_id: str, body: ReportBatchIn, session: SessionDep, actor: Write,
+                 settings: SettingsDep) -> list[ReceiptRead]:
     """Many reports at once (all or none); each gets its receipt."""
+    p = pid(session, platform_id)
+    check_media(settings, p, [r.subject.media for r in body.items], "items.{i}.subject.media")
     return [_receipt(r) for r in intake.report_batch(
-        session=session, actor=actor, platform_id=pid(session, platform_id), items=body.items)]
+        session=session, actor=actor, platform_id=p, items=body.items)]

@@ -9,6 +9,7 @@ from zeren.db.base import utcnow
 from zeren.db.session import unit_of_work
 from zeren.deps import SessionDep
 from zeren.moderation.api.common import P, Read, Write, pid
+from zeren.moderation.api.media import SettingsDep, check_media
 from zeren.moderation.schemas import (
     BatchAccepted,
     SubjectBatchIn,
@@ -22,11 +23,12 @@ router = APIRouter()
 
 
 @router.post(P + "/subjects", response_model=VerdictRead, status_code=201)
-def submit_subject(platform_id: str, body: SubjectIn, session: SessionDep, actor: Write
-                   ) -> VerdictRead:
+def submit_subject(platform_id: str, body: SubjectIn, session: SessionDep, actor: Write,
+                   settings: SettingsDep) -> VerdictRead:
     """Submit an item for a pre-publication verdict (screened with the review lexicon)."""
-    v = screening.submit_subject(session=session, actor=actor,
-                                 platform_id=pid(session, platform_id), item=body)
+    p = pid(session, platform_id)
+    check_media(settings, p, [body.media], "media")
+    v = screening.submit_subject(session=session, actor=actor, platform_id=p, item=body)
     return VerdictRead(subject=SubjectRead.model_validate(v.subject), decision=v.decision,
                        hits=v.hits, lexicon_version=v.lexicon_version, case_id=v.case_id)
 
@@ -38,11 +40,14 @@ def _screen_later(engine: Engine) -> None:
 
 @router.post(P + "/subjects/batch", response_model=BatchAccepted, status_code=202)
 def submit_subjects(platform_id: str, body: SubjectBatchIn, request: Request,
-                    tasks: BackgroundTasks, session: SessionDep, actor: Write) -> BatchAccepted:
+                    tasks: BackgroundTasks, session: SessionDep, actor: Write,
+                    settings: SettingsDep) -> BatchAccepted:
     """Submit items in a batch; they are screened after the answer (see the subject's
     verdict, or ``zeren moderation tick``)."""
-    ids = screening.submit_subjects(session=session, actor=actor,
-                                    platform_id=pid(session, platform_id), items=body.items)
+    p = pid(session, platform_id)
+    check_media(settings, p, [i.media for i in body.items], "items.{i}.media")
+    ids = screening.submit_subjects(session=session, actor=actor, platform_id=p,
+                                    items=body.items)
     tasks.add_task(_screen_later, request.app.state.engine)
     return BatchAccepted(accepted=len(ids), subject_ids=ids)
 
