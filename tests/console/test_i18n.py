@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from zeren.console.i18n import CONSOLE_LOCALE_DIR, LOCALES, po_path, translator
+from zeren.console.i18n import CONSOLE_LOCALE_DIR, LOCALES, cite_zh, cn_number, po_path, translator
 from zeren.console.views import console_pages
+from zeren.console.web import term
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "zeren"
 KEY = re.compile(r"""\b(?:t|_)\(\s*["']([A-Za-z0-9_.\-]+)["']\s*\)""")
@@ -55,3 +56,23 @@ def test_a_domain_catalogue_falls_back_to_the_console() -> None:
     assert zh("mod_queue") == "审核队列" and en("mod_queue") == "Moderation queue"
     assert zh("no-such-key") == "no-such-key"
     assert set(LOCALES) == {"zh-CN", "en"}
+
+
+def test_citations_read_the_chinese_way() -> None:
+    assert [cn_number(n) for n in (1, 10, 12, 20, 29, 35, 101, 110)] == [
+        "一", "十", "十二", "二十", "二十九", "三十五", "一百零一", "一百一十"]
+    assert cite_zh("广告法 Art 9(3)") == "《广告法》第九条第（三）项"
+    assert cite_zh("指南 Art 29；电子商务法 Art 36") == "《指南》第二十九条；《电子商务法》第三十六条"
+    assert cite_zh("电子商务法 Art 42-44") == "《电子商务法》第四十二条至第四十四条"
+    assert cite_zh("条款 4") == "第四条"
+    assert cite_zh("《指南》第十条") == "《指南》第十条"
+
+
+def test_a_vocabulary_word_is_said_in_the_pages_language() -> None:
+    folders = catalogue_folders()
+    zh, en = translator("zh-CN", folders), translator("en", folders)
+    assert term(zh, "mod_queue", "escalated") == "升级队列"
+    assert term(en, "mod_queue", "escalated") == "Escalated"
+    assert term(zh, "figure", "with_full_contact") == "联系方式完整"
+    assert term(zh, "mod_queue", "no-such-queue") == "no-such-queue"  # shown; the walk names it
+    assert term(zh, "mod_queue", None) == "—"

@@ -87,9 +87,15 @@ def test_moderation_console(page, live_server: str, world: World,  # type: ignor
     page.select_option("select[name=measure]", "removal")
     page.click("#decide")
     page.wait_for_url(re.compile(r".*saved=decide"))
-    assert page.locator("#case-status").inner_text() == "decided"
+    assert page.locator("#case-status").get_attribute("data-status") == "decided"
+    assert page.locator("#case-status").inner_text() == "已处理"
+    # the history in words: who did what, with the ground and the facts (no JSON)
+    kinds = page.locator("#history li.event").evaluate_all(
+        "els => els.map(e => e.dataset.kind)")
+    assert {"claim", "decision", "measure"} <= set(kinds)
     history = page.locator("#history").inner_text()
-    assert "claim" in history and "decision" in history and "measure" in history
+    assert "领取案件" in history and "作出决定" in history and "散布不实信息" in history
+    assert "{" not in history and "\\u" not in history
     page.screenshot(path=str(ARTIFACTS / "03-case-decided.png"), full_page=True)
 
     # the affected user's inbox shows the statement of reasons

@@ -15,6 +15,7 @@ template is missing from a catalogue or lacks a translation in either language."
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -64,3 +65,52 @@ def translations(locale: str, folders: tuple[Path, ...]) -> NullTranslations:
 def translator(locale: str, folders: Iterable[Path]) -> Callable[[str], str]:
     """``t(key)`` for ``locale`` over ``folders`` (see :func:`translations`)."""
     return translations(locale, tuple(folders)).gettext
+
+
+# -- legal citations in Chinese form -------------------------------------------------------
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def cn_number(n: int) -> str:
+    """``29`` → ``二十九`` (the numerals of article numbers, 0–9999)."""
+    if not 0 <= n < 10000:
+        return str(n)
+    if n < 10:
+        return _DIGITS[n]
+    out = ""
+    zero = False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // value % 10
+        if digit:
+            if zero:
+                out += "零"
+                zero = False
+            out += ("" if digit == 1 and value == 10 and n < 20 else _DIGITS[digit]) + unit
+        elif out:
+            zero = True
+    return out
+
+
+_CITATION = re.compile(
+    r"(?P<law>[\u4e00-\u9fff]+)?\s*(?:Art|Article|条款)\.?\s*(?P<art>\d+)"
+    r"(?:\s*[-–]\s*(?P<to>\d+))?(?:\s*\((?P<item>\d+)\))?")
+
+
+def cite_zh(text: str) -> str:
+    """Citations written the English way (``广告法 Art 9(3)``, ``指南 Art 42-44``) in the
+    Chinese form (``《广告法》第九条第（三）项``, ``《指南》第四十二条至第四十四条``); the rest
+    of ``text`` as it is."""
+
+    def one(m: re.Match[str]) -> str:
+        law = m.group("law")
+        head = f"《{law}》" if law else ""
+        art = f"第{cn_number(int(m.group('art')))}条"
+        if m.group("to"):
+            art += f"至第{cn_number(int(m.group('to')))}条"
+        if m.group("item"):
+            art += f"第（{cn_number(int(m.group('item')))}）项"
+        return head + art
+
+    out = _CITATION.sub(one, text)
+    return out.replace("[secondary copy]", "（转引文本）").replace("》《", "》、《")

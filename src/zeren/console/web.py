@@ -14,6 +14,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,8 +24,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from zeren.auth.policy import Actor
-from zeren.console.i18n import CONSOLE_LOCALE_DIR, LOCALES, translator
+from zeren.auth.policy import Actor, roles
+from zeren.console.i18n import CONSOLE_LOCALE_DIR, LOCALES, cite_zh, translator
 from zeren.db.base import utcnow
 from zeren.deps import SessionDep, session_actor
 from zeren.errors import AppError, Forbidden
@@ -44,6 +45,7 @@ __all__ = [
     "redirect",
     "render",
     "safe_next",
+    "term",
     "translate",
 ]
 
@@ -77,13 +79,24 @@ class Console:
             [jinja2.FileSystemLoader(str(f)) for f in [*folders, CONSOLE_TEMPLATES]]),
             autoescape=True)
         # Every time a person reads is shown in Beijing time with the zone (ADR 0022).
-        env.filters["beijing"] = format_beijing
         for p in pages:
             env.filters.update(p.filters)
             env.globals.update(p.globals)
+        env.filters["beijing"] = _beijing  # the console's own (it also reads ISO 8601 text)
+        env.globals["roles_info"] = roles
         self.templates = Jinja2Templates(env=env)
         self.catalogues = tuple(dict.fromkeys(
             [*(p.locale for p in pages if p.locale is not None), CONSOLE_LOCALE_DIR]))
+
+
+def _beijing(value: datetime | str | None, *, seconds: bool = False) -> str:
+    """A time (or a time written in ISO 8601, as kept in JSON records) in Beijing time."""
+    if isinstance(value, str):
+        try:
+            return format_beijing(datetime.fromisoformat(value), seconds=seconds)
+        except ValueError:
+            return value
+    return format_beijing(value, seconds=seconds)
 
 
 class LoginRequired(Exception):
@@ -100,6 +113,18 @@ def translate(request: Request, key: str) -> str:
     """``key`` in the page's language, for strings made in code rather than in templates."""
     console: Console = request.app.state.console
     return translator(locale_of(request), console.catalogues)(key)
+
+
+def term(t: Callable[[str], str], group: str, value: object) -> str:
+    """A word of one of the system's vocabularies (a status, a queue, a field, a ground …) in
+    the page's language: the message ``<group>.<value>`` of the catalogues; a value with no
+    message is shown as it is (and the page walk's untranslated-string test names it)."""
+    raw = "" if value is None else str(getattr(value, "value", value))
+    if not raw:
+        return "—"
+    key = f"{group}.{raw}"
+    said = t(key)
+    return raw if said == key else said
 
 
 def csrf_token(request: Request) -> str:
@@ -158,11 +183,15 @@ def _actor_of(request: Request) -> Actor | None:
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
     """Render ``name`` with what every page needs: ``t`` (and ``_``) for the page's language,
-    ``bi(zh, en)`` for data that carries both, the signed-in actor, the CSRF token."""
+    ``term(group, value)`` for a word of a vocabulary (see :func:`term`), ``cite(text)`` for
+    legal citations (the Chinese form on a zh-CN page), ``bi(zh, en)`` for data that carries
+    both, the signed-in actor, the CSRF token."""
     console: Console = request.app.state.console
     locale = locale_of(request)
     t = translator(locale, console.catalogues)
     base = {"request": request, "t": t, "_": t, "locale": locale, "actor": _actor_of(request),
+            "term": (lambda group, value: term(t, group, value)),
+            "cite": (lambda text: cite_zh(str(text or "")) if locale == "zh-CN" else text),
             "csrf": csrf_token(request), "path": request.url.path, "now": utcnow(),
             "bi": (lambda zh, en: zh if locale == "zh-CN" else en)}
     return console.templates.TemplateResponse(request, name, {**base, **ctx},

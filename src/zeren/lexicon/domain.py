@@ -24,6 +24,9 @@ class Action(StrEnum):
     FLAG = "flag"
 
 
+ACTION_ZH = {Action.BLOCK: "拦截", Action.REVIEW: "送人工审核", Action.FLAG: "记录放行"}
+
+
 class Severity(StrEnum):
     """How bad a hit is: 低 low / 中 medium / 高 high."""
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from zeren.audit.service import record
 from zeren.auth.policy import Actor
 from zeren.db.base import utcnow
-from zeren.lexicon.domain import Action
+from zeren.lexicon.domain import ACTION_ZH, Action, categories
 from zeren.lexicon.engine import Matcher
 from zeren.lexicon.models import Lexicon, PatrolFinding, PatrolPartition, PatrolRun
 from zeren.moderation.services import patrol as mod
@@ -124,9 +124,7 @@ def record_findings(*, session: Session, run: PatrolRun, lexicon_name: str,
             worst = max(fs, key=lambda f: RANK[f.action])
             reports.append(mod.FindingReport(
                 subject_id=sid, category=worst.category,
-                description="日常巡查 daily patrol: " + "; ".join(
-                    f"{f.matched}→{f.term}@{f.start_offset}-{f.end_offset} ({f.category}, "
-                    f"{f.action})" for f in fs),
+                description="日常巡查命中：" + "；".join(_hit_zh(f) for f in fs),
                 reporter_ref=f"lexicon:{lexicon_name}@v{run.version}"))
         case_ids = mod.report_findings(session=session, platform_id=run.platform_id,
                                        items=reports, received_by="system:patrol", now=now)
@@ -234,3 +232,12 @@ def finish_from_rows(*, session: Session, run: PatrolRun, lexicon_name: str,
     run.status = "finished"
     run.finished_at = now
     session.flush()
+
+
+def _hit_zh(f: PatrolFinding) -> str:
+    """One hit as the report's description says it: the words found, the term, where, the
+    category and what the term asks for."""
+    cat = categories().get(f.category)
+    action = ACTION_ZH.get(f.action, f.action)  # type: ignore[call-overload]
+    return (f"“{f.matched}”（词条“{f.term}”，第 {f.start_offset + 1}–{f.end_offset} 字，"
+            f"{cat.name_zh if cat else f.category}，{action}）")

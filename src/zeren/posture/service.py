@@ -421,11 +421,12 @@ def verify_evidence(*, session: Session, actor: Actor, platform_id: str,
 
 
 def _snapshot_inputs(o: ObligationOutcome) -> dict[str, Any]:
-    return {"evidence": o.evidence.value, "attestation_id": o.attestation_id,
+    return {"evidence": o.evidence.value, "reason_zh": o.reason_zh,
+            "attestation_id": o.attestation_id,
             "exemption_id": o.exemption_id, "period": o.period(), "seen": o.seen(),
             "checks": [{"key": c.check.key, "version": c.check.version,
                         "status": c.result.status.value, "reason": c.result.reason,
-                        "seen": c.result.seen, "scope": c.result.scope,
+                        "reason_zh": c.result.reason_zh, "seen": c.result.seen, "scope": c.result.scope,
                         "period": c.result.period_dict(), "inputs": c.result.inputs}
                        for c in o.checks]}
 
