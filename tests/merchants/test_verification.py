@@ -174,7 +174,7 @@ def test_the_due_job(engine: Engine, world: World, tmp_path: Path) -> None:
         from zeren.moderation.models import Report
 
         rep = s.scalars(select(Report).where(Report.case_id == case.id)).one()
-        assert "merchant_warning" in rep.description and rep.source == "platform"
+        assert "建议措施：警示（平台内经营者）" in rep.description and rep.source == "platform"
     with unit_of_work(engine) as s:
         again = verification.run_due(session=s, now=now)
     assert sum(again.opened.values()) == 0 and again.cases == 0

@@ -220,7 +220,7 @@ def sanctions_with_grounds(ctx: CheckContext) -> CheckResult:
     figures: dict[str, object] = {
         "on_board": len(rows), "of_registered_merchants": len(mine),
         "of_unregistered_refs": len(rows) - len(mine),
-        "fees": "not recorded in Zeren (not assessed)",
+        "fees": "not_recorded",  # not recorded in Zeren, so not assessed
         "board": f"/moderation/sanctions?platform={ctx.platform_id}"}
     if not mine:
         return CheckResult.no_data("no measure against a registered merchant on the sanctions "

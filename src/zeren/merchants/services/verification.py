@@ -33,6 +33,7 @@ from zeren.merchants.models import (
 )
 from zeren.merchants.services.providers import RegistryProvider
 from zeren.merchants.services.registry import LEDGER_CLASS, READ, WRITE, subject
+from zeren.moderation.domain import measure_types
 from zeren.pagination import PageParams
 from zeren.timepolicy import beijing_today
 
@@ -223,16 +224,15 @@ def run_due(*, session: Session, now: datetime | None = None, platform_id: str |
     for mid, pid, due, ref, name in lapsed:
         if mid in fresh:
             by_platform.setdefault(pid, []).append((mid, pid, due, ref, name))
-    measure = reg.verification.lapsed_measure
+    mt = measure_types().get(reg.verification.lapsed_measure)
+    measure = mt.name_zh if mt else reg.verification.lapsed_measure
     for pid, items in by_platform.items():
         reports = [ReportIn(
             subject=SubjectIn(kind="merchant", external_ref=ref, display_name=name),
             category=reg.verification.lapsed_category, source="platform",
             reporter_ref=JOB_ACTOR,
             description=(f"经营者身份核验已逾期（应于 {due} 前复核）。建议措施：{measure}"
-                         f"（由审核员决定，系统不自动执行）。Re-verification overdue since {due}; "
-                         f"suggested measure: {measure} (a moderator decides; nothing is "
-                         f"applied automatically). Source: {reg.verification.source}"))
+                         f"（由审核员决定，系统不自动执行）。依据：{reg.verification.source}"))
             for _mid, _pid, due, ref, name in items]
         receipts = submit_reports(session=session, platform_id=pid, items=reports,
                                   received_by=JOB_ACTOR, now=now)
