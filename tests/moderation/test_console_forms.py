@@ -85,3 +85,40 @@ def test_bulk_confirm_decides_exactly_the_previewed_cases(app: object, world: Wo
     assert r.status_code == 200 and 'id="bulk-result"' in r.text
     assert all(_status(c, world, i) == "decided" for i in ids)
     assert _status(c, world, late) == "open"
+
+
+def test_a_decision_with_a_bad_period_comes_back_with_the_error_beside_the_period(
+    app: object, world: World
+) -> None:
+    c = _console(app)
+    c.cookies.set("zeren_lang", "zh-CN")
+    case_id = _report(c, world, "cf-days")
+    csrf = _csrf(c, f"/moderation/cases/{case_id}")
+    assert c.post(f"/moderation/cases/{case_id}/claim", data={"csrf": csrf}).status_code == 200
+    page = c.get(f"/moderation/cases/{case_id}").text
+    # the ground starts from the category's own law (网络信息内容生态治理规定 Art 7(7))
+    assert 'value="网络信息内容生态治理规定"' in page and 'value="第七条第（七）项"' in page
+    r = c.post(f"/moderation/cases/{case_id}/decide",
+               data={"csrf": csrf, "decision": "action", "measure": "removal", "days": "三天",
+                     "ground_kind": "law", "law": "网络信息内容生态治理规定",
+                     "article": "第七条", "facts": "低俗内容，经核实"})
+    assert r.status_code == 422
+    assert 'id="err-days"' in r.text and "期限须为" in r.text
+    assert 'aria-invalid="true" aria-describedby="err-days"' in r.text
+    assert "低俗内容，经核实" in r.text and 'value="三天"' in r.text  # what was typed is kept
+    assert "err-measure" not in r.text and "invalid_input" not in r.text
+    assert _status(c, world, case_id) == "claimed"
+
+
+def test_the_public_form_answers_an_unknown_platform_in_chinese(app: object) -> None:
+    c = TestClient(app, raise_server_exceptions=False)  # type: ignore[arg-type]
+    c.cookies.set("zeren_lang", "zh-CN")
+    csrf = _csrf(c, "/moderation/report")
+    r = c.post("/moderation/report", data={
+        "csrf": csrf, "platform": "jingxuan", "subject_kind": "listing", "subject_ref": "L-9",
+        "category": "prohibited_goods", "description": "疑似违禁品", "contact": ""})
+    assert r.status_code == 422
+    assert "没有这个平台代码" in r.text and 'id="err-platform"' in r.text
+    assert "not_found" not in r.text and "404" not in r.text and "{" not in r.text.split(
+        "<main>", 1)[1]
+    assert 'value="jingxuan"' in r.text and "疑似违禁品" in r.text and 'value="L-9"' in r.text

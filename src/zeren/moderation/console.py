@@ -7,14 +7,17 @@ this module's message catalogues (``locale/``), falling back to the console's.""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
 from zeren.auth.policy import Actor
+from zeren.console.i18n import cite_zh
 from zeren.console.web import (
     ConsoleActor,
     ConsolePages,
@@ -24,7 +27,7 @@ from zeren.console.web import (
     render,
 )
 from zeren.deps import SessionDep
-from zeren.errors import InvalidInput
+from zeren.errors import InvalidInput, NotFound
 from zeren.hookspecs import hookimpl
 from zeren.moderation import domain as d
 from zeren.moderation.schemas import (
@@ -102,14 +105,36 @@ def take_next(form: CsrfForm, s: SessionDep, actor: ConsoleActor) -> Response:
 @router.get("/moderation/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: str, s: SessionDep, actor: ConsoleActor) -> Response:
     page = cases.case_page(session=s, actor=actor, case_id=case_id)
+    return render(request, "mod_case.html", **_case_context(request, page, actor),
+                  saved=request.query_params.get("saved"), typed={}, errors={})
+
+
+def _case_context(request: Request, page: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    """What the case page shows besides the case: the media, the measures, the category and
+    the ground the decision form starts from (the category's own law, not always the
+    guideline's Art 12)."""
+    cat = d.category(page["case"].category)
+    law, article = _default_ground(cat.source if cat else "")
     shown = page["judged"] or page["subject"]
-    return render(request, "mod_case.html", **page, measure_types=d.measure_types(),
-                  media_views=media.views(data_dir=request.app.state.settings.data_dir,
-                                          platform_id=page["case"].platform_id,
-                                          media=list(shown.media or [])),
-                  cat=d.category(page["case"].category),
-                  can_decide=actor.can("moderation.decide", page["case"].platform_id),
-                  saved=request.query_params.get("saved"))
+    return {**page, "measure_types": d.measure_types(), "cat": cat, "default_law": law,
+            "default_article": article,
+            "media_views": media.views(data_dir=request.app.state.settings.data_dir,
+                                       platform_id=page["case"].platform_id,
+                                       media=list(shown.media or [])),
+            "can_decide": actor.can("moderation.decide", page["case"].platform_id)}
+
+
+_FIRST_CITATION = re.compile(r"^\s*(?P<law>[^\s;；(]+)\s+(?P<art>Art\s*\d+(?:\(\d+\))?)")
+
+
+def _default_ground(source: str) -> tuple[str, str]:
+    """The law and article a category cites first (``广告法 Art 9(3)`` → ``广告法``,
+    ``第九条第（三）项``); the guideline's Art 12 when it cites none."""
+    m = _FIRST_CITATION.match(source)
+    if m is None:
+        return "互联网平台落实主体责任指南", "第十二条"
+    law = m.group("law")
+    return ("互联网平台落实主体责任指南" if law == "指南" else law), cite_zh(m.group("art"))
 
 
 @router.post("/moderation/cases/{case_id}/{action}")
@@ -126,7 +151,19 @@ def case_action(request: Request, case_id: str, action: str, form: CsrfForm, s: 
         cases.comment(session=s, actor=actor, case_id=case_id,
                       text=str(form.get("text") or "").strip() or "—")
     elif action == "decide":
-        decisions.decide_case(session=s, actor=actor, case_id=case_id, body=_decision(form))
+        try:
+            # decide_case refuses bad input before it writes anything
+            decisions.decide_case(session=s, actor=actor, case_id=case_id, body=_decision(form))
+        except InvalidInput as exc:
+            # the form again, with what was typed and the error beside its field
+            details = exc.details if isinstance(exc.details, dict) else {}
+            named = str(details.get("field") or "facts").removeprefix("ground.")
+            field = {"measures": "measure", "kind": "ground"}.get(named, named)
+            page = cases.case_page(session=s, actor=actor, case_id=case_id)
+            return render(request, "mod_case.html", status_code=422,
+                          **_case_context(request, page, actor), saved=None,
+                          typed={k: str(form.get(k) or "") for k in form},
+                          errors={field: exc.message})
         tasks.add_task(delivery.after_commit, engine=request.app.state.engine,
                        data_dir=request.app.state.settings.data_dir)
     else:
@@ -177,7 +214,8 @@ def bulk_action(request: Request, form: CsrfForm, s: SessionDep, actor: ConsoleA
 def report_form(request: Request, _actor: MaybeActor) -> Response:
     return render(request, "mod_report_form.html", categories=d.categories(),
                   kinds=[k.value for k in d.SubjectKind],
-                  platform=request.query_params.get("platform", ""), receipt=None, error=None)
+                  platform=request.query_params.get("platform", ""), receipt=None, error=None,
+                  typed={}, errors={})
 
 
 def report_submit(request: Request, form: CsrfForm, s: SessionDep, _actor: MaybeActor
@@ -185,6 +223,15 @@ def report_submit(request: Request, form: CsrfForm, s: SessionDep, _actor: Maybe
     """The public report form: the body was read under the cap (``CappedRoute``) and the
     sender is within the rate limit (``flood_guard``) before the form is parsed."""
     kinds = [k.value for k in d.SubjectKind]
+    typed = {k: str(form.get(k) or "")[:2000] for k in FORM_FIELDS}
+
+    def again(field: str) -> Response:
+        """The form again with what was typed and the error beside ``field`` (no code, no
+        JSON: a public page)."""
+        return render(request, "mod_report_form.html", status_code=422,
+                      categories=d.categories(), kinds=kinds, platform=typed["platform"],
+                      receipt=None, error=None, typed=typed, errors={field: field})
+
     try:
         body = PublicReportIn(platform=str(form.get("platform") or "")[:60],
                               subject_kind=d.SubjectKind(str(form.get("subject_kind"))),
@@ -192,14 +239,22 @@ def report_submit(request: Request, form: CsrfForm, s: SessionDep, _actor: Maybe
                               category=str(form.get("category") or ""),
                               description=str(form.get("description") or "")[:2000],
                               contact=str(form.get("contact") or "")[:200])
-    except ValueError as exc:
-        return render(request, "mod_report_form.html", status_code=422,
-                      categories=d.categories(), kinds=kinds, platform=form.get("platform"),
-                      receipt=None, error=str(exc))
-    p = get_platform(session=s, platform_ref=body.platform)
+    except ValidationError as exc:
+        loc = exc.errors()[0]["loc"] if exc.errors() else ()
+        return again(str(loc[0]) if loc and str(loc[0]) in FORM_FIELDS else "subject_ref")
+    except ValueError:
+        return again("subject_kind")
+    try:
+        p = get_platform(session=s, platform_ref=body.platform)
+    except NotFound:
+        return again("platform")
     r = intake.public_report(session=s, platform_id=p.id, body=body)
     return render(request, "mod_report_form.html", status_code=201, categories=d.categories(),
-                  kinds=kinds, platform=p.code, receipt=r.receipt, error=None)
+                  kinds=kinds, platform=p.code, receipt=r.receipt, error=None, typed={},
+                  errors={})
+
+
+FORM_FIELDS = ("platform", "subject_kind", "subject_ref", "category", "description", "contact")
 
 
 router.add_api_route("/moderation/report", report_submit, methods=["POST"],
@@ -241,13 +296,19 @@ def _decision(form: Any) -> DecisionIn:
     """The decide form: one measure (or no action), its ground and the facts."""
     if form.get("decision") == "no_action":
         return DecisionIn(decision=d.Decision.NO_ACTION, facts=str(form.get("facts") or ""))
-    days = str(form.get("days") or "").strip()
+    days_text = str(form.get("days") or "").strip()
+    try:
+        days = float(days_text) if days_text else None
+    except ValueError:
+        raise InvalidInput(f"days is a number of days, not {days_text[:20]!r}",
+                           field="days") from None
+    if days is not None and not 0 < days <= 3650:
+        raise InvalidInput("days is from 0 to 3650", field="days")
     kind = str(form.get("ground_kind") or "law")
     try:
         return DecisionIn(
             decision=d.Decision.ACTION,
-            measures=[MeasureIn(code=str(form.get("measure") or ""),
-                                days=float(days) if days else None)],
+            measures=[MeasureIn(code=str(form.get("measure") or ""), days=days)],
             ground=GroundIn(kind="platform_rule" if kind == "platform_rule" else "law",
                             law=str(form.get("law") or ""),
                             article=str(form.get("article") or ""),
