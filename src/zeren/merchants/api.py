@@ -269,6 +269,44 @@ def list_reports(platform_id: str, session: SessionDep, actor: Reader) -> list[s
         session=session, actor=actor, platform_id=_pid(session, platform_id))]
 
 
+@router.get("/reports/identity/preview", response_model=s.IdentityPreviewRead)
+def preview_identity(platform_id: str, session: SessionDep, actor: Reader, page: PageDep,
+                     period: Annotated[str, Query(max_length=10, description="e.g. 2027-01")]
+                     ) -> s.IdentityPreviewRead:
+    """The identity report for the market regulator (网络交易监督管理办法 第二十五条), nothing
+    written; a month outside the schedule or not yet begun is 422."""
+    rep = reports.preview_identity(session=session, actor=actor,
+                                   platform_id=_pid(session, platform_id), period=period)
+    return s.IdentityPreviewRead(
+        period=rep.month.label, covers_from=rep.start, covers_until=rep.end,
+        due_on=rep.due_on,
+        columns=[s.ColumnRead(code=c, heading=h) for c, h in rep.columns],
+        rows=rep.rows[page.offset:page.offset + page.limit], total_rows=len(rep.rows),
+        totals=rep.totals, offset=page.offset, limit=page.limit)
+
+
+@router.post("/reports/identity", response_model=s.ReportRead, status_code=201)
+def generate_identity(platform_id: str, body: s.IdentityReportIn, session: SessionDep,
+                      actor: Reporter, request: Request, tasks: BackgroundTasks
+                      ) -> s.ReportRead:
+    """Generate the identity report (CSV and XLSX with their SHA-256); again: a new version
+    naming the last, with a reason. Approve and mark submitted as any report."""
+    r = reports.generate_identity(session=session, actor=actor,
+                                  platform_id=_pid(session, platform_id), period=body.period,
+                                  reason=body.reason)
+    _kick(request, tasks)
+    return s.ReportRead.model_validate(r)
+
+
+@router.get("/reports/identity", response_model=list[s.ReportRead])
+def list_identity_reports(platform_id: str, session: SessionDep, actor: Reader
+                          ) -> list[s.ReportRead]:
+    """The platform's identity reports, newest period and version first."""
+    return [s.ReportRead.model_validate(r) for r in reports.reports(
+        session=session, actor=actor, platform_id=_pid(session, platform_id),
+        kind=reports.IDENTITY)]
+
+
 @router.get("/reports/{report_id}", response_model=s.ReportRead)
 def get_report(platform_id: str, report_id: str, session: SessionDep, actor: Reader
                ) -> s.ReportRead:

@@ -142,7 +142,8 @@ def due_cmd(
 
 
 report_app = typer.Typer(help="Reports to the authorities about merchants (Art 33): the "
-                              "quarterly tax report.", no_args_is_help=True)
+                              "quarterly tax report and the identity report to the market "
+                              "regulator.", no_args_is_help=True)
 
 
 @report_app.command("tax")
@@ -182,6 +183,39 @@ def report_tax_cmd(
                 content, _media, name = reports.file_of(r, fmt)
                 (out / name).write_bytes(content)
                 typer.echo(f"  wrote {out / name}")
+
+
+@report_app.command("identity")
+@handles_errors
+def report_identity_cmd(
+    platform: PlatformOpt,
+    period: Annotated[str, typer.Option(
+        "--period", help="A reporting month of the schedule, e.g. 2027-01.")],
+    generate: Annotated[bool, typer.Option(
+        "--generate", help="Generate the report (CSV and XLSX kept with their SHA-256); "
+                           "without it, only the preview.")] = False,
+    reason: Annotated[str, typer.Option(help="Why a new version (when one exists).")] = "",
+) -> None:
+    """The identity report to the market regulator (网络交易监督管理办法 第二十五条): the
+    merchants on the platform in the covered days, then with --generate the version and
+    file digests (approve and mark submitted with tax-approve / tax-submitted)."""
+    with db() as session:
+        p = get_platform(session=session, platform_ref=platform)
+        actor = cli_actor()
+        rep = reports.preview_identity(session=session, actor=actor, platform_id=p.id,
+                                       period=period)
+        typer.echo(f"{rep.month.label}: {len(rep.rows)} merchant(s) on the platform from "
+                   f"{rep.start.isoformat()} to {rep.end.isoformat()} (exclusive), due "
+                   f"{rep.due_on.isoformat()}")
+        for key, n in sorted(rep.totals.items()):
+            typer.echo(f"  {key:<32} {n:>8}")
+        if not generate:
+            return
+        r = reports.generate_identity(session=session, actor=actor, platform_id=p.id,
+                                      period=period, reason=reason)
+        typer.echo(f"generated {r.id} version {r.version} ({r.status})")
+        typer.echo(f"  csv  sha256 {r.csv_sha256}")
+        typer.echo(f"  xlsx sha256 {r.xlsx_sha256}")
 
 
 @report_app.command("tax-approve")

@@ -940,6 +940,7 @@ def parse_reports(raw: Mapping[str, Any]) -> ReportRules:
     months = tuple(int(x) for x in ident["months"])
     if not months or any(not 1 <= x <= 12 for x in months) or not ident.get("source"):
         raise ValueError("identity.months must be months 1–12, with a source")
+    identity_columns(tuple(ident["fields"]))  # every field has its heading
     if not tax.get("source") or int(tax["due_months_after_quarter"]) < 1:
         raise ValueError("tax needs a source and due_months_after_quarter ≥ 1")
     goods = tuple((str(g["code"]), str(g["zh"])) for g in tax["goods"])
@@ -1121,3 +1122,92 @@ def render_xlsx(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, 
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# ------------------------------------------------------- identity report (网络交易监督管理办法 第二十五条)
+
+
+@dataclass(frozen=True, order=True)
+class ReportMonth:
+    """A month the identity report is due in (``2027-01``); it covers the merchants on the
+    platform since the previous month of the schedule began."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> ReportMonth:
+        """``2027-01`` (or ``202701``), or OutOfScale naming ``period``."""
+        t = (text or "").strip().replace("-", "")
+        if len(t) != 6 or not t.isdigit() or not 1 <= int(t[4:]) <= 12:
+            raise OutOfScale(f"{text[:20]!r} is not a month like 2027-01", "period")
+        if not 1900 <= int(t[:4]) <= 2999:
+            raise OutOfScale("the year must lie between 1900 and 2999", "period")
+        return cls(int(t[:4]), int(t[4:]))
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def due(self) -> date:
+        """The last day of the month: the report is filed within it."""
+        from datetime import timedelta
+
+        return add_months(self.first_day, 1) - timedelta(days=1)
+
+    def window(self, months: Sequence[int]) -> tuple[date, date]:
+        """The days the report covers, half-open: from the first day of the schedule's
+        previous month to this month's first day."""
+        if self.month not in months:
+            raise OutOfScale(f"{self.label} is not a month of the identity report's schedule "
+                             f"(months {', '.join(str(x) for x in sorted(months))})", "period")
+        earlier = [x for x in sorted(months) if x < self.month]
+        start = date(self.year, earlier[-1], 1) if earlier else \
+            date(self.year - 1, max(months), 1)
+        return start, self.first_day
+
+
+def last_report_month(today: date, months: Sequence[int]) -> ReportMonth:
+    """The latest month of the schedule that has begun by ``today``."""
+    mine = [x for x in sorted(months) if x <= today.month]
+    return ReportMonth(today.year, mine[-1]) if mine else ReportMonth(today.year - 1,
+                                                                        max(months))
+
+
+IDENTITY_HEADS = {"merchant_ref": "平台内经营者编号", "kind": "类型", "legal_name": "名称（姓名）",
+                  "uscc": "统一社会信用代码", "representative": "法定代表人（经营者）",
+                  "resident_id_masked": "身份证件号码（脱敏）", "business_address": "经营地址",
+                  "registered_address": "注册地址", "shops": "店铺（编号 名称 网址）",
+                  "status": "状态", "exited_on": "退出日期"}
+
+
+def identity_columns(fields: Sequence[str]) -> list[tuple[str, str]]:
+    """The identity report's columns (code, Chinese heading), in the data's order."""
+    unknown = [f for f in fields if f not in IDENTITY_HEADS]
+    if unknown:
+        raise ValueError(f"identity.fields names unknown field(s): {', '.join(unknown)}")
+    return [(f, IDENTITY_HEADS[f]) for f in fields]
+
+
+def identity_row(merchant: Mapping[str, Any], shops: Sequence[Mapping[str, Any]],
+                 fields: Sequence[str], *, window_end: date) -> dict[str, Any]:
+    """One merchant's row: addresses by kind, shops joined, and its status at the window's
+    end (a merchant that left inside the window is ``exited`` with its day)."""
+    addresses = {a.get("kind"): a.get("address") for a in merchant.get("addresses") or []}
+    exited = merchant.get("exited_on")
+    status = "exited" if exited is not None and exited < window_end else \
+        ("active" if merchant.get("status") == "exited" else merchant.get("status"))
+    values = {**merchant, "business_address": addresses.get("business")
+              or addresses.get("registered") or "",
+              "registered_address": addresses.get("registered") or "",
+              "shops": "; ".join(" ".join(x for x in (s.get("shop_ref"), s.get("name"),
+                                                     s.get("url")) if x) for s in shops),
+              "status": status,
+              "exited_on": exited.isoformat() if exited is not None and exited < window_end
+              else ""}
+    return {f: values.get(f) for f in fields}

@@ -347,14 +347,34 @@ class TaxReportIn(BaseModel):
                         description="Why a new version (needed when one exists).")
 
 
-class ReceiptIn(BaseModel):
-    receipt_ref: str = Field(min_length=1, max_length=200,
-                             description="The authority's receipt reference.")
-
-
 class ColumnRead(BaseModel):
     code: str
     heading: str
+
+
+class IdentityReportIn(BaseModel):
+    period: str = Field(min_length=1, max_length=10,
+                        description="The reporting month of the schedule, e.g. 2027-01")
+    reason: str = Field(default="", max_length=400,
+                        description="Why a new version (needed when one exists).")
+
+
+class IdentityPreviewRead(BaseModel):
+    period: str
+    covers_from: date = Field(description="First Beijing day covered.")
+    covers_until: date = Field(description="The day after the last day covered.")
+    due_on: date
+    columns: list[ColumnRead]
+    rows: list[dict[str, Any]]
+    total_rows: int
+    totals: dict[str, int]
+    offset: int
+    limit: int
+
+
+class ReceiptIn(BaseModel):
+    receipt_ref: str = Field(min_length=1, max_length=200,
+                             description="The authority's receipt reference.")
 
 
 class TaxPreviewRead(BaseModel):

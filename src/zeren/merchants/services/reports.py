@@ -32,6 +32,7 @@ from zeren.timepolicy import beijing_today
 
 REPORT = "merchants.report"
 TAX = "tax"
+IDENTITY = "identity"
 LEDGER_CLASS = "reports"
 
 
@@ -115,17 +116,35 @@ def generate_tax(*, session: Session, actor: Actor, platform_id: str, quarter: s
     actor.require(REPORT, platform_id)
     now = now or utcnow()
     q = parse_quarter(quarter, today=beijing_today(now))
-    prev = latest(session, platform_id, TAX, q.label)
-    if prev is not None and not reason.strip():
-        raise InvalidInput(f"{q.label} has a report (version {prev.version}); a new version "
-                           "needs its reason", field="reason")
+    prev = _need_reason(session, platform_id, TAX, q.label, reason)
     rep = compute_tax(session=session, platform_id=platform_id, quarter=q)
-    csv_bytes = d.render_csv(rep.columns, rep.rows, rep.money)
-    xlsx_bytes = d.render_xlsx(rep.columns, rep.rows, rep.money, title=f"涉税信息 {q.label}")
-    r = Report(id=new_id(), platform_id=platform_id, kind=TAX, period=q.label,
+    return _keep(session=session, actor=actor, platform_id=platform_id, kind=TAX,
+                 period=q.label, prev=prev, due_on=rep.due_on, columns=rep.columns,
+                 rows=rep.rows, money=rep.money, totals=rep.totals,
+                 title=f"涉税信息 {q.label}", reason=reason, now=now)
+
+
+def _need_reason(session: Session, platform_id: str, kind: str, period: str, reason: str
+                 ) -> Report | None:
+    prev = latest(session, platform_id, kind, period)
+    if prev is not None and not reason.strip():
+        raise InvalidInput(f"{period} has a report (version {prev.version}); a new version "
+                           "needs its reason", field="reason")
+    return prev
+
+
+def _keep(*, session: Session, actor: Actor, platform_id: str, kind: str, period: str,
+          prev: Report | None, due_on: date, columns: list[tuple[str, str]],
+          rows: list[dict[str, Any]], money: list[str], totals: dict[str, int], title: str,
+          reason: str, now: datetime) -> Report:
+    """Render, keep and log one report version (any kind): the files with their SHA-256,
+    the rows as generated; an unsent earlier version gives way."""
+    csv_bytes = d.render_csv(columns, rows, money)
+    xlsx_bytes = d.render_xlsx(columns, rows, money, title=title)
+    r = Report(id=new_id(), platform_id=platform_id, kind=kind, period=period,
                version=(prev.version + 1) if prev else 1,
                supersedes_id=prev.id if prev else None, status="generated",
-               due_on=rep.due_on, rows=len(rep.rows), totals=rep.totals, figures=rep.rows,
+               due_on=due_on, rows=len(rows), totals=totals, figures=rows,
                csv=csv_bytes, csv_sha256=hashlib.sha256(csv_bytes).hexdigest(),
                xlsx=xlsx_bytes, xlsx_sha256=hashlib.sha256(xlsx_bytes).hexdigest(),
                generated_at=now, generated_by=actor.username)
@@ -140,9 +159,95 @@ def generate_tax(*, session: Session, actor: Actor, platform_id: str, quarter: s
          {"reason": reason.strip()[:400]} if reason.strip() else None)
     record(session=session, actor=actor, action="merchants.report.generate",
            target_type="merchant_report", target_id=r.id, platform_id=platform_id,
-           summary={"kind": TAX, "period": q.label, "version": r.version,
+           summary={"kind": kind, "period": period, "version": r.version,
                     "csv_sha256": r.csv_sha256, "xlsx_sha256": r.xlsx_sha256})
     return r
+
+
+# ----------------------------------------------------------------------- identity report
+
+
+@dataclass(frozen=True)
+class IdentityReport:
+    month: d.ReportMonth
+    start: date
+    end: date
+    due_on: date
+    columns: list[tuple[str, str]]
+    rows: list[dict[str, Any]]
+    totals: dict[str, int]
+
+
+def parse_report_month(text: str, *, today: date) -> tuple[d.ReportMonth, date, date]:
+    """A month of the identity report's schedule that has begun by ``today``, with the
+    days it covers (422 naming ``period`` otherwise)."""
+    try:
+        rm = d.ReportMonth.parse(text)
+        start, end = rm.window(d.report_rules().identity_months)
+    except d.OutOfScale as exc:
+        raise out_of_scale(exc) from None
+    if today < rm.first_day:
+        raise InvalidInput(f"{rm.label} has not begun: the period it covers ends on "
+                           f"{rm.first_day.isoformat()}", field="period")
+    return rm, start, end
+
+
+def compute_identity(*, session: Session, platform_id: str, month: d.ReportMonth
+                     ) -> IdentityReport:
+    """Every merchant on the platform during the covered days (registered before they end,
+    not gone before they begin), with its shops; totals by kind and status."""
+    from zeren.merchants.models import Shop
+    from zeren.timepolicy import day_start
+
+    rules = d.report_rules()
+    start, end = month.window(rules.identity_months)
+    t0, t1 = day_start(start), day_start(end)
+    m = Merchant
+    found = [dict(r._mapping) for r in session.execute(
+        select(m.id, m.merchant_ref, m.kind, m.legal_name, m.uscc, m.representative,
+               m.resident_id_masked, m.addresses, m.status, m.exited_at)
+        .where(m.platform_id == platform_id, m.created_at < t1,
+               or_(m.exited_at.is_(None), m.exited_at >= t0))
+        .order_by(m.merchant_ref))]
+    shops: dict[str, list[dict[str, Any]]] = {}
+    for sh in session.execute(select(Shop.merchant_id, Shop.shop_ref, Shop.name, Shop.url)
+                              .where(Shop.platform_id == platform_id,
+                                     Shop.created_at < t1).order_by(Shop.shop_ref)):
+        shops.setdefault(sh.merchant_id, []).append(dict(sh._mapping))
+    rows = []
+    for x in found:
+        x["exited_on"] = beijing_today(x["exited_at"]) if x["exited_at"] else None
+        rows.append(d.identity_row(x, shops.get(x["id"], []), rules.identity_fields,
+                                   window_end=end))
+    totals: dict[str, int] = {"merchants": len(rows)}
+    for r in rows:
+        for key in (f"kind.{r.get('kind')}", f"status.{r.get('status')}"):
+            totals[key] = totals.get(key, 0) + 1
+    return IdentityReport(month, start, end, month.due, d.identity_columns(
+        rules.identity_fields), rows, totals)
+
+
+def preview_identity(*, session: Session, actor: Actor, platform_id: str, period: str,
+                     now: datetime | None = None) -> IdentityReport:
+    """The rows an identity report for ``period`` would carry, nothing written."""
+    actor.require(READ, platform_id)
+    rm, _s, _e = parse_report_month(period, today=beijing_today(now or utcnow()))
+    return compute_identity(session=session, platform_id=platform_id, month=rm)
+
+
+def generate_identity(*, session: Session, actor: Actor, platform_id: str, period: str,
+                      reason: str = "", now: datetime | None = None) -> Report:
+    """Generate the identity report for the market regulator (CSV and XLSX with their
+    SHA-256, the rows), logged; again: a new version naming the last, with a reason."""
+    actor.require(REPORT, platform_id)
+    now = now or utcnow()
+    rm, _s, _e = parse_report_month(period, today=beijing_today(now))
+    prev = _need_reason(session, platform_id, IDENTITY, rm.label, reason)
+    rep = compute_identity(session=session, platform_id=platform_id, month=rm)
+    return _keep(session=session, actor=actor, platform_id=platform_id, kind=IDENTITY,
+                 period=rm.label, prev=prev, due_on=rep.due_on, columns=rep.columns,
+                 rows=rep.rows, money=[], totals=rep.totals,
+                 title=f"经营者身份信息 {rm.label}", reason=reason, now=now)
 
 
 def get_report(*, session: Session, actor: Actor, platform_id: str, report_id: str,
