@@ -126,3 +126,16 @@ def test_identity_report_api(client: TestClient, world: World, ops: dict[str, st
     assert [x["id"] for x in listed] == [rid]
     assert client.get(url(world, f"/reports/{rid}/file"), headers=ops,
                       params={"format": "xlsx"}).status_code == 200
+
+
+def test_cli_report_identity(client: TestClient, world: World, ops: dict[str, str],
+                             cli_env: None) -> None:
+    from tests.merchants.conftest import run
+
+    assert client.post(url(world), headers=ops, json=enterprise(1)).status_code == 201
+    code, out = run("report", "identity", "--platform", world.big_id, "--period", "2031-07")
+    assert code != 0 and "period" in out
+    period = d.last_report_month(beijing_today(), (1, 7)).label
+    code, out = run("report", "identity", "--platform", world.big_id, "--period", period,
+                    "--generate")
+    assert code == 0 and "version 1" in out and f"{period}:" in out, out
